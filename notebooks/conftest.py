@@ -1,0 +1,106 @@
+"""Budgets for notebook execution under nbval.
+
+Every notebook must run within its wall-time budget (90 s on the course's
+reference 2-core machine, or less if its metadata says
+``"course": {"budget_s": N}``) and within 2 GB peak memory, Binder's limit.
+The check runs after every cell: the cell that crosses a limit fails with a
+message naming the notebook, the time or memory used and the limit. A table
+of every notebook's time and peak memory is printed at the end of the run and
+written to ``build/notebook_budgets.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+DEFAULT_BUDGET_S = 90.0
+MEMORY_LIMIT_MB = 2048.0
+REPORT = Path(__file__).resolve().parent.parent / "build" / "notebook_budgets.json"
+
+_runs: dict[str, dict[str, float]] = {}
+
+
+def _notebook_of(item: pytest.Item):
+    parent = item.parent
+    return parent if parent is not None and hasattr(parent, "nb") and hasattr(parent, "kernel") else None
+
+
+def _kernel_peak_mb(notebook) -> float:
+    """Peak resident memory of the notebook's kernel process (Linux: VmHWM)."""
+    try:
+        pid = notebook.kernel.km.provisioner.process.pid
+    except AttributeError:
+        return float("nan")
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        return psutil.Process(pid).memory_info().rss / 2**20
+    except Exception:  # the kernel may be gone; no figure is better than a wrong one
+        return float("nan")
+
+
+def _budget_s(notebook) -> float:
+    meta = notebook.nb.metadata.get("course", {})
+    declared = float(meta.get("budget_s", DEFAULT_BUDGET_S))
+    return min(declared, DEFAULT_BUDGET_S)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    notebook = _notebook_of(item)
+    if notebook is not None:
+        # The first cell's setup starts the kernel: count it against the budget.
+        _runs.setdefault(str(notebook.path), {"start": time.perf_counter(), "seconds": 0.0,
+                                              "peak_mb": 0.0, "budget_s": _budget_s(notebook)})
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    result = yield
+    notebook = _notebook_of(item)
+    if notebook is None:
+        return result
+    run = _runs[str(notebook.path)]
+    run["seconds"] = time.perf_counter() - run["start"]
+    peak = _kernel_peak_mb(notebook)
+    if peak == peak:
+        run["peak_mb"] = max(run["peak_mb"], peak)
+    name = Path(notebook.path).name
+    if run["seconds"] > run["budget_s"]:
+        pytest.fail(f"{name} has run {run['seconds']:.1f} s by this cell, over its budget of "
+                    f"{run['budget_s']:.0f} s. Make the cell cheaper (precompute, fewer epochs) "
+                    f"or split the notebook.", pytrace=False)
+    if run["peak_mb"] > MEMORY_LIMIT_MB:
+        pytest.fail(f"{name}'s kernel reached {run['peak_mb']:.0f} MB peak memory by this cell, "
+                    f"over the {MEMORY_LIMIT_MB:.0f} MB limit (Binder). Use smaller data or models.",
+                    pytrace=False)
+    return result
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not _runs:
+        return
+    terminalreporter.section("notebook budgets")
+    rows = {}
+    for path, run in sorted(_runs.items()):
+        rel = os.path.relpath(path)
+        rows[rel] = {k: round(v, 1) for k, v in run.items() if k != "start"}
+        terminalreporter.write_line(
+            f"{rel}: {run['seconds']:.1f} s of {run['budget_s']:.0f} s, peak memory {run['peak_mb']:.0f} MB"
+        )
+    REPORT.parent.mkdir(exist_ok=True)
+    tmp = REPORT.with_suffix(".tmp")
+    tmp.write_text(json.dumps(rows, indent=2))
+    os.replace(tmp, REPORT)

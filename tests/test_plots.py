@@ -1,0 +1,55 @@
+"""Plots draw labelled axes from histories and refuse what they cannot draw."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from course_utils.plots import compare_histories, plot_bars, plot_history  # noqa: E402
+from course_utils.train import History  # noqa: E402
+
+
+def _history(shift: float = 0.0) -> History:
+    return History(train_loss=[1.0, 0.5, 0.3], train_acc=[0.5, 0.7, 0.9 - shift],
+                   val_loss=[1.1, 0.7, 0.6], val_acc=[0.4, 0.6, 0.7], lr=[0.1] * 3,
+                   epoch_time=[0.1] * 3, best_epoch=2)
+
+
+def test_plot_history_has_labelled_panels():
+    fig = plot_history(_history(), metrics=("loss", "error"))
+    axes = fig.axes
+    assert [ax.get_ylabel() for ax in axes] == ["loss", "error (1 − accuracy)"]
+    assert all(ax.get_xlabel() == "epoch" for ax in axes)
+    err_train = axes[1].get_lines()[0].get_ydata()
+    assert list(err_train) == pytest.approx([0.5, 0.3, 0.1])
+    plt.close(fig)
+
+
+def test_compare_histories_draws_one_line_per_run_with_legend():
+    ax = compare_histories({"plain": _history(), "residual": _history(0.05)}, metric="error")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["plain", "residual"]
+    assert ax.get_ylabel() == "training error (1 − accuracy)"
+    plt.close(ax.figure)
+
+
+def test_plot_bars_labels_values():
+    ax = plot_bars({"a": 1.0, "b": 2.0}, ylabel="GMACs")
+    assert ax.get_ylabel() == "GMACs" and len(ax.patches) == 2
+    plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("call,exc", [
+    (lambda: plot_history("h"), TypeError),
+    (lambda: plot_history(_history(), metrics=("f1",)), ValueError),
+    (lambda: compare_histories({}), ValueError),
+    (lambda: compare_histories({"a": _history()}, split="test"), ValueError),
+    (lambda: plot_bars({}, ylabel="x"), ValueError),
+], ids=["history_type", "unknown_metric", "no_runs", "unknown_split", "no_bars"])
+def test_plots_reject_bad_input(call, exc):
+    with pytest.raises(exc, match="parameter of"):
+        call()
