@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from ._validation import check_choice, check_type
 from .train import History
 
-__all__ = ["plot_history", "compare_histories", "plot_bars"]
+__all__ = ["plot_history", "compare_histories", "plot_bars", "plot_signals"]
 
 _METRICS = {
     "loss": ("train_loss", "val_loss", "loss"),
@@ -127,4 +127,36 @@ def plot_bars(values: Mapping[str, float], *, ylabel: str, title: str | None = N
     if title:
         ax.set_title(title)
     ax.tick_params(axis="x", rotation=30)
+    return ax
+
+
+def plot_signals(x, y, *, indices, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Draw 1-D signals (e.g. MNIST-1D examples) as lines, labelled by class.
+
+    Args:
+        x: inputs of shape ``(N, L)`` or ``(N, 1, L)``.
+        y: class indices of shape ``(N,)``.
+        indices: which rows to draw.
+        ax: axes to draw into; a new figure when ``None``.
+        title: the panel's title.
+
+    Returns:
+        The matplotlib ``Axes``.
+    """
+    check_type(indices, "indices", "plot_signals", (list, tuple, range), "a list of row indices")
+    n = len(x)
+    for i in indices:
+        if not isinstance(i, int) or not 0 <= i < n:
+            raise ValueError(f"The 'indices' parameter of plot_signals must hold ints in [0, {n - 1}]. Got {i!r}.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3))
+    for i in indices:
+        signal = x[i].reshape(-1)
+        ax.plot(range(len(signal)), signal.tolist(), label=f"example {i}: class {int(y[i])}")
+    ax.set_xlabel("position in the signal")
+    ax.set_ylabel("value")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
     return ax

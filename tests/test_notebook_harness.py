@@ -1,0 +1,64 @@
+"""The notebook harness (notebooks/conftest.py) fails notebooks over budget.
+
+Each case writes a tiny notebook next to a copy of the harness and runs nbval
+on it in a subprocess, as `make test` does.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run_notebook(tmp_path: Path, cells: list[str], budget_s: float | None = None) -> subprocess.CompletedProcess:
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    shutil.copy(ROOT / "notebooks" / "conftest.py", folder / "conftest.py")
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    if budget_s is not None:
+        nb.metadata["course"] = {"budget_s": budget_s}
+    nbformat.write(nb, folder / "probe.ipynb")
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env",
+         str(folder), "-q", "--rootdir", str(tmp_path)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )
+
+
+def test_a_notebook_within_budget_passes_and_is_reported(tmp_path):
+    result = _run_notebook(tmp_path, ["x = 1 + 1", "assert x == 2"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "notebook budgets" in result.stdout
+    report = json.loads((tmp_path / "build" / "notebook_budgets.json").read_text())
+    (row,) = report.values()
+    assert row["budget_s"] == 90 and row["peak_mb"] > 10
+
+
+def test_a_notebook_over_its_declared_time_budget_fails(tmp_path):
+    result = _run_notebook(tmp_path, ["import time", "time.sleep(4)", "print('done')"], budget_s=2)
+    assert result.returncode != 0
+    assert "over its budget of 2 s" in result.stdout, result.stdout
+
+
+def test_a_declared_budget_cannot_exceed_the_default(tmp_path):
+    result = _run_notebook(tmp_path, ["x = 1"], budget_s=500)
+    report = json.loads((tmp_path / "build" / "notebook_budgets.json").read_text())
+    assert next(iter(report.values()))["budget_s"] == 90
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak memory is read from /proc (Linux)")
+def test_a_notebook_over_two_gigabytes_fails(tmp_path):
+    grab = "import numpy as np\nblock = np.ones(2300 * 2**20, dtype=np.uint8)\nblock.sum()"
+    result = _run_notebook(tmp_path, [grab, "del block"])
+    assert result.returncode != 0
+    assert "over the 2048 MB limit" in result.stdout, result.stdout
