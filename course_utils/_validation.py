@@ -45,8 +45,8 @@ def check_bool(value: Any, name: str, func: str) -> bool:
 def _interval(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
     left = "(" if low_open or low is None else "["
     right = ")" if high_open or high is None else "]"
-    lo = "-inf" if low is None else f"{low:g}"
-    hi = "inf" if high is None else f"{high:g}"
+    lo = "-inf" if low is None else (str(low) if isinstance(low, int) else f"{low:g}")
+    hi = "inf" if high is None else (str(high) if isinstance(high, int) else f"{high:g}")
     return f"{left}{lo}, {hi}{right}"
 
 
