@@ -6,14 +6,26 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8888
+# nbgrader and jupyter start helper programs (alembic, kernels) from PATH: the venv's come first.
+RUN    := PATH="$(CURDIR)/$(BIN):$$PATH"
+# Cuts the network for the command after it (see tools/offline.sh); in CI it must succeed.
+OFFLINE := tools/offline.sh
+# reveal.js, require.js, jQuery and MathJax for offline slides (fetched once from npm).
+SLIDES_VENDOR := build/slides/vendor/VERSIONS.json
 
-.PHONY: install lab test test-unit test-notebooks bench clean help
+.PHONY: install lab release slides test test-notebooks test-python bench clean help
 
 help:
-	@echo "make lab    - open the course in JupyterLab (installs into $(VENV) first if needed)"
-	@echo "make test   - run every test (installs first if needed)"
-	@echo "make bench  - run the speed benchmarks (not part of make test)"
-	@echo "make clean  - remove generated files (keeps $(VENV))"
+	@echo "make lab      - open the course in JupyterLab: your student notebooks in release/,"
+	@echo "                the sources with solutions in notebooks/ (installs into $(VENV) first if needed)"
+	@echo "make test     - run every test: unit, claims, grading, slides, browser, environments,"
+	@echo "                then every notebook with the network cut (installs first if needed)"
+	@echo "make release  - (instructors) regenerate the student versions in release/ with nbgrader;"
+	@echo "                OVERWRITES release/, including a learner's answers there"
+	@echo "make slides   - one offline reveal.js deck per notebook in build/slides/"
+	@echo "                (EXECUTE=1 runs the notebooks first so the decks show their outputs)"
+	@echo "make bench    - run the speed benchmarks (not part of make test)"
+	@echo "make clean    - remove generated files (keeps $(VENV) and release/)"
 
 install: $(STAMP)
 
@@ -24,14 +36,34 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -e ".[test]"
 	touch $(STAMP)
 
+# Learners work in the student versions (release/, git-ignored). Only missing ones are generated,
+# so answers already written there are never overwritten; delete release/NN_name for a fresh copy.
 lab: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --port $(PORT) \
-	    --ServerApp.root_dir="$(CURDIR)" notebooks/00_welcome/00_welcome.ipynb
+	$(RUN) $(BIN)/python tools/course_notebooks.py release --missing-only
+	$(RUN) $(BIN)/jupyter lab --port $(PORT) $(if $(filter 0,$(shell id -u)),--allow-root) \
+	    --ServerApp.root_dir="$(CURDIR)" release/00_welcome/00_welcome.ipynb
 
-# PATH: nbgrader and jupyter start helper programs (alembic, kernels) from the venv.
-test: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest --nbval-lax --nbval-current-env notebooks
+release: $(STAMP)
+	$(RUN) $(BIN)/python tools/course_notebooks.py release
+
+slides: $(STAMP)
+	$(RUN) $(BIN)/python tools/build_slides.py $(if $(EXECUTE),--execute)
+	@echo "open build/slides/index.html (works offline; copy the whole build/slides/ folder to present elsewhere)"
+
+$(SLIDES_VENDOR): tools/build_slides.py
+	$(RUN) $(BIN)/python tools/build_slides.py --vendor-only
+
+# Notebooks first: they are also the offline proof and the memory report (build/notebook_budgets.json).
+# `make -k test` (as in .ci/run) runs the second step even when the first fails.
+test: test-notebooks test-python
+
+# Every notebook, executed once, with the network cut: nbval's run IS the offline run.
+test-notebooks: $(STAMP)
+	$(RUN) $(OFFLINE) $(BIN)/python -m pytest --nbval-lax --nbval-current-env notebooks
+
+# Unit and claim tests, then the delivery tests (grading, slides, browser, environments).
+test-python: $(STAMP) $(SLIDES_VENDOR)
+	$(RUN) $(BIN)/python -m pytest tests --durations=25
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py

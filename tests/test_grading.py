@@ -1,0 +1,352 @@
+"""The nbgrader workflow, end to end, for every course notebook.
+
+One throw-away course folder per test session (a copy of ``notebooks/`` and of the course's
+``nbgrader_config.py``) is released with nbgrader; then three submissions per notebook are
+autograded through nbgrader's Python API and read back from the gradebook (``nbgrader
+validate`` exits 0 even when tests fail, so its exit code proves nothing):
+
+``solution``
+    the student version with the instructor's solutions filled in: full marks for code.
+``unsolved``
+    the student version as released, with every test cell also edited to ``pass`` (a student
+    trying to pass). nbgrader overwrites locked test cells with the originals from the
+    gradebook, so this is graded exactly like the untouched release: it checks both that an
+    unsolved notebook scores 0 without crashing and that edited tests are not trusted.
+``loop``
+    the solutions with an infinite loop at the top of the first answer cell, graded with a
+    short cell timeout: the loop is interrupted, that exercise scores 0 and the cells after it
+    still run and are graded.
+
+Each notebook's autograde runs once per submission (lazily, on the first test that needs it),
+so ``-k 00_welcome`` grades only that notebook. One notebook per assignment folder is assumed
+(the course's layout); results per notebook are printed at the end and kept in
+build/grading_results.json.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import course_notebooks
+import nbformat
+import pytest
+from testkit import REPORTS, notebook_params
+
+# Per-cell timeout of the infinite-loop case only; normal grading uses nbgrader_config.py's.
+LOOP_TIMEOUT_S = 20
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+LOOP_CODE = "while True:  # an answer that never finishes\n    pass\n"
+
+REPORT = REPORTS.setdefault("grading results", {})
+
+
+# --------------------------------------------------------------------------- notebook anatomy
+def _nbgrader(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def is_answer_cell(cell) -> bool:
+    return _nbgrader(cell).get("solution", False)
+
+
+def is_test_cell(cell) -> bool:
+    """An autograded test cell: graded code that is not itself an answer."""
+    meta = _nbgrader(cell)
+    return cell.cell_type == "code" and meta.get("grade", False) and not meta.get("solution", False)
+
+
+def split_regions(source: str) -> tuple[list[str], list[str]]:
+    """(secret, visible) lines of a cell: secret ones lie strictly inside ``### BEGIN SOLUTION``
+    … ``### END SOLUTION`` or ``### BEGIN HIDDEN TESTS`` … ``### END HIDDEN TESTS``."""
+    secret, visible, inside = [], [], False
+    for line in source.splitlines():
+        if "BEGIN SOLUTION" in line or "BEGIN HIDDEN TESTS" in line:
+            inside = True
+        elif "END SOLUTION" in line or "END HIDDEN TESTS" in line:
+            inside = False
+        else:
+            (secret if inside else visible).append(line)
+    return secret, visible
+
+
+def secret_lines(nb) -> set[str]:
+    """Solution and hidden-test lines of a source notebook that appear nowhere else in it.
+
+    Lines that also appear outside those regions (a blank line, ``return x``, an assert that
+    the visible tests share with the hidden ones) are not secrets and would make the leak
+    check meaningless.
+    """
+    secret, public = set(), set()
+    for cell in nb.cells:
+        hidden, visible = split_regions(cell.source)
+        if cell.cell_type == "markdown" and is_answer_cell(cell) and "BEGIN SOLUTION" not in cell.source:
+            hidden, visible = cell.source.splitlines(), []  # a whole-cell written answer
+        secret.update(line.strip() for line in hidden)
+        public.update(line.strip() for line in visible)
+    return {line for line in secret - public if len(line) >= 4 and not line.startswith("#")}
+
+
+def leaks(path: Path, secrets: set[str]) -> list[str]:
+    """Problems found in one released file: nbgrader markers, secret lines (compared as whole,
+    stripped lines), stored outputs."""
+    text = path.read_text(errors="replace")
+    found = [f"{path.name}: marker '### {m}'" for m in MARKERS if m in text]
+    if path.suffix == ".ipynb":
+        nb = nbformat.reads(text, as_version=4)
+        lines = {line.strip() for cell in nb.cells for line in cell.source.splitlines()}
+        found += [f"{path.name}: cell {i} keeps outputs" for i, cell in enumerate(nb.cells)
+                  if cell.cell_type == "code" and cell.outputs]
+    else:
+        lines = {line.strip() for line in text.splitlines()}
+    found += [f"{path.name}: secret line {line!r}" for line in sorted(secrets & lines)]
+    return found
+
+
+def strip_markers(source: str) -> str:
+    return "\n".join(line for line in source.splitlines() if not any(m in line for m in MARKERS[:2]))
+
+
+# --------------------------------------------------------------------------- the course folder
+@dataclass
+class Course:
+    root: Path
+    config: object
+    graded: dict = field(default_factory=dict)
+
+    def release_dir(self, assignment: str) -> Path:
+        return self.root / "release" / assignment
+
+    def submit(self, student: str, assignment: str, name: str, nb) -> None:
+        folder = self.root / "submitted" / student / assignment
+        if not folder.exists():  # the other files of the assignment (data, images) come along
+            shutil.copytree(self.release_dir(assignment), folder,
+                            ignore=shutil.ignore_patterns("*.ipynb"))
+        nbformat.write(nb, folder / f"{name}.ipynb")
+
+    def autograde(self, assignment: str, student: str, **execute) -> dict:
+        """Run nbgrader autograde for one submission; return the gradebook's view of it."""
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        config = copy.deepcopy(self.config)
+        for key, value in execute.items():
+            setattr(config.Execute, key, value)
+        api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        start = time.perf_counter()
+        result = api.autograde(assignment, student, force=True, create=True)
+        seconds = time.perf_counter() - start
+        if not result["success"]:
+            raise AssertionError(
+                f"nbgrader autograde {assignment} for '{student}' crashed after {seconds:.0f} s:\n"
+                f"{result.get('error', '')}\n{result['log'][-4000:]}")
+        return {"seconds": seconds, "log": result["log"]}
+
+    def scores(self, assignment: str, student: str, notebook: str) -> dict:
+        from nbgrader.api import Gradebook
+
+        with Gradebook(self.config.CourseDirectory.db_url) as gb:
+            sub = gb.find_submission_notebook(notebook, assignment, student)
+            return {
+                "score": sub.score, "max_score": sub.max_score,
+                "code_score": sub.code_score, "max_code_score": sub.max_code_score,
+                "grades": {g.name: dict(g.to_dict(), score=g.score) for g in sub.grades},
+            }
+
+    def autograded(self, assignment: str, student: str, notebook: str):
+        return nbformat.read(self.root / "autograded" / student / assignment / f"{notebook}.ipynb", 4)
+
+
+@pytest.fixture(scope="session")
+def course(course_root) -> Course:
+    """The released copy of the course (conftest.course_root), set up for grading."""
+    config = course_notebooks.load_config(course_root)
+    (course_root / "exchange").mkdir(exist_ok=True)  # unused; an existing writable one keeps the log quiet
+    config.Exchange.root = str(course_root / "exchange")
+    return Course(root=course_root, config=config)
+
+
+def _source(notebook) -> nbformat.NotebookNode:
+    return nbformat.read(notebook.path, as_version=4)
+
+
+def _released(course: Course, notebook) -> nbformat.NotebookNode:
+    path = course.release_dir(notebook.assignment) / notebook.path.name
+    assert path.exists(), f"nbgrader did not release {notebook.path.name}: expected {path}"
+    return nbformat.read(path, as_version=4)
+
+
+def _exercises(notebook) -> tuple[list, list]:
+    source = _source(notebook)
+    return [c for c in source.cells if is_answer_cell(c)], [c for c in source.cells if is_test_cell(c)]
+
+
+def _require_exercises(notebook) -> None:
+    answers, tests = _exercises(notebook)
+    if not tests:
+        REPORT.setdefault(notebook.id, {})["exercises"] = "none (no autograded test cell)"
+        pytest.skip(f"{notebook.path.name} has no autograded test cell: nothing to grade")
+
+
+def _solved(course: Course, notebook) -> nbformat.NotebookNode:
+    """The student version with the instructor's answers filled in (what a perfect student hands in)."""
+    answers = {_nbgrader(c)["grade_id"]: c.source for c in _source(notebook).cells if is_answer_cell(c)}
+    nb = _released(course, notebook)
+    for cell in nb.cells:
+        if is_answer_cell(cell):
+            cell.source = strip_markers(answers[_nbgrader(cell)["grade_id"]])
+    return nb
+
+
+def _graded(course: Course, notebook, student: str) -> dict:
+    """Build, submit and autograde one kind of submission of a notebook (once per session)."""
+    key = (notebook.id, student)
+    if key in course.graded:
+        return course.graded[key]
+    execute = {}
+    if student == "solution":
+        nb = _solved(course, notebook)
+    elif student == "unsolved":
+        nb = _released(course, notebook)
+        for cell in nb.cells:
+            if is_test_cell(cell):
+                cell.source = "pass  # the student replaced the tests"
+    elif student == "loop":
+        nb = _solved(course, notebook)
+        first = next((c for c in nb.cells if is_answer_cell(c) and c.cell_type == "code"), None)
+        if first is None:
+            pytest.skip(f"{notebook.path.name} has no code answer cell to put a loop in")
+        first.source = LOOP_CODE + first.source
+        execute = {"timeout": LOOP_TIMEOUT_S, "interrupt_on_timeout": True}
+    else:
+        raise ValueError(f"_graded(): student must be solution, unsolved or loop; got {student!r}")
+    course.submit(student, notebook.assignment, notebook.name, nb)
+    run = course.autograde(notebook.assignment, student, **execute)
+    run.update(course.scores(notebook.assignment, student, notebook.name))
+    run["notebook"] = course.autograded(notebook.assignment, student, notebook.name)
+    course.graded[key] = run
+    REPORT.setdefault(notebook.id, {})[student] = (
+        f"{run['code_score']:g}/{run['max_code_score']:g} code points "
+        f"(total {run['score']:g}/{run['max_score']:g}), autograde {run['seconds']:.0f} s")
+    return run
+
+
+# --------------------------------------------------------------------------- release
+def test_leak_check_can_fail():
+    """Negative control: the leak check finds the solutions in a source notebook."""
+    notebook = next((nb for nb in course_notebooks.discover() if _exercises(nb)[1]), None)
+    if notebook is None:
+        pytest.skip("no notebook has exercises yet")
+    source = _source(notebook)
+    assert secret_lines(source), f"{notebook.path.name}: found no solution lines to look for"
+    assert leaks(notebook.path, secret_lines(source)), "the leak check missed the source's own solutions"
+
+
+@notebook_params()
+def test_release_has_no_solutions_or_hidden_tests(course, notebook):
+    released = _released(course, notebook)
+    secrets = secret_lines(_source(notebook))
+    problems = [p for f in sorted(course.release_dir(notebook.assignment).rglob("*")) if f.is_file()
+                for p in leaks(f, secrets)]
+    assert not problems, (f"the student version of {notebook.path.name} gives away answers or tests: "
+                          + "; ".join(problems[:10]))
+    # Every exercise is still there, as a stub, and every test cell is locked.
+    answers, tests = _exercises(notebook)
+    released_answers = [c for c in released.cells if is_answer_cell(c)]
+    assert len(released_answers) == len(answers), "the release lost or gained answer cells"
+    for cell in released_answers:
+        if cell.cell_type == "code":
+            assert "raise NotImplementedError()" in cell.source, f"answer cell {_nbgrader(cell)['grade_id']} has no stub"
+    assert all(_nbgrader(c).get("locked") for c in released.cells if is_test_cell(c)), "a test cell is not locked"
+    # The release keeps the slide metadata that the decks are made from.
+    slide_types = [c.metadata.get("slideshow", {}).get("slide_type") for c in _source(notebook).cells]
+    assert slide_types == [c.metadata.get("slideshow", {}).get("slide_type") for c in released.cells]
+
+
+# --------------------------------------------------------------------------- autograding
+@notebook_params()
+def test_solutions_get_full_marks(course, notebook):
+    _require_exercises(notebook)
+    run = _graded(course, notebook, "solution")
+    assert run["max_code_score"] > 0, f"{notebook.path.name}: the gradebook has no points for code"
+    lost = {name: f"{g['score']}/{g['max_score']}" for name, g in run["grades"].items()
+            if g["cell_type"] == "code" and g["score"] != g["max_score"]}
+    assert not lost and run["code_score"] == run["max_code_score"], (
+        f"the instructor's solutions of {notebook.path.name} lose points in {lost}; errors in the "
+        f"autograded notebook:\n{_errors(run['notebook'])}")
+
+
+@notebook_params()
+def test_unsolved_release_scores_zero(course, notebook):
+    _require_exercises(notebook)
+    run = _graded(course, notebook, "unsolved")
+    earned = {name: g["score"] for name, g in run["grades"].items() if g["cell_type"] == "code" and g["score"]}
+    assert run["code_score"] == 0 and not earned, (
+        f"the unsolved student version of {notebook.path.name} earns points in {earned}: those "
+        "tests pass without an answer (test the answer, not something the notebook gives)")
+
+
+@notebook_params()
+def test_edited_test_cells_are_graded_with_the_originals(course, notebook):
+    _require_exercises(notebook)
+    run = _graded(course, notebook, "unsolved")
+    originals = {_nbgrader(c)["grade_id"]: c.source for c in _source(notebook).cells if is_test_cell(c)}
+    graded = {_nbgrader(c)["grade_id"]: c.source for c in run["notebook"].cells if is_test_cell(c)}
+    assert graded == originals, "autograde ran the student's edited test cells instead of the originals"
+    assert any("BEGIN HIDDEN TESTS" in src for src in graded.values()) or not any(
+        "BEGIN HIDDEN TESTS" in src for src in originals.values()), "the hidden tests were not restored"
+    assert run["code_score"] == 0, "edited tests ('pass') earned points"
+
+
+@notebook_params()
+def test_infinite_loop_is_stopped_and_the_rest_is_graded(course, notebook):
+    _require_exercises(notebook)
+    run = _graded(course, notebook, "loop")
+    cells = run["notebook"].cells
+    looped = next(i for i, c in enumerate(cells) if c.source.startswith(LOOP_CODE))
+    errors = [o for o in cells[looped].outputs if o.output_type == "error"]
+    assert errors, f"the looping answer cell of {notebook.path.name} has no error: was it stopped?"
+    assert errors[0].ename in {"KeyboardInterrupt", "CellTimeoutError"}, errors[0].ename
+    later = [i for i, c in enumerate(cells) if i > looped and c.cell_type == "code"]
+    not_run = [i for i in later if cells[i].execution_count is None]
+    assert not not_run, f"cells {not_run} after the loop were not executed"
+    first_test = next((_nbgrader(cells[i])["grade_id"] for i in later if is_test_cell(cells[i])), None)
+    assert first_test, "no test cell follows the first answer cell"
+    assert run["grades"][first_test]["score"] == 0, f"{first_test} scored despite the endless answer"
+    _, tests = _exercises(notebook)
+    ungraded = [_nbgrader(c)["grade_id"] for c in tests if _nbgrader(c)["grade_id"] not in run["grades"]]
+    assert not ungraded, f"no grade recorded for {ungraded}"
+    # Bound: each cell may use the timeout at most once; a hang would never get here.
+    assert run["seconds"] < LOOP_TIMEOUT_S * len(cells) + 120
+
+
+@notebook_params()
+def test_feedback_is_generated(course, notebook):
+    _require_exercises(notebook)
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    _graded(course, notebook, "solution")
+    api = NbGraderAPI(coursedir=CourseDirectory(config=course.config), config=course.config)
+    result = api.generate_feedback(notebook.assignment, "solution")
+    assert result["success"], result.get("error") or result["log"]
+    html = course.root / "feedback" / "solution" / notebook.assignment / f"{notebook.name}.html"
+    assert html.exists(), f"no feedback file {html}"
+    run = course.graded[(notebook.id, "solution")]
+    shown = re.search(r"Score:\s*([\d.]+)\s*/\s*([\d.]+)", html.read_text())
+    assert shown, f"{html.name}: the feedback shows no score"
+    assert (float(shown[1]), float(shown[2])) == (run["score"], run["max_score"]), shown[0]
+
+
+def _errors(nb) -> str:
+    out = []
+    for i, cell in enumerate(nb.cells):
+        for o in getattr(cell, "outputs", []):
+            if o.output_type == "error":
+                out.append(f"cell {i}: {o.ename}: {o.evalue}")
+    return "\n".join(out) or "(no error output)"
+

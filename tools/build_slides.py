@@ -1,0 +1,172 @@
+"""Render every course notebook to a reveal.js slide deck that works offline.
+
+The decks are made from the *student* versions (generated with nbgrader into
+``build/student-notebooks/``), so a deck can be shared without giving away solutions or hidden
+tests. Slides follow each cell's
+``slideshow.slide_type`` metadata (slide / subslide / fragment / notes / skip), as in
+JupyterLab's slide view.
+
+Nothing is loaded from a CDN: reveal.js, require.js, jQuery and MathJax are installed from the
+npm registry once (into ``build/npm``, the only step that needs a network) and a trimmed copy is
+placed in ``build/slides/vendor/`` next to the decks. Copy the whole ``build/slides/`` folder to
+present from another machine.
+
+Usage::
+
+    python tools/build_slides.py                 # build/slides/<notebook>.slides.html + index.html
+    python tools/build_slides.py --execute       # run each notebook first so decks show outputs
+    python tools/build_slides.py --vendor-only   # just fetch the JavaScript libraries
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import course_notebooks
+
+ROOT = course_notebooks.ROOT
+OUT = ROOT / "build" / "slides"
+NPM_PREFIX = ROOT / "build" / "npm"
+TEMPLATES = Path(__file__).resolve().parent / "slides"
+TEMPLATE = "course_reveal"
+
+# Pinned: nbconvert's reveal template is written for reveal.js 4 and MathJax 2.
+PACKAGES = {"reveal.js": "4.6.1", "requirejs": "2.3.8", "jquery": "3.7.1", "mathjax": "2.7.9"}
+# What the decks need from each package (MathJax 2 is 73 MB in full: keep TeX input, CommonHTML
+# output and its TeX web fonts, which is what the nbconvert configuration asks for).
+VENDOR_FILES = {
+    "reveal.js": ["dist", "plugin/notes", "LICENSE"],
+    "requirejs": ["require.js"],
+    "jquery": ["dist/jquery.min.js", "LICENSE.txt"],
+    "mathjax": ["MathJax.js", "LICENSE", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "config/local",
+                "extensions", "jax/input/TeX", "jax/output/CommonHTML", "jax/element",
+                "fonts/HTML-CSS/TeX/woff", "localization/en"],
+}
+URLS = {
+    "reveal_url_prefix": "vendor/reveal.js",
+    # 'white' takes its font from reveal.js's own files; 'simple' and others import Google Fonts.
+    "reveal_theme": "white",
+    "require_js_url": "vendor/requirejs/require.js",
+    "jquery_url": "vendor/jquery/dist/jquery.min.js",
+    "mathjax_url": "vendor/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
+}
+WIDGET_NOTE = "(interactive widget: run this notebook in JupyterLab to use it)"
+
+
+def vendor(out: Path = OUT) -> Path:
+    """Install the pinned libraries with npm (if not yet there) and copy what decks need."""
+    modules = NPM_PREFIX / "node_modules"
+    wanted = [f"{name}@{version}" for name, version in PACKAGES.items()]
+    have = all((modules / name / "package.json").exists() and
+               json.loads((modules / name / "package.json").read_text())["version"] == version
+               for name, version in PACKAGES.items())
+    if not have:
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError("build_slides: npm is needed once to fetch reveal.js, require.js, jQuery and "
+                               "MathJax for offline decks; install Node.js (Debian: apt-get install npm).")
+        NPM_PREFIX.mkdir(parents=True, exist_ok=True)
+        cmd = [npm, "install", "--prefix", str(NPM_PREFIX), "--no-save", "--no-package-lock", "--no-audit",
+               "--no-fund", "--ignore-scripts", *wanted]
+        print("fetching", " ".join(wanted), "from the npm registry", flush=True)
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"build_slides: `{' '.join(cmd)}` failed (no network?):\n{done.stderr[-2000:]}")
+    target = out / "vendor"
+    stamp = target / "VERSIONS.json"
+    if target.exists() and (not stamp.exists() or json.loads(stamp.read_text()) != PACKAGES):
+        shutil.rmtree(target)  # other versions: start again
+    for name, parts in VENDOR_FILES.items():
+        for part in parts:
+            src, dst = modules / name / part, target / name / part
+            if dst.exists():
+                continue
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            if src.is_dir():
+                shutil.copytree(src, dst)
+            else:
+                shutil.copy2(src, dst)
+    stamp.write_text(json.dumps(PACKAGES, indent=1))
+    return target
+
+
+def _executed_outputs(source: Path) -> list:
+    """Run the source notebook (with solutions) in its folder; return its cells' outputs."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(source, as_version=4)
+    NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(source.parent)}}).execute()
+    return [getattr(cell, "outputs", []) for cell in nb.cells]
+
+
+def _deck_notebook(student: Path, source: Path, execute: bool):
+    import nbformat
+
+    nb = nbformat.read(student, as_version=4)
+    nb.metadata.pop("widgets", None)  # widget state would pull the renderer from a CDN
+    if execute:
+        outputs = _executed_outputs(source)
+        if len(outputs) != len(nb.cells):
+            raise RuntimeError(f"build_slides: {student.name} and its source have different cells")
+        for cell, cell_outputs in zip(nb.cells, outputs):
+            grading = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "code" or grading.get("solution") or grading.get("grade"):
+                continue  # never show what an answer or a (hidden) test printed
+            cell.outputs = cell_outputs
+    for cell in nb.cells:
+        for output in getattr(cell, "outputs", []):
+            data = output.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data:
+                output["data"] = {"text/plain": WIDGET_NOTE}
+    return nb
+
+
+def build(execute: bool = False, out: Path = OUT, release_dir: Path | None = None,
+          notebooks: list | None = None) -> list[Path]:
+    """Render one deck per course notebook (default: all found now); return their paths."""
+    import nbformat  # noqa: F401 - fail early with a clear import error
+    from nbconvert import SlidesExporter
+
+    vendor(out)
+    if release_dir is None:
+        release_dir = ROOT / "build" / "student-notebooks"
+        course_notebooks.release(into=release_dir)
+    exporter = SlidesExporter(template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)], **URLS)
+    decks = []
+    for notebook in notebooks or course_notebooks.discover():
+        student = release_dir / notebook.assignment / notebook.path.name
+        if not student.exists():
+            raise FileNotFoundError(f"build_slides: no student version {student}: nbgrader did not make it.")
+        nb = _deck_notebook(student, notebook.path, execute)
+        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.name}})
+        deck = out / f"{notebook.name}.slides.html"
+        deck.write_text(body)
+        decks.append(deck)
+        print("slides:", deck.relative_to(ROOT), flush=True)
+    links = "\n".join(f'<li><a href="{d.name}">{html.escape(d.name.split(".")[0])}</a></li>' for d in decks)
+    (out / "index.html").write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Slides</title>"
+                                    f"</head><body><h1>Course slides</h1><ul>{links}</ul></body></html>\n")
+    return decks
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--execute", action="store_true", help="run each notebook so decks show outputs")
+    parser.add_argument("--vendor-only", action="store_true", help="only fetch and copy the libraries")
+    args = parser.parse_args(argv)
+    if args.vendor_only:
+        print("libraries in", vendor().relative_to(ROOT))
+    else:
+        build(execute=args.execute)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
