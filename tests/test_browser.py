@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from testkit import BUILD, NOTEBOOKS, REPORTS, ROOT, require_browser
+from testkit import BUILD, NOTEBOOKS, REPORTS, ROOT, require_browser, stop_server
 
 REPORT = REPORTS.setdefault("browser widget test", {})
 WIDGET_CELL = re.compile(r"course_utils\.widgets|ipywidgets|\binteract(ive)?\b|Slider")
@@ -98,12 +98,7 @@ def jupyterlab(tmp: Path, disabled: tuple[str, ...] = ()):
                 time.sleep(0.5)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server)
         log.close()
 
 

@@ -23,7 +23,7 @@ try:
     import tomllib
 except ImportError:  # Python 3.10
     from pip._vendor import tomli as tomllib
-from testkit import NOTEBOOKS, REPORTS, ROOT
+from testkit import NOTEBOOKS, REPORTS, ROOT, stop_server
 
 # conda-forge name -> PyPI name, where they differ (matplotlib-base: matplotlib without Qt).
 CONDA_TO_PYPI = {"pytorch": "torch", "matplotlib-base": "matplotlib"}
@@ -210,9 +210,4 @@ def _formgrader_status(env: dict) -> int:
         except urllib.error.HTTPError as error:
             return error.code
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server)

@@ -176,3 +176,12 @@ def test_fit_rejects_bad_input(name, override, exc):
 def test_evaluate_rejects_bad_loss():
     with pytest.raises(ValueError, match="'loss' parameter of evaluate"):
         evaluate(_model(), _blobs(8), loss="l1")
+
+
+@pytest.mark.parametrize("data,exc", [
+    ([1, 2], TypeError),
+    ({"train_loss": [1.0], "accuracy": [0.5]}, ValueError),
+], ids=["not_dict", "unknown_key"])
+def test_history_from_dict_rejects_bad_input(data, exc):
+    with pytest.raises(exc, match="'data' parameter of History.from_dict"):
+        History.from_dict(data)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 
 import course_notebooks
 import pytest
@@ -28,6 +29,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 def notebook_params():
     """``pytest.mark.parametrize`` arguments: one case per course notebook, named by its stem."""
     return pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.id for nb in NOTEBOOKS])
+
+
+def stop_server(server: subprocess.Popen, timeout: float = 20) -> None:
+    """Terminate a server process, and kill it if it has not exited within ``timeout`` s."""
+    server.terminate()
+    try:
+        server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def in_ci() -> bool:
