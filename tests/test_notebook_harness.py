@@ -52,6 +52,7 @@ def test_a_notebook_over_its_declared_time_budget_fails(tmp_path):
 
 def test_a_declared_budget_cannot_exceed_the_default(tmp_path):
     result = _run_notebook(tmp_path, ["x = 1"], budget_s=500)
+    assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads((tmp_path / "build" / "notebook_budgets.json").read_text())
     assert next(iter(report.values()))["budget_s"] == 90
 

@@ -19,6 +19,7 @@ shortcuts taken out (every other layer the same).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import torch
@@ -317,8 +318,7 @@ def imagenet_table() -> list[dict[str, Any]]:
         elif row["model"] == "googlenet":
             row.update(count_on_meta(_googlenet))
         elif row["model"] is not None:
-            name, option = row["model"], row["shortcut"]
-            row.update(count_on_meta(lambda: get_model(name, shortcut=option)))
+            row.update(count_on_meta(partial(get_model, row["model"], shortcut=row["shortcut"])))
         else:
             row.update(params=None, macs=None)
         rows.append(row)
