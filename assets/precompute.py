@@ -1,80 +1,61 @@
-"""Precompute the depth slider's results for notebook 01 (run once; commit the JSON).
+"""Make the course's stored sweeps again: ``python assets/precompute.py <topic> [<topic> ...]``.
 
-The slider of notebook 01 shows the training curves of the degradation
-experiment for 2, 4, 8, 16 and 32 blocks (6 to 66 layers), with shortcuts off
-and on. Training them takes about 1.5 minutes on one CPU thread, too long for
-a live notebook, so this script trains them with the same function the
-notebook and the claim test call, :func:`course_utils.experiments.run_degradation`,
-and stores the histories in ``assets/degradation_sweep.json`` (about 10 kB).
-``tests/test_assets.py`` re-trains one setting and checks it matches.
+A notebook's slider shows runs that take too long to train live. Each topic's experiment
+module declares its stored sweeps (``SWEEPS``: file, recipe, run function); this script
+trains them with the same run function and recipe the notebook and the claim test use, and
+writes one JSON file per sweep here, in ``assets/`` (atomically: a crash leaves the old file).
+A sweep file records its full recipe, and the notebook refuses a file whose recipe differs
+from the current one ("stale asset"), so after editing a recipe, run this script for its topic.
+``tests/test_assets.py`` re-trains one setting of each sweep and checks it matches.
 
 Usage, from the repository root::
 
-    .venv/bin/python assets/precompute.py            # writes assets/degradation_sweep.json
-    .venv/bin/python assets/precompute.py --out /tmp/sweep.json
+    .venv/bin/python assets/precompute.py residual          # both sweeps of notebook 01 (~4 min)
+    .venv/bin/python assets/precompute.py residual --only depth --out-dir /tmp/sweeps
+    .venv/bin/python assets/precompute.py --list
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import sys
-import time
 from pathlib import Path
 
-import torch
+from course_utils.experiments import TOPICS, make_sweep, save_sweep
 
-from course_utils.experiments import DEGRADATION_RECIPE, SWEEP_BLOCKS, SWEEP_PATH, run_degradation
-
-#: The seed of the stored sweep.
-SEED = 0
-
-
-def precompute(out: Path, blocks: tuple[int, ...] = SWEEP_BLOCKS, seed: int = SEED) -> dict:
-    """Train every (shortcuts, depth) setting of the sweep and write the JSON file ``out``."""
-    start = time.perf_counter()
-    histories = run_degradation(num_blocks=blocks, residual=(False, True), seed=seed,
-                                epochs=DEGRADATION_RECIPE["epochs"], threads=1, device="cpu")
-    seconds = time.perf_counter() - start
-    stored = {
-        "meta": {
-            "description": "Depth sweep of the degradation experiment (notebook 01), made by "
-                           "assets/precompute.py with course_utils.experiments.run_degradation.",
-            "num_blocks": list(blocks),
-            "residual": [False, True],
-            "seed": seed,
-            "recipe": {k: list(v) if isinstance(v, tuple) else v for k, v in DEGRADATION_RECIPE.items()},
-            "threads": 1,
-            "device": "cpu",
-            "torch": torch.__version__,
-            "python": platform.python_version(),
-            "seconds": round(seconds, 1),
-        },
-        "runs": {label: _rounded(h.to_dict()) for label, h in histories.items()},
-    }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(stored, indent=1) + "\n")
-    tmp.replace(out)
-    return stored
-
-
-def _rounded(history: dict) -> dict:
-    # Six decimals are far below the run-to-run noise and keep the file small.
-    return {k: [None if v is None else round(v, 6) for v in val] if isinstance(val, list) else val
-            for k, val in history.items()}
+#: Where the sweeps are written: this folder, the source of the package's assets.
+HERE = Path(__file__).resolve().parent
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=SWEEP_PATH, help="where to write the JSON file")
+    parser.add_argument("topics", nargs="*", metavar="topic", help=f"one or more of {sorted(TOPICS)}")
+    parser.add_argument("--only", metavar="name", help="make only this sweep of the topic")
+    parser.add_argument("--out-dir", type=Path, default=HERE, help="where to write the JSON files")
+    parser.add_argument("--list", action="store_true", help="list the topics and their sweeps")
     args = parser.parse_args(argv)
-    stored = precompute(args.out)
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.1f} kB) in {stored['meta']['seconds']} s")
-    for label, run in stored["runs"].items():
-        print(f"  {label:>20}: final training error {1 - run['train_acc'][-1]:.3f}, "
-              f"test error {1 - run['val_acc'][-1]:.3f}")
+    if args.list or not args.topics:
+        for topic, specs in TOPICS.items():
+            for spec in specs.values():
+                print(f"{topic:>10} {spec.name:>8}  {spec.file}: {spec.description}")
+        return 0 if args.list else 2
+    unknown = [t for t in args.topics if t not in TOPICS]
+    if unknown:
+        parser.error(f"unknown topic(s) {unknown}; the topics are {sorted(TOPICS)}")
+    for topic in args.topics:
+        specs = TOPICS[topic]
+        if args.only is not None and args.only not in specs:
+            parser.error(f"topic {topic!r} has no sweep {args.only!r}; it has {sorted(specs)}")
+        for spec in specs.values():
+            if args.only is not None and spec.name != args.only:
+                continue
+            print(f"{topic}/{spec.name}: {spec.description}", flush=True)
+            sweep = make_sweep(spec)
+            out = save_sweep(sweep, args.out_dir / spec.file)
+            print(f"  wrote {out} ({out.stat().st_size / 1024:.1f} kB) in {sweep.made_with['seconds']} s")
+            for label, h in sweep.runs.items():
+                print(f"  {label:>24}: final training error {h.train_error[-1]:.3f}, "
+                      f"test error {h.val_error[-1]:.3f}")
     return 0
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
 
-from ._validation import check_choice, check_int, check_type
+from ._validation import Constraint, Failure, Int, ParameterValueError, show, validate
 
-__all__ = ["get_device", "seed_everything", "describe_environment"]
+__all__ = ["describe_environment", "get_device", "seed_everything", "torch_threads"]
 
 _KINDS = ("cpu", "cuda", "mps")
 
@@ -20,6 +22,46 @@ def _mps_available() -> bool:
     return bool(backend is not None and backend.is_available())
 
 
+class DeviceSpec(Constraint):
+    """A device this machine has: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"`` or a ``torch.device``.
+
+    The index, if any, must be a non-negative int (``"cpu:-1"`` is refused)
+    and name an existing GPU.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(hint="Use device=None to pick the best available device.")
+
+    def describe(self) -> str:
+        return "a device of this machine: 'cpu', 'cuda', 'cuda:<index>', 'mps' or a torch.device"
+
+    def failure(self, value: object) -> Failure | None:
+        if not isinstance(value, (str, torch.device)):
+            return self.wrong_type(value)
+        text = str(value)
+        kind, _, index = text.partition(":")
+        if kind not in _KINDS or (index and not index.isdigit()):
+            return ParameterValueError, show(value)
+        if kind == "cuda" and not torch.cuda.is_available():
+            return ParameterValueError, f"{text!r}, but CUDA is not available on this machine"
+        if kind == "cuda" and index and int(index) >= torch.cuda.device_count():
+            return ParameterValueError, f"{text!r}, but this machine has {torch.cuda.device_count()} GPU(s)"
+        if kind == "mps" and not _mps_available():
+            return ParameterValueError, f"{text!r}, but MPS is not available on this machine"
+        return None
+
+    def invalid_examples(self) -> list[object]:
+        return [*super().invalid_examples(), 0, "gpu", "cpu:-1", "cuda:x", "cuda:99"]
+
+
+#: Constraint of every ``device`` argument: ``None`` (best available) or a device of this machine.
+DEVICE = [None, DeviceSpec()]
+
+#: Constraint of every ``seed`` argument (NumPy's legacy generator takes 32 bits).
+SEED = Int(0, 2**32 - 1)
+
+
+@validate(device=DEVICE)
 def get_device(device: str | torch.device | None = None) -> torch.device:
     """Return the device to compute on.
 
@@ -33,7 +75,8 @@ def get_device(device: str | torch.device | None = None) -> torch.device:
 
     Raises:
         TypeError: ``device`` is not ``None``, a string or a ``torch.device``.
-        ValueError: the device kind is unknown or not available here.
+        ValueError: the device kind is unknown, its index malformed, or it is
+            not available here.
     """
     if device is None:
         if torch.cuda.is_available():
@@ -41,24 +84,10 @@ def get_device(device: str | torch.device | None = None) -> torch.device:
         if _mps_available():
             return torch.device("mps")
         return torch.device("cpu")
-    check_type(device, "device", "get_device", (str, torch.device),
-               "None, a string such as 'cpu' or 'cuda', or a torch.device")
-    kind = str(device).split(":")[0]
-    check_choice(kind, "device", "get_device", _KINDS,
-                 hint="Use None to pick the best available device.")
-    if kind == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"The 'device' parameter of get_device asked for {str(device)!r}, but CUDA is not "
-            "available on this machine. Use device=None (best available) or 'cpu'."
-        )
-    if kind == "mps" and not _mps_available():
-        raise ValueError(
-            f"The 'device' parameter of get_device asked for {str(device)!r}, but MPS is not "
-            "available on this machine. Use device=None (best available) or 'cpu'."
-        )
     return torch.device(device)
 
 
+@validate(seed=SEED)
 def seed_everything(seed: int) -> torch.Generator:
     """Seed Python, NumPy and PyTorch so that a CPU run repeats exactly.
 
@@ -69,7 +98,6 @@ def seed_everything(seed: int) -> torch.Generator:
         A ``torch.Generator`` seeded with ``seed``, for code that prefers an
         explicit generator (shuffling, dropout masks) over the global one.
     """
-    seed = check_int(seed, "seed", "seed_everything", 0, 2**32 - 1)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -98,3 +126,23 @@ def describe_environment() -> dict[str, str]:
     if dev.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(dev)
     return info
+
+
+@validate(num_threads=[None, Int(1, hint="Use None to keep PyTorch's setting.")])
+@contextmanager
+def torch_threads(num_threads: int | None) -> Iterator[None]:
+    """Run the body with ``num_threads`` PyTorch CPU threads, restoring the old number after.
+
+    ``None`` leaves the setting alone. One thread is the fastest for the course's tiny nets
+    (no thread hand-off per operation) and gives the same numbers on every machine, whatever
+    its core count.
+    """
+    if num_threads is None:
+        yield
+        return
+    old = torch.get_num_threads()
+    torch.set_num_threads(num_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)

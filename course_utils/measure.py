@@ -16,44 +16,41 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from ._validation import check_bool, check_choice, check_type
+from ._validation import (
+    Bool,
+    Instance,
+    Int,
+    IsCallable,
+    OneOf,
+    SequenceOf,
+    TensorOf,
+    blame_input,
+    eval_mode,
+    invalid,
+    requires,
+    show,
+    validate,
+)
 from .models.blocks import BasicBlock, Bottleneck
 from .models.convnet import ConvBlock
 
 __all__ = [
     "block_grad_norms",
+    "conv_layer_costs",
     "count_macs",
+    "count_on_meta",
     "count_parameters",
     "grad_norms",
     "layer_table",
+    "stage_costs",
 ]
 
 # Modules that count as one "block" for per-block gradient norms.
 _BLOCK_TYPES: tuple[type[nn.Module], ...] = (BasicBlock, Bottleneck, ConvBlock)
 
 
-def _check_model(model: Any, func: str) -> nn.Module:
-    return check_type(model, "model", func, nn.Module, "a torch.nn.Module",
-                      hint="Pass the model itself, e.g. models.resnet18().")
-
-
-def _check_input_size(input_size: Any, func: str) -> tuple[int, ...]:
-    allowed = "a tuple of positive ints including the batch size, e.g. (1, 3, 224, 224)"
-    check_type(input_size, "input_size", func, (tuple, list), allowed)
-    if len(input_size) == 0:
-        raise ValueError(f"The 'input_size' parameter of {func} must be {allowed}. Got {input_size!r}.")
-    for d in input_size:
-        if isinstance(d, bool) or not isinstance(d, int):
-            raise TypeError(
-                f"The 'input_size' parameter of {func} must be {allowed}. "
-                f"Got {input_size!r}, whose entry {d!r} is of type {type(d).__name__}."
-            )
-        if d < 1:
-            raise ValueError(
-                f"The 'input_size' parameter of {func} must be {allowed}. "
-                f"Got {input_size!r}, whose entry {d!r} is not positive."
-            )
-    return tuple(input_size)
+_MODEL = Instance(nn.Module, desc="a torch.nn.Module", hint="Pass the model itself, e.g. models.resnet18().")
+_INPUT_SIZE = SequenceOf(Int(1), desc="a tuple of positive ints including the batch size, e.g. (1, 3, 224, 224)")
 
 
 def _example_input(model: nn.Module, input_size: tuple[int, ...]) -> torch.Tensor:
@@ -70,25 +67,7 @@ def _leaves(model: nn.Module) -> list[tuple[str, nn.Module]]:
     return [(name, m) for name, m in model.named_modules() if next(m.children(), None) is None]
 
 
-class _EvalNoGrad:
-    """Context: eval mode and no autograd, restoring every module's own mode afterwards."""
-
-    def __init__(self, model: nn.Module) -> None:
-        self.model = model
-        self.modes: list[tuple[nn.Module, bool]] = []
-
-    def __enter__(self) -> None:
-        self.modes = [(m, m.training) for m in self.model.modules()]
-        self.model.eval()  # BN uses running stats and does not update them; dropout is off
-        self.no_grad = torch.no_grad()
-        self.no_grad.__enter__()
-
-    def __exit__(self, *exc: object) -> None:
-        self.no_grad.__exit__(*exc)
-        for m, mode in self.modes:
-            m.training = mode
-
-
+@validate(model=_MODEL, trainable_only=Bool())
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     """Number of scalar parameters of ``model`` (shared tensors counted once).
 
@@ -102,11 +81,21 @@ def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     Raises:
         TypeError: ``model`` is not an ``nn.Module`` or ``trainable_only`` not a bool.
     """
-    _check_model(model, "count_parameters")
-    check_bool(trainable_only, "trainable_only", "count_parameters")
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
+def _forward(model: nn.Module, input_size: Sequence[int], counter: FlopCounterMode) -> None:
+    """One forward pass on zeros of ``input_size`` in eval mode, counted by ``counter``.
+
+    A model that cannot take that input gives an error naming ``input_size``.
+    """
+    x = _example_input(model, tuple(input_size))
+    with eval_mode(model), counter, blame_input(model, "input_size", show(tuple(input_size)),
+                                                  "the size of an input the model accepts: {}"):
+        model(x)
+
+
+@validate(model=_MODEL, input_size=_INPUT_SIZE)
 def count_macs(model: nn.Module, input_size: Sequence[int]) -> int:
     """Multiply-adds of one forward pass on a zero tensor of shape ``input_size``.
 
@@ -124,14 +113,11 @@ def count_macs(model: nn.Module, input_size: Sequence[int]) -> int:
 
     Raises:
         TypeError: ``model`` is not a module, or ``input_size`` is not a tuple of ints.
-        ValueError: ``input_size`` is empty or has an entry < 1.
+        ValueError: ``input_size`` is empty, has an entry < 1, or the model
+            cannot take an input of that shape.
     """
-    _check_model(model, "count_macs")
-    size = _check_input_size(input_size, "count_macs")
-    x = _example_input(model, size)
     counter = FlopCounterMode(display=False)
-    with _EvalNoGrad(model), counter:
-        model(x)
+    _forward(model, input_size, counter)
     return counter.get_total_flops() // 2
 
 
@@ -143,6 +129,7 @@ def _shape_of(output: Any) -> Any:
     return None
 
 
+@validate(model=_MODEL, input_size=_INPUT_SIZE)
 def layer_table(model: nn.Module, input_size: Sequence[int]) -> list[dict[str, Any]]:
     """One row per leaf module, in the order the forward pass first calls them.
 
@@ -164,11 +151,9 @@ def layer_table(model: nn.Module, input_size: Sequence[int]) -> list[dict[str, A
 
     Raises:
         TypeError: ``model`` is not a module, or ``input_size`` is not a tuple of ints.
-        ValueError: ``input_size`` is empty or has an entry < 1.
+        ValueError: ``input_size`` is empty, has an entry < 1, or the model
+            cannot take an input of that shape.
     """
-    _check_model(model, "layer_table")
-    size = _check_input_size(input_size, "layer_table")
-    x = _example_input(model, size)
     counter = FlopCounterMode(display=False)
     rows: dict[str, dict[str, Any]] = {}
     start: dict[str, int] = {}
@@ -198,8 +183,7 @@ def layer_table(model: nn.Module, input_size: Sequence[int]) -> list[dict[str, A
         for name, m in _leaves(model):
             handles.append(m.register_forward_pre_hook(pre_hook(name)))
             handles.append(m.register_forward_hook(post_hook(name)))
-        with _EvalNoGrad(model), counter:
-            model(x)
+        _forward(model, input_size, counter)
     finally:
         for h in handles:
             h.remove()
@@ -221,6 +205,7 @@ def _blocks(model: nn.Module) -> list[tuple[str, nn.Module]]:
     return [(n, m) for n, m in _leaves(model) if next(m.parameters(), None) is not None]
 
 
+@validate(model=_MODEL, per=OneOf("layer", "block"))
 def grad_norms(model: nn.Module, per: str = "layer") -> dict[str, float]:
     """L2 norms of the gradients currently stored in ``.grad``.
 
@@ -242,8 +227,6 @@ def grad_norms(model: nn.Module, per: str = "layer") -> dict[str, float]:
         TypeError: ``model`` is not an ``nn.Module``.
         ValueError: ``per`` is not ``"layer"`` or ``"block"``.
     """
-    _check_model(model, "grad_norms")
-    check_choice(per, "per", "grad_norms", ("layer", "block"))
     if per == "block":
         named = _blocks(model)
     else:
@@ -256,6 +239,12 @@ def grad_norms(model: nn.Module, per: str = "layer") -> dict[str, float]:
     return out
 
 
+@validate(model=_MODEL, x=TensorOf(min_ndim=1, finite=True, desc="a torch.Tensor (a batch of inputs) with finite "
+                                                                 "values"),
+          y=TensorOf(min_ndim=1, finite=True, desc="a torch.Tensor (the batch's targets) with finite values"),
+          loss_fn=IsCallable("a callable such as nn.CrossEntropyLoss()"),
+          checks=[requires("y", lambda a: len(a["y"]) == len(a["x"]), "a tensor with one row per row of x",
+                           got=lambda a: f"{len(a['y'])} rows for {len(a['x'])} in x")])
 def block_grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
                      loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> dict[str, float]:
     """One forward/backward pass on a batch; gradient norm of each block, input -> output.
@@ -279,15 +268,6 @@ def block_grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
         TypeError: a wrong type, e.g. ``x`` not a tensor or ``loss_fn`` not callable.
         ValueError: ``loss_fn`` does not return a scalar.
     """
-    func = "block_grad_norms"
-    _check_model(model, func)
-    check_type(x, "x", func, torch.Tensor, "a torch.Tensor (a batch of inputs)")
-    check_type(y, "y", func, torch.Tensor, "a torch.Tensor (the batch's targets)")
-    if not callable(loss_fn):
-        raise TypeError(
-            f"The 'loss_fn' parameter of {func} must be a callable such as nn.CrossEntropyLoss(). "
-            f"Got {loss_fn!r} of type {type(loss_fn).__name__}."
-        )
     order: list[str] = []
     handles = []
 
@@ -302,19 +282,87 @@ def block_grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
         for name, m in blocks.items():
             handles.append(m.register_forward_pre_hook(record(name)))
         model.zero_grad(set_to_none=True)
-        loss = loss_fn(model(x), y)
+        with blame_input(model, "x", show(x)):
+            out = model(x)
+        loss = loss_fn(out, y)
     finally:
         for h in handles:
             h.remove()
     if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
-        shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
-        raise ValueError(
-            f"The 'loss_fn' parameter of {func} must return a scalar tensor. Got {shape}. "
-            "Use a loss with reduction='mean' or 'sum'."
-        )
+        raise invalid("loss_fn", "a callable that returns a scalar tensor", f"a loss of {show(loss)}",
+                      "Use a loss with reduction='mean' or 'sum'.")
     loss.backward()
     out: dict[str, float] = {}
     for name in order:
         norm = _norm(blocks[name])
         out[name] = 0.0 if norm is None else norm
     return out
+
+
+# Stage names of the deck's Table 1, by the prefix of the module names in models.ResNet.
+_STAGES = {"conv1": "conv1", "bn1": "conv1", "relu": "conv1", "maxpool": "conv1",
+           "layer1": "conv2_x", "layer2": "conv3_x", "layer3": "conv4_x", "layer4": "conv5_x",
+           "avgpool": "fc", "fc": "fc"}
+
+
+@validate(builder=IsCallable("a callable without arguments that returns a model, e.g. models.resnet18"),
+          input_size=_INPUT_SIZE,
+          checks=[requires("builder", lambda a: not isinstance(a["builder"], nn.Module),
+                           "a callable that returns a model, not a model: the model must be built on the meta "
+                           "device", "Pass the builder itself, e.g. models.resnet18 (without parentheses).",
+                           got=lambda a: f"a {type(a['builder']).__name__}", type_error=True)])
+def count_on_meta(builder: Callable[[], nn.Module], input_size: Sequence[int] = (1, 3, 224, 224)
+                  ) -> dict[str, int]:
+    """Build a model on the ``meta`` device and count it: no memory, no initialisation.
+
+    Args:
+        builder: a callable without arguments that returns the model, e.g.
+            ``models.resnet152`` or ``functools.partial(models.resnet34, shortcut="C")``;
+            not a model (it must be built on the meta device).
+        input_size: input shape including the batch, e.g. ``(1, 3, 224, 224)``.
+
+    Returns:
+        ``{"params": int, "macs": int}``, equal to the counts of a real model.
+
+    Raises:
+        TypeError: ``builder`` is a model, is not callable, or does not return an ``nn.Module``.
+    """
+    with torch.device("meta"):
+        model = builder()
+    if not isinstance(model, nn.Module):
+        raise invalid("builder", "a callable that returns a torch.nn.Module",
+                      f"a callable that returned {show(model)} of type {type(model).__name__}", type_error=True)
+    return {"params": count_parameters(model), "macs": count_macs(model, input_size)}
+
+
+@validate(model=_MODEL, input_size=_INPUT_SIZE)
+def stage_costs(model: nn.Module, input_size: Sequence[int] = (1, 3, 224, 224)) -> dict[str, int]:
+    """Multiply-adds per stage of the deck's Table 1: conv1, conv2_x ... conv5_x, fc.
+
+    Args:
+        model: an ImageNet ``models.ResNet`` (any device, ``meta`` included).
+        input_size: input shape including the batch.
+
+    Returns:
+        ``{stage: multiply-adds}`` in the table's order; the values sum to :func:`count_macs`.
+    """
+    costs = {stage: 0 for stage in ("conv1", "conv2_x", "conv3_x", "conv4_x", "conv5_x", "fc")}
+    for row in layer_table(model, input_size):
+        stage = _STAGES.get(row["name"].split(".")[0], "other")
+        costs[stage] = costs.get(stage, 0) + row["macs"]
+    return costs
+
+
+@validate(model=_MODEL, input_size=_INPUT_SIZE)
+def conv_layer_costs(model: nn.Module, input_size: Sequence[int] = (1, 3, 224, 224)) -> list[dict[str, Any]]:
+    """One row per convolution and linear layer, in forward order: where the cost is.
+
+    Args:
+        model: any model (any device, ``meta`` included).
+        input_size: input shape including the batch.
+
+    Returns:
+        Rows ``{"name", "type", "output_shape", "params", "macs"}`` of the ``Conv2d`` and
+        ``Linear`` layers (see :func:`layer_table`).
+    """
+    return [row for row in layer_table(model, input_size) if row["type"] in ("Conv2d", "Linear")]

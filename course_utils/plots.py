@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
+import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._validation import check_choice, check_type
+from ._validation import (
+    Bool,
+    Float,
+    Instance,
+    Int,
+    MappingOf,
+    OneOf,
+    SequenceOf,
+    TensorOf,
+    invalid,
+    requires,
+    validate,
+)
 from .train import History
 
-__all__ = ["plot_history", "compare_histories", "plot_bars", "plot_signals"]
+__all__ = ["compare_histories", "plot_bars", "plot_history", "plot_lines", "plot_signals"]
 
 _METRICS = {
     "loss": ("train_loss", "val_loss", "loss"),
@@ -24,24 +39,66 @@ def _epochs(h: History) -> list[int]:
     return list(range(1, h.epochs + 1))
 
 
+_AX = [None, Instance(Axes, desc="a matplotlib Axes, e.g. from plt.subplots()")]
+_TITLE = [None, Instance(str, desc="a str")]
+_HISTORY = Instance(History, desc="a History returned by fit")
+_NAME = Instance(str, desc="a str naming a metric or a series, e.g. 'loss'")
+_STYLES = [None, MappingOf(str, Instance(Mapping, desc="a dict of Axes.plot keyword arguments"), min_len=0,
+                           desc="a dict {label: dict of Axes.plot keyword arguments}")]
+
+
+def _check_metric(metric: str, histories: Sequence[History], param: str) -> None:
+    """A metric is a training/validation pair from ``_METRICS`` or one series every history has."""
+    if metric in _METRICS:
+        return
+    common = [s for s in histories[0].series_names() if all(s in h.series_names() for h in histories)]
+    if metric not in common:
+        whose = "the History" if len(histories) == 1 else "every History"
+        raise invalid(param, f"one of {list(_METRICS)} (training and validation curves) or a series of "
+                      f"{whose}: {common}", repr(metric), "A callback records a series with history.log(name, value).")
+
+
+def _check_history_metrics(args: Mapping[str, Any]) -> None:
+    for metric in args["metrics"]:
+        _check_metric(metric, [args["history"]], "metrics")
+
+
+def _check_compared_metric(args: Mapping[str, Any]) -> None:
+    _check_metric(args["metric"], list(args["histories"].values()), "metric")
+    if args["metric"] not in _METRICS and args["split"] != "train":
+        raise invalid("split", f"'train' (the default) for the single series {args['metric']!r}; 'val' and "
+                      f"'both' apply to {list(_METRICS)}", repr(args["split"]))
+
+
+def _series_label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+@validate(history=_HISTORY, metrics=SequenceOf(_NAME, desc="a non-empty list of metric or series names"),
+          title=_TITLE, checks=[_check_history_metrics])
 def plot_history(history: History, *, metrics: Sequence[str] = ("loss", "error"),
                  title: str | None = None) -> Figure:
     """Learning curves of one run: training and validation, one panel per metric.
 
     Args:
         history: what :func:`course_utils.train.fit` returned.
-        metrics: panels to draw, from ``"loss"``, ``"error"``, ``"acc"``.
+        metrics: panels to draw: ``"loss"``, ``"error"``, ``"acc"`` (training
+            and validation curves), or the name of one series of the history
+            (``"lr"``, ``"train_loss"``, … or one recorded by a callback with
+            ``history.log``, e.g. ``"weight_norm"``).
         title: figure title.
 
     Returns:
         The matplotlib ``Figure``.
     """
-    check_type(history, "history", "plot_history", History, "a History returned by fit")
-    check_type(metrics, "metrics", "plot_history", (list, tuple), "a list of metric names")
-    for m in metrics:
-        check_choice(m, "metrics", "plot_history", tuple(_METRICS))
     fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.4), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
+        if metric not in _METRICS:  # one series, e.g. recorded by a callback
+            ax.plot(_epochs(history), history.series(metric), label=_series_label(metric))
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(_series_label(metric))
+            ax.grid(alpha=0.3)
+            continue
         train_key, val_key, label = _METRICS[metric]
         ax.plot(_epochs(history), getattr(history, train_key), label="training")
         if any(v == v for v in history.val_loss):  # nan != nan: skip a run without validation
@@ -58,40 +115,51 @@ def plot_history(history: History, *, metrics: Sequence[str] = ("loss", "error")
     return fig
 
 
+@validate(histories=MappingOf(Instance(str, desc="a str"), _HISTORY, desc="a non-empty dict {label: History}"),
+          metric=_NAME, split=OneOf("train", "val", "both"), ax=_AX, title=_TITLE,
+          styles=_STYLES, checks=[_check_compared_metric])
 def compare_histories(histories: Mapping[str, History], *, metric: str = "error",
                       split: str = "train", ax: Axes | None = None,
-                      title: str | None = None) -> Axes:
+                      title: str | None = None,
+                      styles: Mapping[str, Mapping[str, Any]] | None = None) -> Axes:
     """Several runs' curves of one metric in one panel, one line per run.
 
     Args:
         histories: ``{label: History}``, e.g. ``{"plain, 20 blocks": h1, ...}``.
-        metric: ``"loss"``, ``"error"`` or ``"acc"``.
-        split: ``"train"``, ``"val"`` or ``"both"`` (validation dashed).
+        metric: ``"loss"``, ``"error"`` or ``"acc"``, or the name of a series
+            every history has (e.g. ``"weight_norm"``, recorded by a callback).
+        split: ``"train"``, ``"val"`` or ``"both"`` (validation dashed); a
+            single series (``metric`` not a pair) needs the default ``"train"``.
         ax: axes to draw into; a new figure when ``None``.
         title: the panel's title.
+        styles: ``{label: keyword arguments of Axes.plot}`` for some or all runs, e.g.
+            ``{"plain, 42 layers": {"color": "#D55E00", "linestyle": "--"}}``, so that a
+            figure can give one factor the colour and another the line style.
 
     Returns:
         The matplotlib ``Axes``.
     """
-    check_type(histories, "histories", "compare_histories", Mapping, "a dict {label: History}")
-    if not histories:
-        raise ValueError("The 'histories' parameter of compare_histories must hold at least one run. Got {}.")
-    for label, h in histories.items():
-        check_type(h, f"histories[{label!r}]", "compare_histories", History, "a History returned by fit")
-    check_choice(metric, "metric", "compare_histories", tuple(_METRICS))
-    check_choice(split, "split", "compare_histories", ("train", "val", "both"))
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.8))
-    train_key, val_key, label = _METRICS[metric]
-    for name, h in histories.items():
-        if split in ("train", "both"):
-            line, = ax.plot(_epochs(h), getattr(h, train_key), label=f"{name} (training)" if split == "both" else name)
-        if split in ("val", "both"):
-            kwargs = {"color": line.get_color()} if split == "both" else {}
-            ax.plot(_epochs(h), getattr(h, val_key), "--",
-                    label=f"{name} (validation)" if split == "both" else name, **kwargs)
+    if metric not in _METRICS:  # one series per run, e.g. recorded by a callback
+        for name, h in histories.items():
+            ax.plot(_epochs(h), h.series(metric), label=name, **_style(styles, name))
+        ylabel = _series_label(metric)
+    else:
+        train_key, val_key, label = _METRICS[metric]
+        for name, h in histories.items():
+            style = _style(styles, name)
+            if split in ("train", "both"):
+                line, = ax.plot(_epochs(h), getattr(h, train_key),
+                                label=f"{name} (training)" if split == "both" else name, **style)
+            if split == "both":  # validation dashed, in the training curve's colour
+                ax.plot(_epochs(h), getattr(h, val_key), label=f"{name} (validation)",
+                        **{**style, "color": line.get_color(), "linestyle": "--"})
+            elif split == "val":
+                ax.plot(_epochs(h), getattr(h, val_key), label=name, **{"linestyle": "--", **style})
+        ylabel = f"{'training' if split == 'train' else 'validation' if split == 'val' else ''} {label}".strip()
     ax.set_xlabel("epoch")
-    ax.set_ylabel(f"{'training' if split == 'train' else 'validation' if split == 'val' else ''} {label}".strip())
+    ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     if title:
@@ -99,6 +167,58 @@ def compare_histories(histories: Mapping[str, History], *, metric: str = "error"
     return ax
 
 
+def _style(styles: Mapping[str, Mapping[str, Any]] | None, name: str) -> dict[str, Any]:
+    return dict(styles.get(name, {})) if styles else {}
+
+
+
+
+@validate(
+    series=MappingOf(str, SequenceOf(SequenceOf(Float(allow_nan=True)), min_len=2, max_len=2,
+                                     desc="a pair (xs, ys) of lists of numbers"),
+                     desc="a non-empty dict {label: (xs, ys)}"),
+    xlabel=str, ylabel=str, styles=_STYLES, ax=_AX, title=_TITLE, logx=Bool(),
+    checks=[requires("series", lambda a: all(len(xs) == len(ys) for xs, ys in a["series"].values()),
+                     "pairs (xs, ys) with as many ys as xs",
+                     got=lambda a: str({k: (len(xs), len(ys)) for k, (xs, ys) in a["series"].items()})
+                     + " (lengths)")],
+)
+def plot_lines(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], *, xlabel: str, ylabel: str,
+               styles: Mapping[str, Mapping[str, Any]] | None = None, ax: Axes | None = None,
+               title: str | None = None, logx: bool = False) -> Axes:
+    """Named (x, y) series as lines with markers, e.g. final error against depth.
+
+    Args:
+        series: ``{label: (xs, ys)}`` with as many ``ys`` as ``xs``.
+        xlabel: what x is, with units.
+        ylabel: what y is, with units.
+        styles: ``{label: keyword arguments of Axes.plot}`` for some or all series.
+        ax: axes to draw into; a new figure when ``None``.
+        title: the panel's title.
+        logx: logarithmic x axis.
+
+    Returns:
+        The matplotlib ``Axes``.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.8))
+    for name, (xs, ys) in series.items():
+        ax.plot(list(xs), list(ys), **{"marker": "o", **_style(styles, name)}, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if logx:
+        ax.set_xscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+@validate(values=MappingOf(Instance(str, desc="a str"), Float(), desc="a non-empty dict {label: number}"),
+          ylabel=Instance(str, desc="a str"), title=_TITLE, ax=_AX, log=Bool(),
+          checks=[requires("log", lambda a: not a["log"] or all(v > 0 for v in a["values"].values()),
+                           "False when a value is not positive (a log axis cannot show it)")])
 def plot_bars(values: Mapping[str, float], *, ylabel: str, title: str | None = None,
               ax: Axes | None = None, log: bool = False) -> Axes:
     """A labelled bar chart of named numbers (parameter counts, costs, errors).
@@ -113,9 +233,6 @@ def plot_bars(values: Mapping[str, float], *, ylabel: str, title: str | None = N
     Returns:
         The matplotlib ``Axes``.
     """
-    check_type(values, "values", "plot_bars", Mapping, "a dict {label: number}")
-    if not values:
-        raise ValueError("The 'values' parameter of plot_bars must hold at least one bar. Got {}.")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
     names = list(values)
@@ -130,7 +247,15 @@ def plot_bars(values: Mapping[str, float], *, ylabel: str, title: str | None = N
     return ax
 
 
-def plot_signals(x, y, *, indices, ax: Axes | None = None, title: str | None = None) -> Axes:
+@validate(x=TensorOf("real", ndim=(2, 3), numpy=True), y=TensorOf("integer", ndim=1, numpy=True),
+          indices=SequenceOf(Int(0), types=(list, tuple, range), desc="a non-empty list of row indices"),
+          ax=_AX, title=_TITLE,
+          checks=[requires("y", lambda a: len(a["y"]) == len(a["x"]), "one class index per row of x",
+                           got=lambda a: f"{len(a['y'])} labels for {len(a['x'])} rows"),
+                  requires("indices", lambda a: max(a["indices"]) < len(a["x"]),
+                           lambda a: f"a list of row indices in [0, {len(a['x']) - 1}]")])
+def plot_signals(x: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray, *, indices: Sequence[int],
+                 ax: Axes | None = None, title: str | None = None) -> Axes:
     """Draw 1-D signals (e.g. MNIST-1D examples) as lines, labelled by class.
 
     Args:
@@ -143,11 +268,6 @@ def plot_signals(x, y, *, indices, ax: Axes | None = None, title: str | None = N
     Returns:
         The matplotlib ``Axes``.
     """
-    check_type(indices, "indices", "plot_signals", (list, tuple, range), "a list of row indices")
-    n = len(x)
-    for i in indices:
-        if not isinstance(i, int) or not 0 <= i < n:
-            raise ValueError(f"The 'indices' parameter of plot_signals must hold ints in [0, {n - 1}]. Got {i!r}.")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3))
     for i in indices:

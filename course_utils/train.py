@@ -4,6 +4,19 @@
 one optimizer step per mini-batch. Everything a notebook varies (optimizer,
 learning-rate schedule, weight decay, extra penalties, early stopping) is an
 argument, and the result is a :class:`History` that plots and widgets read.
+Two hooks cover the rest without copies of the loop: a ``batch_transform``
+``(x, y) -> (x, y)`` for every training batch (augmentation, noise) and
+``callbacks`` ``(epoch, model, history)`` after every epoch, which may record
+extra series with :meth:`History.log` or stop the run::
+
+    def weight_norm(epoch, model, history):
+        history.log("weight_norm", torch.cat([p.detach().flatten() for p in model.parameters()]).norm())
+
+    def input_noise(x, y):
+        return x + 0.1 * torch.randn_like(x), y
+
+    history = fit(model, splits.train, splits.val, callbacks=[weight_norm], batch_transform=input_noise)
+    plot_history(history, metrics=("loss", "weight_norm"))
 """
 
 from __future__ import annotations
@@ -11,21 +24,44 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from numbers import Real
 from typing import Any, Union
 
 import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from ._validation import check_bool, check_choice, check_float, check_int, check_type
-from .device import get_device
+from ._validation import (
+    Bool,
+    Float,
+    Instance,
+    Int,
+    IsCallable,
+    MappingOf,
+    OneOf,
+    Pair,
+    ParameterError,
+    SequenceOf,
+    TensorOf,
+    blame_input,
+    eval_mode,
+    invalid,
+    requires,
+    show,
+    validate,
+)
+from .device import DEVICE, SEED, get_device
 
 __all__ = ["History", "evaluate", "fit"]
 
 Penalty = Callable[[nn.Module], Tensor]
 TensorPair = tuple[Tensor, Tensor]
+#: ``(x, y) -> (x, y)``, applied to every training batch (augmentation, noise).
+BatchTransform = Callable[[Tensor, Tensor], TensorPair]
+#: ``(epoch, model, history) -> None | bool``, called after every epoch; ``True`` stops the run.
+Callback = Callable[[int, nn.Module, "History"], Union[bool, None]]
 OptimizerSpec = Union[str, Callable[..., torch.optim.Optimizer]]
 
 _OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -33,7 +69,34 @@ _SCHEDULES = (None, "cosine", "step")
 _LOSSES = ("cross_entropy", "mse")
 _MONITORS = ("val_loss", "val_acc")
 
+_SERIES = SequenceOf(Float(allow_nan=True), min_len=0, types=(list,), desc="a list of floats (nan where missing)")
+_RATES = SequenceOf(Float(0, 1, allow_nan=True), min_len=0, types=(list,),
+                    desc="a list of floats in [0, 1] (nan where missing)")
+_POSITIVE = SequenceOf(Float(0), min_len=0, types=(list,), desc="a list of floats >= 0")
 
+
+def _check_history(args: Mapping[str, Any]) -> None:
+    """Every series has one entry per epoch; ``best_epoch`` is one of them; extra names are free."""
+    n = len(args["train_loss"])
+    for name in ("train_acc", "val_loss", "val_acc", "lr", "epoch_time"):
+        if len(args[name]) != n:
+            raise invalid(name, f"a list with one entry per epoch, as many as train_loss ({n})",
+                          f"a list of {len(args[name])}")
+    for name, values in args["extra"].items():
+        if not name.isidentifier() or name in History.__dataclass_fields__ or hasattr(History, name):
+            raise invalid("extra", "a dict whose keys are identifiers other than the names History already uses",
+                          f"a dict with the key {name!r}")
+        if len(values) != n:
+            raise invalid("extra", f"a dict of lists with one entry per epoch, as many as train_loss ({n})",
+                          f"{len(values)} entries for {name!r}")
+    best = args["best_epoch"]
+    if best is not None and best >= n:
+        raise invalid("best_epoch", f"None or the index of a recorded epoch, in [0, {n - 1}]", repr(best))
+
+
+@validate(train_loss=_SERIES, train_acc=_RATES, val_loss=_SERIES, val_acc=_RATES, lr=_POSITIVE,
+          epoch_time=_POSITIVE, best_epoch=[None, Int(0)], stopped_early=Bool(),
+          extra=MappingOf(Instance(str, desc="a str"), _SERIES, min_len=0), checks=[_check_history])
 @dataclass
 class History:
     """Per-epoch record of one training run.
@@ -52,7 +115,12 @@ class History:
         epoch_time: wall-clock seconds of the epoch, validation included.
         best_epoch: index of the epoch with the best monitored value, or
             ``None`` without a validation set.
-        stopped_early: whether early stopping ended the run.
+        stopped_early: whether early stopping (or a callback returning
+            ``True``) ended the run.
+        extra: further per-epoch series recorded by ``fit``'s callbacks with
+            :meth:`log`, e.g. ``{"weight_norm": [3.1, 2.8, ...]}``; each has one
+            entry per epoch (``nan`` where nothing was recorded). They
+            serialise, load and plot like the built-in series.
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -63,11 +131,71 @@ class History:
     epoch_time: list[float] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_early: bool = False
+    extra: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def epochs(self) -> int:
         """Number of epochs trained."""
         return len(self.train_loss)
+
+    @validate(name=Instance(str, desc="a str naming the series, e.g. 'weight_norm'"),
+              value=Instance(Real, Tensor, desc="a real number or a one-element tensor"))
+    def log(self, name: str, value: float | Tensor) -> None:
+        """Record ``value`` of the series ``name`` for the last finished epoch.
+
+        Meant for ``fit``'s callbacks, e.g. the weight norm after every epoch::
+
+            def weight_norm(epoch, model, history):
+                history.log("weight_norm", sum(p.detach().norm() ** 2 for p in model.parameters()) ** 0.5)
+
+        Epochs in which nothing was recorded read ``nan``, so every series has
+        one entry per epoch and lines up with ``train_loss``.
+
+        Args:
+            name: the series' name, e.g. ``"weight_norm"``; not the name of a
+                built-in series (``"train_loss"``, ``"val_acc"``, …).
+            value: a real number or a one-element tensor.
+
+        Raises:
+            TypeError, ValueError: a bad name or value, no finished epoch yet,
+                or a second value for the same epoch.
+        """
+        func = "History.log"
+        if not name.isidentifier() or name in self.__dataclass_fields__ or hasattr(History, name):
+            raise invalid("name", "a Python identifier other than the names History already uses, such as "
+                          f"the built-in series {list(_BUILTIN_SERIES)}", repr(name),
+                          "Pick another name, e.g. 'weight_norm'.")
+        if isinstance(value, bool) or (isinstance(value, Tensor) and value.numel() != 1):
+            raise invalid("value", "a real number or a one-element tensor", show(value),
+                          type_error=isinstance(value, bool))
+        if isinstance(value, Tensor):
+            value = value.item()
+        if self.epochs == 0:
+            raise ValueError(f"{func} records a value for the last finished epoch, and this History "
+                             "has none yet. Call it from a fit callback, which runs after each epoch.")
+        series = self.extra.setdefault(name, [])
+        if len(series) >= self.epochs:
+            raise ValueError(f"{func} already has a value of {name!r} for epoch {self.epochs - 1}. "
+                             "Record each series once per epoch.")
+        series.extend([math.nan] * (self.epochs - 1 - len(series)))
+        series.append(float(value))
+
+    @validate(name=Instance(str, desc="a str naming a series"))
+    def series(self, name: str) -> list[float]:
+        """The per-epoch series ``name``: a built-in one or one recorded with :meth:`log`.
+
+        Raises:
+            ValueError: no such series; the message lists the available ones.
+        """
+        if name in self.extra:
+            return self.extra[name]
+        if name in _BUILTIN_SERIES:
+            return getattr(self, name)
+        raise invalid("name", f"one of the series of this History {self.series_names()}", repr(name))
+
+    def series_names(self) -> list[str]:
+        """Names accepted by :meth:`series`: the built-in series, then the recorded ones."""
+        return [*_BUILTIN_SERIES, *self.extra]
 
     @property
     def train_error(self) -> list[float]:
@@ -80,47 +208,136 @@ class History:
         return [1.0 - a for a in self.val_acc]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain ``dict`` for JSON files (``nan`` becomes ``None``)."""
+        """Plain ``dict`` for JSON files (``nan`` becomes ``None``).
+
+        ``extra`` is left out when no series was recorded, so a run without
+        callbacks writes the same file as before callbacks existed.
+        """
         out = asdict(self)
+        if not self.extra:
+            del out["extra"]
         for key, value in out.items():
             if isinstance(value, list):
-                out[key] = [None if isinstance(v, float) and math.isnan(v) else v for v in value]
+                out[key] = _nan_to_none(value)
+        if "extra" in out:
+            out["extra"] = {k: _nan_to_none(v) for k, v in out["extra"].items()}
         return out
 
     @classmethod
+    @validate(data=Instance(dict, desc="a dict made by History.to_dict"))
     def from_dict(cls, data: dict[str, Any]) -> History:
-        """Inverse of :meth:`to_dict`."""
-        check_type(data, "data", "History.from_dict", dict, "a dict made by History.to_dict")
-        known = {f for f in cls.__dataclass_fields__}
-        unknown = set(data) - known
+        """Inverse of :meth:`to_dict`.
+
+        Raises:
+            TypeError, ValueError: ``data`` is not such a dict: an unknown key,
+                a series that is not a list of numbers, lists of unequal lengths.
+        """
+        known = sorted(cls.__dataclass_fields__)
+        unknown = sorted(set(data) - set(known))
         if unknown:
-            raise ValueError(
-                f"The 'data' parameter of History.from_dict has unknown keys {sorted(unknown)}. "
-                f"Allowed keys are {sorted(known)}."
-            )
-        kwargs = {
-            k: [math.nan if v is None else v for v in val] if isinstance(val, list) else val
-            for k, val in data.items()
-        }
-        return cls(**kwargs)
+            raise invalid("data", f"a dict made by History.to_dict, with keys among {known}",
+                          f"a dict with the unknown keys {unknown}")
+        kwargs = {k: _none_to_nan(val) if isinstance(val, list) else val for k, val in data.items()}
+        if isinstance(kwargs.get("extra"), dict):
+            kwargs["extra"] = {k: _none_to_nan(v) if isinstance(v, list) else v for k, v in kwargs["extra"].items()}
+        try:
+            return cls(**kwargs)
+        except ParameterError as exc:
+            raise invalid("data", "a dict made by History.to_dict",
+                          f"data[{exc.param!r}] = {exc.got} (it must be {exc.allowed})",
+                          type_error=isinstance(exc, TypeError)) from None
 
 
-def _check_pair(pair: Any, name: str, func: str) -> TensorPair:
-    check_type(pair, name, func, (tuple, list), "a pair (x, y) of tensors, e.g. splits.train")
-    if len(pair) != 2 or not all(isinstance(t, Tensor) for t in pair):
-        raise TypeError(
-            f"The '{name}' parameter of {func} must be a pair (x, y) of tensors, e.g. splits.train. "
-            f"Got a {type(pair).__name__} of {len(pair)} items of types {[type(t).__name__ for t in pair]}."
-        )
-    x, y = pair
-    if len(x) != len(y):
-        raise ValueError(
-            f"The '{name}' parameter of {func} must hold as many targets as inputs. "
-            f"Got x with {len(x)} rows and y with {len(y)}."
-        )
-    if len(x) == 0:
-        raise ValueError(f"The '{name}' parameter of {func} must not be empty. Got 0 examples.")
-    return x, y
+#: Per-epoch series every History has (properties included); :meth:`History.log` adds others.
+_BUILTIN_SERIES = ("train_loss", "val_loss", "train_acc", "val_acc", "train_error", "val_error",
+                   "lr", "epoch_time")
+
+
+def _nan_to_none(values: list) -> list:
+    return [None if isinstance(v, float) and math.isnan(v) else v for v in values]
+
+
+def _none_to_nan(values: list) -> list:
+    return [math.nan if v is None else v for v in values]
+
+
+_MODEL = Instance(nn.Module, desc="a torch.nn.Module")
+# Inputs are floats with finite values; targets are int64 labels or float regression targets.
+_DATA = Pair(TensorOf("floating", finite=True), TensorOf("real", finite=True))
+
+
+def _probe(model: nn.Module, x: Tensor, param: str) -> Tensor:
+    """The model's output on the first example of ``x``, computed in eval mode without gradients.
+
+    A cheap check that ``x`` fits the model (dtype, channels, length) before
+    any training: a failure names ``param`` and the shape the model expects.
+    Eval mode updates no BN statistics and draws no dropout mask, and the CPU
+    random generator is restored, so training is not changed by it.
+    """
+    ref = next((p for p in model.parameters() if p.is_floating_point()), None)
+    if ref is not None and ref.dtype != x.dtype:
+        raise invalid(param, f"a pair whose x has the dtype of the model's parameters ({ref.dtype})",
+                      f"x of dtype {x.dtype}", f"Convert it with x.to({ref.dtype}).", type_error=True)
+    xb = x[:1] if ref is None else x[:1].to(ref.device)
+    blame = blame_input(model, param, f"x of shape {tuple(x.shape)}", "a pair whose x the model accepts: {}")
+    with eval_mode(model), torch.random.fork_rng(devices=[]), blame:
+        return model(xb)
+
+
+def _data_checks(*params: str) -> Callable[[Mapping[str, Any]], None]:
+    """Check that the pairs ``params`` (the first one required) fit the model and the loss.
+
+    * later pairs look like the first (same input shape, same dtypes);
+    * ``cross_entropy``: y holds int64 labels of shape (N,) in ``[0, K)``, K
+      being the number of outputs of the model;
+    * ``mse``: y is floating and has the shape of the model's output, so that
+      the loss does not broadcast (N,) against (N, 1).
+    """
+
+    def check(args: Mapping[str, Any]) -> None:
+        model, loss, first = args["model"], args["loss"], params[0]
+        x0, y0 = args[first]
+        for param in params[1:]:
+            if args[param] is None:
+                continue
+            x, y = args[param]
+            if x.shape[1:] != x0.shape[1:] or x.dtype != x0.dtype or y.shape[1:] != y0.shape[1:] or y.dtype != y0.dtype:
+                raise invalid(param, f"a pair like {first}: inputs of shape (N, {', '.join(map(str, x0.shape[1:]))}) "
+                              f"and dtype {x0.dtype}, targets of shape (N{''.join(f', {d}' for d in y0.shape[1:])}) "
+                              f"and dtype {y0.dtype}", f"x of shape {tuple(x.shape)} and dtype {x.dtype}, y of "
+                              f"shape {tuple(y.shape)} and dtype {y.dtype}")
+        out = _probe(model, x0, first)
+        for param in params:
+            if args[param] is None:
+                continue
+            y = args[param][1]
+            if loss == "cross_entropy":
+                if y.dtype != torch.int64 or y.dim() != 1:
+                    raise invalid(param, "a pair whose y holds int64 class indices of shape (N,) for "
+                                  "loss='cross_entropy'", f"y of dtype {y.dtype} and shape {tuple(y.shape)}",
+                                  "Use y.long() for labels, or loss='mse' for regression.",
+                                  type_error=y.dtype != torch.int64)
+                if out.dim() != 2:
+                    raise invalid("model", "a classifier with outputs (N, num_classes) for loss='cross_entropy'",
+                                  f"outputs of shape (N, {', '.join(map(str, out.shape[1:]))})")
+                low, high, k = int(y.min()), int(y.max()), out.shape[1]
+                if low < 0 or high >= k:
+                    raise invalid(param, f"a pair whose labels y are in [0, {k - 1}] (the model has {k} outputs)",
+                                  f"labels in [{low}, {high}]",
+                                  "Build the model with as many outputs as there are classes.")
+            else:
+                if not y.is_floating_point():
+                    raise invalid(param, "a pair whose y is a floating-point tensor for loss='mse'",
+                                  f"y of dtype {y.dtype}", "Convert it with y.float().", type_error=True)
+                if y.shape[1:] != out.shape[1:]:
+                    shape = "(N" + "".join(f", {d}" for d in out.shape[1:]) + ")"
+                    raise invalid(param, f"a pair whose y has the shape of the model's output {shape} for "
+                                  "loss='mse'", f"y of shape {tuple(y.shape)}",
+                                  f"Reshape it, e.g. y.view(-1, {', '.join(map(str, out.shape[1:]))}) or "
+                                  "y.unsqueeze(1), so that the loss does not broadcast."
+                                  if out.dim() > 1 else "Reshape it to the shape of the output.")
+
+    return check
 
 
 def _loss_fn(loss: str) -> nn.Module:
@@ -143,6 +360,8 @@ def _evaluate(model: nn.Module, x: Tensor, y: Tensor, loss_fn: nn.Module, classi
     return total_loss / len(x), (correct / len(x) if classify else math.nan)
 
 
+@validate(model=_MODEL, data=_DATA, loss=OneOf(*_LOSSES), batch_size=Int(1), device=DEVICE,
+          checks=[_data_checks("data")])
 def evaluate(model: nn.Module, data: TensorPair, *, loss: str = "cross_entropy",
              batch_size: int = 1024, device: str | torch.device | None = None) -> dict[str, float]:
     """Loss and accuracy of ``model`` on ``data``, in eval mode, without gradients.
@@ -158,11 +377,12 @@ def evaluate(model: nn.Module, data: TensorPair, *, loss: str = "cross_entropy",
 
     Returns:
         ``{"loss": float, "acc": float}``; ``acc`` is ``nan`` for ``"mse"``.
+
+    Raises:
+        TypeError, ValueError: an argument is of the wrong type or out of
+            range, or ``data`` does not fit the model or the loss.
     """
-    check_type(model, "model", "evaluate", nn.Module, "a torch.nn.Module")
-    x, y = _check_pair(data, "data", "evaluate")
-    check_choice(loss, "loss", "evaluate", _LOSSES)
-    batch_size = check_int(batch_size, "batch_size", "evaluate", 1)
+    x, y = data
     dev = get_device(device)
     model.to(dev)
     value, acc = _evaluate(model, x.to(dev), y.to(dev), _loss_fn(loss), loss == "cross_entropy", batch_size)
@@ -173,13 +393,10 @@ def _make_optimizer(spec: OptimizerSpec, params: Any, lr: float, momentum: float
                     weight_decay: float) -> torch.optim.Optimizer:
     if callable(spec):
         opt = spec(params)
-        check_type(opt, "optimizer", "fit", torch.optim.Optimizer,
-                   "one of 'sgd', 'adam', 'adamw' or a callable params -> torch.optim.Optimizer")
+        if not isinstance(opt, torch.optim.Optimizer):
+            raise invalid("optimizer", "a callable params -> torch.optim.Optimizer",
+                          f"a callable that returned {show(opt)} of type {type(opt).__name__}", type_error=True)
         return opt
-    check_type(spec, "optimizer", "fit", str,
-               "one of 'sgd', 'adam', 'adamw' or a callable params -> torch.optim.Optimizer")
-    check_choice(spec, "optimizer", "fit", _OPTIMIZERS,
-                 hint="Or pass a callable, e.g. lambda p: torch.optim.RMSprop(p, lr=1e-3).")
     if spec == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
     if spec == "adam":
@@ -198,6 +415,89 @@ def _make_schedule(name: str | None, opt: torch.optim.Optimizer, epochs: int
     return None
 
 
+def _transform_batch(transform: BatchTransform, xb: Tensor, yb: Tensor, classify: bool) -> TensorPair:
+    """``transform(xb, yb)``, checked: a user's mistake gets named here, not deep inside torch."""
+    out = transform(xb, yb)
+    if not (isinstance(out, (tuple, list)) and len(out) == 2 and all(isinstance(t, Tensor) for t in out)):
+        got = show(out) if isinstance(out, (tuple, list, Tensor)) else f"{show(out)} of type {type(out).__name__}"
+        raise invalid("batch_transform", "a callable that returns a pair (x, y) of tensors",
+                      f"one that returned {got}", "End it with `return x, y`.", type_error=True)
+    x2, y2 = out
+    if x2.shape[:1] != xb.shape[:1] or y2.shape[:1] != yb.shape[:1]:
+        raise invalid("batch_transform", f"a callable that returns as many examples as it gets ({len(xb)})",
+                      f"one that returned x of shape {tuple(x2.shape)} and y of shape {tuple(y2.shape)}")
+    if x2.dtype != xb.dtype or x2.device != xb.device or y2.device != yb.device:
+        raise invalid("batch_transform", f"a callable that returns x of the dtype and device it gets "
+                      f"({xb.dtype} on {xb.device}) and y on {yb.device}",
+                      f"one that returned x of dtype {x2.dtype} on {x2.device} and y on {y2.device}",
+                      "Build new tensors with torch.*_like(x) or x.new_*(...).")
+    if classify and not ((y2.dtype == torch.long and y2.dim() == 1) or (y2.is_floating_point() and y2.dim() == 2)):
+        raise invalid("batch_transform", "a callable that returns y as int64 class indices of shape (N,) or "
+                      "float class probabilities of shape (N, C) for loss='cross_entropy'",
+                      f"one that returned y of dtype {y2.dtype} and shape {tuple(y2.shape)}")
+    return x2, y2
+
+
+def _run_callbacks(hooks: list[Callback], epoch: int, model: nn.Module, history: History) -> bool:
+    """Call every hook (all of them, even after one asks to stop); ``True`` if one asked to stop."""
+    stop = False
+    for hook in hooks:
+        result = hook(epoch, model, history)
+        if result is not None and not isinstance(result, bool):
+            raise invalid("callbacks", "callables that return None, or True to stop training",
+                          f"{getattr(hook, '__qualname__', repr(hook))}, which returned {show(result)} "
+                          f"of type {type(result).__name__}", type_error=True)
+        stop = stop or bool(result)
+    for series in history.extra.values():  # a series a hook skipped this epoch reads nan there
+        series.extend([math.nan] * (history.epochs - len(series)))
+    return stop
+
+
+def _penalty(p: Penalty, model: nn.Module) -> Tensor | float:
+    """``p(model)``, checked to be a scalar: a non-scalar would broadcast the loss into a tensor."""
+    value = p(model)
+    if (isinstance(value, Tensor) and value.dim() == 0) or (isinstance(value, Real) and not isinstance(value, bool)):
+        return value
+    raise invalid("penalty", "a callable model -> scalar tensor (0-d), a list of them, or None",
+                  f"{getattr(p, '__qualname__', repr(p))}, which returned {show(value)}",
+                  "Reduce it to one number, e.g. with .sum().")
+
+
+_CALLBACK = IsCallable("a callable (epoch, model, history) -> None | bool")
+_PENALTY = IsCallable("a callable model -> scalar tensor")
+
+
+@validate(
+    model=_MODEL,
+    train=_DATA,
+    val=[None, _DATA],
+    epochs=Int(1),
+    batch_size=Int(1),
+    optimizer=[OneOf(*_OPTIMIZERS, hint="Or pass a callable, e.g. lambda p: torch.optim.RMSprop(p, lr=1e-3)."),
+               IsCallable("a callable params -> torch.optim.Optimizer")],
+    lr=Float(0, low_open=True),
+    momentum=Float(0, 1, high_open=True),
+    weight_decay=Float(0, hint="λ is a penalty strength and cannot be negative."),
+    schedule=OneOf(*_SCHEDULES),
+    penalty=[None, _PENALTY, SequenceOf(_PENALTY, min_len=0)],
+    batch_transform=[None, IsCallable("a callable (x, y) -> (x, y)")],
+    callbacks=[SequenceOf(_CALLBACK, min_len=0), _CALLBACK, None],  # a list first: its message names the bad item
+    loss=OneOf(*_LOSSES),
+    early_stopping=[None, Int(1)],
+    monitor=OneOf(*_MONITORS),
+    seed=SEED,
+    device=DEVICE,
+    progress=Bool(),
+    description=Instance(str, desc="a str"),
+    checks=[
+        requires("early_stopping", lambda a: a["early_stopping"] is None or a["val"] is not None,
+                 "None when val is None (early stopping watches the validation set)",
+                 "Pass val=(x_val, y_val) or early_stopping=None."),
+        requires("monitor", lambda a: a["monitor"] == "val_loss" or a["loss"] == "cross_entropy",
+                 "'val_loss' for loss='mse' (a regression has no accuracy)"),
+        _data_checks("train", "val"),
+    ],
+)
 def fit(
     model: nn.Module,
     train: TensorPair,
@@ -211,6 +511,8 @@ def fit(
     weight_decay: float = 0.0,
     schedule: str | None = None,
     penalty: Penalty | Sequence[Penalty] | None = None,
+    batch_transform: BatchTransform | None = None,
+    callbacks: Callback | Sequence[Callback] | None = None,
     loss: str = "cross_entropy",
     early_stopping: int | None = None,
     monitor: str = "val_loss",
@@ -239,6 +541,19 @@ def fit(
             over ``epochs``) or ``"step"`` (÷10 at 50% and 75% of ``epochs``).
         penalty: a callable ``model -> scalar tensor``, or a sequence of them,
             added to the loss at every step (e.g. an L1 penalty).
+        batch_transform: a callable ``(x, y) -> (x, y)`` applied to every
+            *training* batch before the forward pass (augmentation, input
+            noise, label noise); validation data is never transformed. It gets
+            and returns tensors on ``device``, with as many examples as it got
+            and ``x`` of the same dtype; ``y`` may become float class
+            probabilities of shape ``(N, C)`` (mixup, label smoothing). Random
+            numbers it draws with ``torch.rand*`` come from the generator
+            ``seed`` seeds, so a run repeats exactly.
+        callbacks: a callable ``(epoch, model, history) -> None | bool``, or a
+            sequence of them, called at the end of every epoch (after
+            validation; ``epoch`` counts from 0). They may record extra
+            per-epoch series with ``history.log(name, value)`` and stop the
+            run by returning ``True`` (``history.stopped_early`` is then set).
         loss: ``"cross_entropy"`` or ``"mse"``.
         early_stopping: patience in epochs, or ``None``. Needs ``val``. When the
             monitored value has not improved for this many epochs training
@@ -254,47 +569,20 @@ def fit(
         A :class:`History`.
 
     Raises:
-        TypeError, ValueError: an argument is of the wrong type or out of range.
+        TypeError, ValueError: an argument is of the wrong type or out of
+            range; ``train`` or ``val`` hold NaN or infinite values, do not fit
+            the model (dtype, shape) or the loss (labels out of range, targets
+            of another shape than the output); ``val`` differs from ``train``;
+            a penalty does not return a scalar. Before training, the model runs
+            once on one training example in eval mode to check the data.
+        FloatingPointError: the training loss became NaN or infinite.
     """
-    func = "fit"
-    check_type(model, "model", func, nn.Module, "a torch.nn.Module")
-    x_train, y_train = _check_pair(train, "train", func)
+    x_train, y_train = train
     if val is not None:
-        x_val, y_val = _check_pair(val, "val", func)
-    epochs = check_int(epochs, "epochs", func, 1)
-    batch_size = check_int(batch_size, "batch_size", func, 1)
-    lr = check_float(lr, "lr", func, 0.0, low_open=True)
-    momentum = check_float(momentum, "momentum", func, 0.0, 1.0, high_open=True)
-    weight_decay = check_float(weight_decay, "weight_decay", func, 0.0,
-                               hint="λ is a penalty strength and cannot be negative.")
-    check_choice(schedule, "schedule", func, _SCHEDULES)
-    check_choice(loss, "loss", func, _LOSSES)
-    penalties: list[Penalty] = []
-    if penalty is not None:
-        penalties = [penalty] if callable(penalty) else list(check_type(
-            penalty, "penalty", func, (list, tuple), "a callable model -> tensor, a list of them, or None"))
-        for p in penalties:
-            if not callable(p):
-                raise TypeError(f"The 'penalty' parameter of fit must contain callables model -> tensor. "
-                                f"Got an item {p!r} of type {type(p).__name__}.")
-    check_choice(monitor, "monitor", func, _MONITORS)
-    if early_stopping is not None:
-        early_stopping = check_int(early_stopping, "early_stopping", func, 1)
-        if val is None:
-            raise ValueError("The 'early_stopping' parameter of fit needs a validation set. "
-                             "Got val=None: pass val=(x_val, y_val) or early_stopping=None.")
-    seed = check_int(seed, "seed", func, 0, 2**32 - 1)
-    check_bool(progress, "progress", func)
+        x_val, y_val = val
+    penalties: list[Penalty] = [] if penalty is None else [penalty] if callable(penalty) else list(penalty)
+    hooks = [] if callbacks is None else [callbacks] if callable(callbacks) else list(callbacks)
     classify = loss == "cross_entropy"
-    if monitor == "val_acc" and not classify:
-        raise ValueError("The 'monitor' parameter of fit must be 'val_loss' for loss='mse' "
-                         "(a regression has no accuracy). Got 'val_acc'.")
-    if classify and (y_train.dtype != torch.long or y_train.dim() != 1):
-        raise ValueError(
-            "The 'train' parameter of fit must have class indices of dtype int64 and shape (N,) "
-            f"as targets for loss='cross_entropy'. Got y of dtype {y_train.dtype} and shape "
-            f"{tuple(y_train.shape)}. Use loss='mse' for regression."
-        )
 
     dev = get_device(device)
     model.to(dev)
@@ -323,18 +611,21 @@ def fit(
             for i in range(0, n, batch_size):
                 idx = order[i:i + batch_size]
                 xb, yb = x_train[idx], y_train[idx]
+                if batch_transform is not None:
+                    xb, yb = _transform_batch(batch_transform, xb, yb, classify)
                 out = model(xb)
                 batch_loss = loss_fn(out, yb)
                 objective = batch_loss
                 for p in penalties:
-                    objective = objective + p(model)
+                    objective = objective + _penalty(p, model)
                 opt.zero_grad(set_to_none=True)
                 objective.backward()
                 opt.step()
                 # Accumulate on the device: no host sync per step.
                 loss_sum += batch_loss.detach() * len(idx)
                 if classify:
-                    correct += (out.detach().argmax(1) == yb).sum()
+                    labels = yb if yb.dim() == 1 else yb.argmax(1)  # soft targets from a batch_transform
+                    correct += (out.detach().argmax(1) == labels).sum()
             history.lr.append(opt.param_groups[0]["lr"])
             if sched is not None:
                 sched.step()
@@ -354,6 +645,7 @@ def fit(
             history.val_loss.append(v_loss)
             history.val_acc.append(v_acc)
             history.epoch_time.append(time.perf_counter() - start)
+            stop = _run_callbacks(hooks, epoch, model, history)
             postfix = {"loss": f"{train_loss:.3f}"}
             if val is not None:
                 postfix["val_loss"] = f"{v_loss:.3f}"
@@ -371,6 +663,9 @@ def fit(
                         bar.set_postfix(postfix)
                         break
             bar.set_postfix(postfix)
+            if stop:
+                history.stopped_early = True
+                break
         bar.close()
     if best_state is not None:
         model.load_state_dict(best_state)

@@ -7,12 +7,19 @@ The check runs after every cell: the cell that crosses a limit fails with a
 message naming the notebook, the time or memory used and the limit. A table
 of every notebook's time and peak memory is printed at the end of the run and
 written to ``build/notebook_budgets.json``.
+
+The kernels get a scratch data cache (``COURSE_DATA_DIR``), so a run neither
+depends on nor writes into a user's ``~/.cache/course_utils``: the first
+notebook that needs MNIST-1D generates it, as on a learner's first day.
+``benchmarks/bench_notebooks.py`` reuses :func:`process_peak_mb`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +30,25 @@ MEMORY_LIMIT_MB = 2048.0
 REPORT = Path(__file__).resolve().parent.parent / "build" / "notebook_budgets.json"
 
 _runs: dict[str, dict[str, float]] = {}
+_scratch: dict[str, str | None] = {}
+
+
+def pytest_configure(config) -> None:
+    # Kernels inherit this process's environment when they start.
+    _scratch["old"] = os.environ.get("COURSE_DATA_DIR")
+    _scratch["dir"] = tempfile.mkdtemp(prefix="course-data-cache-")
+    os.environ["COURSE_DATA_DIR"] = _scratch["dir"]
+
+
+def pytest_unconfigure(config) -> None:
+    if "dir" not in _scratch:
+        return
+    shutil.rmtree(_scratch.pop("dir"), ignore_errors=True)
+    old = _scratch.pop("old")
+    if old is None:
+        os.environ.pop("COURSE_DATA_DIR", None)
+    else:
+        os.environ["COURSE_DATA_DIR"] = old
 
 
 def _notebook_of(item: pytest.Item):
@@ -36,6 +62,11 @@ def _kernel_peak_mb(notebook) -> float:
         pid = notebook.kernel.km.provisioner.process.pid
     except AttributeError:
         return float("nan")
+    return process_peak_mb(pid)
+
+
+def process_peak_mb(pid: int) -> float:
+    """Peak resident memory of a live process in MB (Linux: VmHWM; elsewhere current RSS), or nan."""
     try:
         with open(f"/proc/{pid}/status") as status:
             for line in status:

@@ -1,6 +1,6 @@
 """Fixtures of the course-delivery tests (grading, slides, browser, environments).
 
-Shared constants and helpers live in tools/testkit.py (see there why not here).
+Shared constants and helpers live in tests/testkit.py (see there why not here).
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
+from testkit import BUILD, CHROMIUM_ARGS, LOUD_SKIPS, REPORTS, ROOT, require_browser
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-
-import course_notebooks  # noqa: E402
-from testkit import BUILD, CHROMIUM_ARGS, REPORTS, ROOT, require_browser  # noqa: E402
+import course_notebooks  # tools/, put on sys.path by testkit
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -28,6 +26,22 @@ def _venv_on_path():
     os.environ["PATH"] = bindir + os.pathsep + old
     yield
     os.environ["PATH"] = old
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _scratch_data_cache(tmp_path_factory):
+    """The data cache (generated MNIST-1D, downloads) in a scratch folder for the whole session.
+
+    Tests (and the notebooks they run in subprocesses) then neither read a user's
+    ~/.cache/course_utils, which may hold anything, nor write into it.
+    """
+    old = os.environ.get("COURSE_DATA_DIR")
+    os.environ["COURSE_DATA_DIR"] = str(tmp_path_factory.mktemp("data-cache"))
+    yield
+    if old is None:
+        os.environ.pop("COURSE_DATA_DIR", None)
+    else:
+        os.environ["COURSE_DATA_DIR"] = old
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +73,14 @@ def browser():
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
+    if LOUD_SKIPS:  # tools this machine lacks (testkit.require_tool): say so where nobody can miss it
+        terminalreporter.section("skipped for missing tools (required in CI)", yellow=True, bold=True)
+        reasons = [str(r.longrepr[-1]) for r in terminalreporter.stats.get("skipped", [])
+                   if isinstance(r.longrepr, tuple)]
+        for message in LOUD_SKIPS:
+            count = sum(message in reason for reason in reasons)
+            terminalreporter.write_line(f"*** SKIPPED: {message} ({count} test{'s' * (count != 1)}) ***",
+                                        yellow=True, bold=True)
     for title, rows in REPORTS.items():
         if not rows:
             continue

@@ -1,84 +1,138 @@
-"""The files in ``assets/``: the precomputed depth sweep matches a re-run, the SVG is well formed.
+"""The course's data files: every stored sweep belongs to its current recipe and repeats.
 
-``assets/degradation_sweep.json`` is made by ``assets/precompute.py`` with
-``experiments.run_degradation``; re-running one setting here must give the stored curves.
-On the machine that made the file the numbers repeat exactly (one thread, CPU, same
-seed); elsewhere other CPU kernels may change the last bits and training amplifies them,
-so the comparison allows 0.03 of error per epoch.
+A sweep in ``assets/`` is made by ``python assets/precompute.py <topic>`` with the topic's run
+function and recipe; re-running one setting here must give the stored curves. On the machine
+that made the file the numbers repeat exactly (one thread, CPU, same seed); elsewhere other CPU
+kernels may change the last bits and training amplifies them, so the comparison allows 0.03 of
+error per epoch. A sweep whose recipe was edited after it was made must refuse to load.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import dataclasses
+import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
 from course_utils import data, experiments
+from course_utils.resources import asset_path, list_assets
 
-ASSETS = experiments.ASSETS_DIR
 TOLERANCE = 0.03
+PRECOMPUTE = Path(__file__).resolve().parents[1] / "assets" / "precompute.py"
+SPECS = [spec for specs in experiments.TOPICS.values() for spec in specs.values()]
+IDS = [f"{spec.topic}-{spec.name}" for spec in SPECS]
 
 
-@pytest.fixture(scope="module")
-def sweep() -> dict:
-    return experiments.load_sweep()
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+def test_every_sweep_is_stored_small_and_complete(spec) -> None:
+    assert spec.file in list_assets(), f"run `python assets/precompute.py {spec.topic}`"
+    assert asset_path(spec.file).stat().st_size < 100_000, "a stored sweep should stay a small file"
+    sweep = experiments.load_sweep(spec)
+    labels = {experiments.degradation_label(n, r) for n in spec.recipe.num_blocks for r in spec.recipe.residual}
+    assert set(sweep.runs) == labels
+    assert all(h.epochs == spec.recipe.epochs for h in sweep.runs.values())
 
 
-def test_sweep_is_small_and_complete(sweep) -> None:
-    assert experiments.SWEEP_PATH.stat().st_size < 100_000, "the stored sweep should stay a small file"
-    meta = sweep["meta"]
-    assert tuple(meta["num_blocks"]) == experiments.SWEEP_BLOCKS
-    recipe = {k: list(v) if isinstance(v, tuple) else v for k, v in experiments.DEGRADATION_RECIPE.items()}
-    assert meta["recipe"] == recipe, "the sweep was made with another recipe: run assets/precompute.py again"
-    expected = {experiments.degradation_label(n, r) for n in experiments.SWEEP_BLOCKS for r in (False, True)}
-    assert set(sweep["runs"]) == expected
-    assert all(h.epochs == recipe["epochs"] for h in sweep["runs"].values())
-
-
-def test_stored_sweep_shows_the_claim(sweep) -> None:
-    final = {label: h.train_error[-1] for label, h in sweep["runs"].items()}
+def test_the_stored_sweeps_show_the_claim() -> None:
+    depth = experiments.load_degradation_sweep("depth")
+    final = {label: h.train_error[-1] for label, h in depth.runs.items()}
     assert final["plain, 66 layers"] >= final["plain, 6 layers"] + 0.10
     assert final["residual, 66 layers"] <= final["residual, 6 layers"] + 0.02
 
 
-def test_one_stored_setting_repeats(sweep) -> None:
-    meta = sweep["meta"]
-    mnist = data.load_mnist1d(seed=meta["recipe"]["data_seed"])
-    # The 10-layer residual net: a few seconds, and a net with shortcuts and several blocks.
-    label = experiments.degradation_label(4, True)
-    rerun = experiments.run_degradation(num_blocks=(4,), residual=(True,), seed=meta["seed"],
-                                        epochs=meta["recipe"]["epochs"], data=mnist,
-                                        threads=meta["threads"], device=meta["device"])[label]
-    stored = sweep["runs"][label]
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+def test_one_stored_setting_repeats(spec) -> None:
+    sweep = experiments.load_sweep(spec)
+    mnist = data.load_mnist1d(seed=spec.recipe.data_seed)
+    # The shallowest residual net of the sweep: a few seconds, and a net with shortcuts.
+    n = min(spec.recipe.num_blocks)
+    rerun = experiments.run_degradation_setting(n, True, recipe=spec.recipe, data=mnist, progress=False)
+    stored = sweep.runs[experiments.degradation_label(n, True)]
     for key in ("train_error", "val_error"):
         diff = max(abs(a - b) for a, b in zip(getattr(rerun, key), getattr(stored, key)))
-        assert diff <= TOLERANCE, f"{label}: {key} differs from the stored sweep by up to {diff:.4f}"
+        assert diff <= TOLERANCE, f"{spec.name}: {key} differs from the stored sweep by up to {diff:.4f}"
     assert rerun.lr == pytest.approx(stored.lr, abs=1e-6)
 
 
-def test_precompute_script_writes_the_same_format(tmp_path, monkeypatch) -> None:
-    spec = importlib.util.spec_from_file_location("precompute", ASSETS / "precompute.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    tiny = data.load_mnist1d(n_train=128, seed=0)
-    real = experiments.run_degradation
+def test_a_changed_recipe_makes_the_stored_sweep_stale() -> None:
+    spec = experiments.SWEEPS["depth"]
+    changed = dataclasses.replace(spec, recipe=dataclasses.replace(spec.recipe, lr=0.1))
+    with pytest.raises(experiments.StaleAssetError,
+                       match=r"stale asset: .*residual_depth_sweep.json was made from another DegradationRecipe: "
+                             r"lr \(stored 0.05, current 0.1\).*python assets/precompute.py residual"):
+        experiments.load_sweep(changed)
 
-    def fast(*args, **kwargs):
-        kwargs.update(epochs=1, data=tiny)
-        return real(*args, **kwargs)
 
-    monkeypatch.setattr(module, "run_degradation", fast)
-    out = tmp_path / "sweep.json"
-    module.precompute(out, blocks=(1,))
-    stored = experiments.load_sweep(out)
+@pytest.mark.parametrize(("content", "why"), [
+    ("not json {", "is not a JSON file"),
+    ("[1, 2]", "is not a sweep file of format"),
+    ('{"format": 1, "topic": "residual"}', r"lacks the keys \['name', 'recipe', 'runs'\]"),
+    ('{"format": 1, "topic": "residual", "name": "long", "recipe": {}, "runs": {}}', "holds the sweep residual/long"),
+], ids=["not-json", "not-a-dict", "missing-keys", "other-sweep"])
+def test_a_malformed_sweep_file_gets_a_clear_error(tmp_path, content, why) -> None:
+    path = tmp_path / "sweep.json"
+    path.write_text(content)
+    with pytest.raises(experiments.StaleAssetError, match=f"stale asset: .*{why}"):
+        experiments.load_sweep(experiments.SWEEPS["depth"], path)
+
+
+def test_a_run_that_is_not_a_history_is_stale(tmp_path) -> None:
+    path = tmp_path / "sweep.json"
+    stored = json.loads(asset_path("residual_depth_sweep.json").read_text())
+    stored["runs"]["plain, 6 layers"] = {"train_los": [1.0]}
+    path.write_text(json.dumps(stored))
+    with pytest.raises(experiments.StaleAssetError, match="holds a run that is not a History"):
+        experiments.load_sweep(experiments.SWEEPS["depth"], path)
+
+
+def test_a_missing_sweep_says_how_to_make_it(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"python assets/precompute.py residual"):
+        experiments.load_sweep(experiments.SWEEPS["depth"], tmp_path / "none.json")
+
+
+def test_precompute_script_makes_a_sweep_that_loads(tmp_path) -> None:
+    # The real script, in a subprocess, on a tiny recipe: patch the spec through a wrapper module.
+    script = tmp_path / "run_precompute.py"
+    script.write_text(
+        "import dataclasses, runpy, sys\n"
+        "from course_utils import data, experiments\n"
+        "tiny = data.load_mnist1d(n_train=128, seed=0)\n"
+        "spec = experiments.SWEEPS['depth']\n"
+        "recipe = dataclasses.replace(spec.recipe, num_blocks=(1,), epochs=1)\n"
+        "run = lambda r: experiments.run_degradation(r, data=tiny)\n"
+        "experiments.SWEEPS['depth'] = dataclasses.replace(spec, recipe=recipe, run=run)\n"
+        f"sys.argv = ['precompute.py', 'residual', '--only', 'depth', '--out-dir', {str(tmp_path)!r}]\n"
+        f"runpy.run_path({str(PRECOMPUTE)!r}, run_name='__main__')\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "wrote" in done.stdout and "residual, 4 layers" in done.stdout
+    stored = json.loads((tmp_path / "residual_depth_sweep.json").read_text())
+    assert stored["recipe"]["num_blocks"] == [1] and stored["recipe"]["epochs"] == 1
     assert set(stored["runs"]) == {"plain, 4 layers", "residual, 4 layers"}
-    assert stored["meta"]["num_blocks"] == [1] and stored["meta"]["threads"] == 1
+    assert not list(tmp_path.glob("*.tmp")), "no temporary file may be left behind"
+
+
+def test_precompute_script_rejects_an_unknown_topic() -> None:
+    done = subprocess.run([sys.executable, str(PRECOMPUTE),
+                           "dropout"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "unknown topic(s) ['dropout']" in done.stderr
 
 
 def test_residual_block_svg_is_well_formed() -> None:
-    root = ET.parse(ASSETS / "residual_block.svg").getroot()
+    root = ET.parse(asset_path("residual_block.svg")).getroot()
     assert root.tag.endswith("svg")
     text = " ".join(t.text or "" for t in root.iter() if t.tag.endswith(("text", "title")))
     for needed in ("F(x) + x", "identity", "H(x)"):
         assert needed in text
+
+
+def test_asset_path_names_the_files_there_are() -> None:
+    with pytest.raises(FileNotFoundError, match=r"no data file 'missing.svg'. It has \[.*residual_block.svg"):
+        asset_path("missing.svg")
+    with pytest.raises(FileNotFoundError):
+        asset_path("../pyproject.toml")

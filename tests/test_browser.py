@@ -14,6 +14,7 @@ Where Chromium or playwright is missing the tests skip loudly; in CI (CI=true) t
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -65,8 +66,6 @@ def jupyterlab(tmp: Path, disabled: tuple[str, ...] = ()):
     if not root.exists():
         shutil.copytree(ROOT / "notebooks", root / "notebooks",
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.py"))
-        if (ROOT / "assets").exists():  # notebooks may read ../../assets
-            (root / "assets").symlink_to(ROOT / "assets")
     (config / "labconfig").mkdir(parents=True, exist_ok=True)
     (config / "labconfig" / "page_config.json").write_text(
         json.dumps({"disabledExtensions": {name: True for name in disabled}}))
@@ -231,3 +230,22 @@ def test_negative_control_without_the_widget_extension(browser, tmp_path):
 def test_browser_is_available_in_ci():
     """In CI the browser tests must run, not skip (.ci/run installs Chromium)."""
     require_browser()
+
+
+@pytest.mark.parametrize("ci", [False, True], ids=["outside-ci", "ci"])
+def test_without_chromium_the_browser_tests_skip_loudly_or_fail_in_ci(tmp_path, ci):
+    """As on a machine with only Python and make: pytest run with a PATH that has no Chromium
+    skips the browser tests with a loud line in its closing summary, and fails them in CI."""
+    env = {k: v for k, v in os.environ.items() if k not in {"CI", "CHROMIUM"}}
+    env["PATH"] = str(tmp_path)  # nothing at all on it; pytest is run by its absolute path
+    if ci:
+        env["CI"] = "true"
+    test = f"{Path(__file__).resolve()}::test_browser_is_available_in_ci"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+    out = done.stdout + done.stderr
+    if ci:
+        assert done.returncode == 1 and "must not happen in CI" in out, out[-3000:]
+    else:
+        assert done.returncode == 0 and "1 skipped" in out, out[-3000:]
+        assert "*** SKIPPED: browser tests cannot run:" in out, out[-3000:]

@@ -1,13 +1,13 @@
 """The claims of notebooks 01 and 02, tested with the experiments the notebooks run.
 
 Degradation (deck A2, A3): over three seeds other than the notebook's, with the
-recipe of ``experiments.DEGRADATION_RECIPE`` (about 25 s per seed on one CPU thread):
+recipe of ``experiments.DegradationRecipe()`` (about 25 s per seed on one CPU thread):
 
 * deep plain training error  >= shallow plain training error + 0.10   (degradation);
 * deep residual training error <= shallow residual training error + 0.02 (shortcuts cure it).
 
 The training error is the last epoch's, as ``fit`` records it (see the docstring of
-``course_utils.experiments.degradation``). Measured on the course machine (torch 2.14.1,
+``course_utils.experiments.residual``). Measured on the course machine (torch 2.14.1,
 one thread), seeds 1/2/3: plain 6 vs 42 layers 0.235/0.604, 0.151/0.698, 0.189/0.534;
 residual 6 vs 42 layers 0.211/0.036, 0.140/0.020, 0.142/0.015 — margins of +0.35 or
 more and -0.12 or less, far from the thresholds.
@@ -30,14 +30,14 @@ RESIDUAL_SLACK = 0.02  # deep residual may be at most this much worse than shall
 
 @pytest.fixture(scope="module")
 def mnist() -> data.Splits:
-    return data.load_mnist1d(seed=experiments.DEGRADATION_RECIPE["data_seed"])
+    return data.load_mnist1d(seed=experiments.DegradationRecipe().data_seed)
 
 
 @pytest.fixture(scope="module")
 def degradation_runs(mnist) -> dict[int, dict[str, float]]:
     out = {}
     for seed in SEEDS:
-        runs = experiments.run_degradation(num_blocks=(2, 20), residual=(False, True), seed=seed, data=mnist)
+        runs = experiments.run_degradation(experiments.DegradationRecipe(seed=seed), data=mnist)
         out[seed] = {label: h.train_error[-1] for label, h in runs.items()}
     return out
 
@@ -58,6 +58,17 @@ def test_deep_residual_net_trains_at_least_as_well_as_shallow(degradation_runs, 
     assert deep <= shallow + RESIDUAL_SLACK, (
         f"seed {seed}: the 42-layer residual net ends at training error {deep:.3f}, the 6-layer one at "
         f"{shallow:.3f} (allowed slack {RESIDUAL_SLACK}). All errors: {err}")
+
+
+def test_degradation_survives_a_longer_budget() -> None:
+    # The stored long run (assets/residual_long_run.json, checked against its recipe and re-trained
+    # in part by tests/test_assets.py): three times the epochs, and the deep plain net is still
+    # far behind the shallow one, while the deep residual net still matches or beats it.
+    long = experiments.load_degradation_sweep("long")
+    assert long.recipe.epochs >= 24
+    err = {label: h.train_error[-1] for label, h in long.runs.items()}
+    assert err["plain, 42 layers"] >= err["plain, 6 layers"] + DEGRADATION_MARGIN, err
+    assert err["residual, 42 layers"] <= err["residual, 6 layers"] + RESIDUAL_SLACK, err
 
 
 def test_degradation_is_not_overfitting(degradation_runs) -> None:
@@ -87,8 +98,8 @@ def test_flops_row_is_reproduced(name: str) -> None:
 
 
 def test_plain34_costs_under_20_percent_of_vgg19() -> None:
-    plain = experiments.count_on_meta(lambda: experiments.plain_resnet(34))
-    vgg = experiments.count_on_meta(experiments.vgg19)
+    plain = measure.count_on_meta(models.plain_resnet)
+    vgg = measure.count_on_meta(models.vgg19)
     assert plain["macs"] == pytest.approx(experiments.PAPER_FLOPS["resnet34"], rel=0.02)
     assert vgg["macs"] == pytest.approx(experiments.VGG19_PAPER_FLOPS, rel=0.01)
     assert plain["macs"] < 0.2 * vgg["macs"], (plain, vgg)
@@ -97,8 +108,8 @@ def test_plain34_costs_under_20_percent_of_vgg19() -> None:
 def test_cost_per_layer_is_balanced_in_the_plain_net() -> None:
     # Halving the map and doubling the filters keeps a 3x3 layer's cost: every stride-1 3x3 layer is equal.
     with torch.device("meta"):
-        net = experiments.plain_resnet(34)
-    rows = [r for r in experiments.conv_layer_costs(net) if r["name"].startswith("layer")]
+        net = models.plain_resnet(34)
+    rows = [r for r in measure.conv_layer_costs(net) if r["name"].startswith("layer")]
     stride1 = {r["macs"] for r in rows if r["name"].endswith("conv2") or not r["name"].endswith(".0.conv1")}
     assert stride1 == {9 * 64 * 64 * 56 * 56}
 

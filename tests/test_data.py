@@ -99,13 +99,21 @@ def test_splits_is_frozen_and_checks_its_fields():
     s = make_toy_2d("moons", n=50, seed=0)
     with pytest.raises(AttributeError):
         s.name = "other"  # frozen dataclass
-    x = torch.zeros(5, 2)
+    x, y = torch.zeros(5, 2), torch.zeros(5, dtype=torch.long)
     with pytest.raises(ValueError, match="'train'.*Got x of shape \\(5, 2\\) and y of shape \\(4,\\)"):
-        Splits((x, torch.zeros(4)), (x, torch.zeros(5)), (x, torch.zeros(5)), 2, "bad")
+        Splits((x, y[:4]), (x, y), (x, y), 2, "bad")
     with pytest.raises(TypeError, match="'val'"):
-        Splits((x, torch.zeros(5)), [x, torch.zeros(5)], (x, torch.zeros(5)), 2, "bad")
+        Splits((x, y), x, (x, y), 2, "bad")
     with pytest.raises(ValueError, match="'num_classes'.*Got 0"):
-        Splits((x, torch.zeros(5)), (x, torch.zeros(5)), (x, torch.zeros(5)), 0, "bad")
+        Splits((x, y), (x, y), (x, y), 0, "bad")
+    # The same rule as fit's data: a list (x, y) is a pair too; an empty part is refused.
+    assert Splits((x, y), [x, y], (x, y), 2, "ok").sizes() == {"train": 5, "val": 5, "test": 5}
+    with pytest.raises(ValueError, match="'test'.*0 examples"):
+        Splits((x, y), (x, y), (x[:0], y[:0]), 2, "bad")
+    with pytest.raises(ValueError, match="'val'.*Got labels in \\[7, 7\\]"):
+        Splits((x, y), (x, y + 7), (x, y), 2, "bad")
+    with pytest.raises(ValueError, match="'test'.*like train"):
+        Splits((x, y), (x, y), (x[:, :1], y), 2, "bad")
 
 
 # --------------------------------------------------------------------------- MNIST-1D
@@ -167,7 +175,8 @@ def test_mnist1d_cache_cannot_be_corrupted_by_callers():
         assert torch.equal(before, now)
 
 
-def test_mnist1d_generates_offline_and_leaves_global_rngs_alone(no_network):
+def test_mnist1d_generates_offline_and_leaves_global_rngs_alone(no_network, monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))  # an empty disk cache
     embedded._mnist1d_arrays.cache_clear()  # force a real generation under the network block
     random.seed(123)
     np.random.seed(123)
@@ -179,6 +188,135 @@ def test_mnist1d_generates_offline_and_leaves_global_rngs_alone(no_network):
     assert random.getstate() == py_state
     after = np.random.get_state()
     assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1]) and after[2:] == np_state[2:]
+
+
+# --------------------------------------------------------------------------- MNIST-1D disk cache
+
+
+@pytest.fixture
+def mnist1d_cache(tmp_path, monkeypatch):
+    """An empty disk cache under tmp_path (via $COURSE_DATA_DIR) and an empty in-memory cache."""
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "cache"))
+    embedded._mnist1d_arrays.cache_clear()
+    yield tmp_path / "cache" / "mnist1d"
+    embedded._mnist1d_arrays.cache_clear()
+
+
+@pytest.fixture
+def generations(monkeypatch):
+    """Count calls of the MNIST-1D generator and serve small fake data (100 / 20 signals) fast."""
+    calls = []
+
+    def fake(seed):
+        calls.append(seed)
+        rng = np.random.default_rng(seed)
+        return (rng.standard_normal((100, 40)).astype(np.float32), np.arange(100, dtype=np.int64) % 10,
+                rng.standard_normal((20, 40)).astype(np.float32), np.arange(20, dtype=np.int64) % 10)
+
+    monkeypatch.setattr(embedded, "_generate_mnist1d", fake)
+    return calls
+
+
+def _reload(seed: int = 0) -> Splits:
+    embedded._mnist1d_arrays.cache_clear()  # what a new Python session sees: only the disk
+    return load_mnist1d(seed=seed)
+
+
+def test_mnist1d_disk_cache_serves_exactly_the_generated_arrays(mnist1d_cache, monkeypatch):
+    generated = []
+    real = embedded._generate_mnist1d
+    monkeypatch.setattr(embedded, "_generate_mnist1d", lambda seed: generated.append(real(seed)) or generated[-1])
+    first = load_mnist1d(seed=0)
+    assert len(generated) == 1
+    monkeypatch.setattr(embedded, "_generate_mnist1d", lambda seed: pytest.fail("a cache hit must not generate"))
+    cached = embedded._mnist1d_arrays.__wrapped__(0)  # straight from the disk
+    for fresh, stored in zip(generated[0], cached):
+        assert fresh.dtype == stored.dtype and fresh.shape == stored.shape
+        assert fresh.tobytes() == stored.tobytes()
+        assert not stored.flags.writeable
+    assert same(_reload(0), first)
+
+
+def test_mnist1d_cache_lives_under_the_env_folder_keyed_by_seed_and_versions(mnist1d_cache, generations,
+                                                                              monkeypatch):
+    load_mnist1d(seed=0)
+    load_mnist1d(seed=1)
+    files = sorted(p.name for p in mnist1d_cache.iterdir())
+    assert len(files) == 2 and all(f.endswith(".npz") and not f.startswith(".") for f in files), files
+    assert files[0].startswith("mnist1d-seed0-") and files[1].startswith("mnist1d-seed1-")
+    assert generations == [0, 1]
+    _reload(0), _reload(1)
+    assert generations == [0, 1], "a second load must come from the disk"
+    real_version = embedded.importlib.metadata.version
+    monkeypatch.setattr(embedded.importlib.metadata, "version",
+                        lambda name: "99.0" if name == "mnist1d" else real_version(name))
+    _reload(0)
+    assert generations == [0, 1, 0], "another mnist1d version must not reuse the old file"
+
+
+def _corrupt(path: Path, how: str) -> None:
+    if how == "truncated":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif how == "garbage":
+        path.write_bytes(b"not an npz file at all")
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "checksum":  # a well-formed file whose content was changed after it was written
+        with np.load(path) as f:
+            arrays = {k: f[k] for k in f.files}
+        arrays["x"] = arrays["x"] + 1
+        with open(path, "wb") as out:
+            np.savez(out, **arrays)
+    else:  # a member is missing
+        with np.load(path) as f:
+            arrays = {k: f[k] for k in f.files if k != "y_test"}
+        with open(path, "wb") as out:
+            np.savez(out, **arrays)
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbage", "empty", "checksum", "missing_member"])
+def test_mnist1d_corrupt_cache_file_is_regenerated_with_a_warning(mnist1d_cache, generations, how):
+    first = load_mnist1d(seed=0)
+    (path,) = mnist1d_cache.iterdir()
+    _corrupt(path, how)
+    with pytest.warns(RuntimeWarning, match="cached MNIST-1D file .* cannot be used"):
+        again = _reload(0)
+    assert same(again, first) and generations == [0, 0]
+    assert [p.name for p in mnist1d_cache.iterdir()] == [path.name]  # replaced, nothing left over
+    assert same(_reload(0), first) and generations == [0, 0]  # the new file is good
+
+
+def test_mnist1d_unwritable_cache_folder_falls_back_to_generating(tmp_path, monkeypatch, generations):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(blocker / "nested"))
+    embedded._mnist1d_arrays.cache_clear()
+    with pytest.warns(RuntimeWarning, match="Could not cache MNIST-1D"):
+        s = load_mnist1d(seed=0)
+    embedded._mnist1d_arrays.cache_clear()
+    assert s.sizes()["test"] == 20 and generations == [0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-folder"]
+
+
+def test_mnist1d_failed_write_leaves_no_temporary_file_or_new_folder(tmp_path, monkeypatch, generations):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "new" / "cache"))
+    embedded._mnist1d_arrays.cache_clear()
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(embedded.np, "savez", disk_full)
+    with pytest.warns(RuntimeWarning, match="No space left"):
+        s = load_mnist1d(seed=0)
+    embedded._mnist1d_arrays.cache_clear()
+    assert s.sizes()["train"] > 0
+    assert list(tmp_path.iterdir()) == [], "the folders this load made must be gone again"
+
+
+def test_mnist1d_successful_write_leaves_only_the_cache_file(mnist1d_cache, generations):
+    load_mnist1d(seed=3)
+    assert [p.suffix for p in mnist1d_cache.iterdir()] == [".npz"]
+    assert list(mnist1d_cache.parent.iterdir()) == [mnist1d_cache]
 
 
 # --------------------------------------------------------------------------- digits
@@ -601,7 +739,7 @@ BAD_INPUT = [
     ("lfd-sigma2-str", lambda: sample_lfd_regression(10, q_f=2, sigma2="0.1", seed=0), TypeError,
      "sigma2", "'0.1'"),
     ("lfd-seed-none", lambda: sample_lfd_regression(10, q_f=2, sigma2=0.1, seed=None), TypeError, "seed", "None"),
-    ("lfd-dtype", lambda: sample_lfd_regression(10, q_f=2, sigma2=0.1, seed=0, dtype=torch.int64), TypeError,
+    ("lfd-dtype", lambda: sample_lfd_regression(10, q_f=2, sigma2=0.1, seed=0, dtype=torch.int64), ValueError,
      "dtype", "torch.int64"),
     ("features-degree-negative", lambda: legendre_features(torch.zeros(3), -1), ValueError, "degree", "-1"),
     ("features-x-list", lambda: legendre_features([0.1, 0.2], 2), TypeError, "x", "[0.1, 0.2]"),
@@ -629,7 +767,9 @@ def test_bad_input_is_refused_with_a_clear_message(call, exc, param, shown, tmp_
     message = str(info.value)
     assert f"'{param}'" in message, message
     assert shown in message, message
-    assert _files_under(tmp_path) == []
+    # Nothing downloaded. (n_train=5000 is refused once MNIST-1D's size is known: the
+    # generated data may be cached by then, which is the cache doing its job.)
+    assert [f for f in _files_under(tmp_path) if f.relative_to(tmp_path).parts[0] != "mnist1d"] == []
 
 
 def test_unknown_names_list_the_known_ones():

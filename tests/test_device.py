@@ -1,11 +1,10 @@
-"""Device choice, seeding, and the shared input checks."""
+"""Device choice and seeding (the shared input checks are tested in test_validation.py)."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from course_utils import _validation as v
 from course_utils.device import describe_environment, get_device, seed_everything
 
 
@@ -27,7 +26,9 @@ def test_explicit_cpu_device():
 @pytest.mark.parametrize("device,exc,fragment", [
     ("tpu", ValueError, "Got 'tpu'"),
     (3, TypeError, "Got 3 of type int"),
-], ids=["unknown_kind", "wrong_type"])
+    ("cpu:-1", ValueError, "Got 'cpu:-1'"),
+    ("cuda:x", ValueError, "Got 'cuda:x'"),
+], ids=["unknown_kind", "wrong_type", "negative_index", "malformed_index"])
 def test_get_device_rejects_bad_input(device, exc, fragment):
     with pytest.raises(exc) as info:
         get_device(device)
@@ -62,30 +63,3 @@ def test_describe_environment_names_versions():
     info = describe_environment()
     assert info["torch"] == torch.__version__
     assert info["device"] in ("cpu", "cuda", "mps")
-
-
-def test_float_check_message_has_sklearn_form():
-    with pytest.raises(ValueError) as info:
-        v.check_float(1.5, "p", "dropout", 0, 1, high_open=True)
-    assert str(info.value) == "The 'p' parameter of dropout must be a float in [0, 1). Got 1.5."
-
-
-@pytest.mark.parametrize("value", [0.0, 0.5, 0.999])
-def test_float_check_accepts_inside(value):
-    assert v.check_float(value, "p", "dropout", 0, 1, high_open=True) == value
-
-
-@pytest.mark.parametrize("value,exc", [(1.0, ValueError), (-0.1, ValueError), (float("inf"), ValueError),
-                                       ("0.5", TypeError), (None, TypeError)],
-                         ids=["upper_bound", "below", "inf", "string", "none"])
-def test_float_check_rejects(value, exc):
-    with pytest.raises(exc):
-        v.check_float(value, "p", "dropout", 0, 1, high_open=True)
-
-
-def test_int_and_choice_checks():
-    assert v.check_int(3, "n", "f", 1, 5) == 3
-    with pytest.raises(ValueError, match=r"must be an int in the range \[1, 5\]. Got 6."):
-        v.check_int(6, "n", "f", 1, 5)
-    with pytest.raises(ValueError, match=r"must be one of \{'a', 'b'\}. Got 'c'."):
-        v.check_choice("c", "k", "f", ("a", "b"))

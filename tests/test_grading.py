@@ -350,3 +350,143 @@ def _errors(nb) -> str:
                 out.append(f"cell {i}: {o.ename}: {o.evalue}")
     return "\n".join(out) or "(no error output)"
 
+
+
+# --------------------------------------------------------------------------- typical wrong answers
+# Each typical wrong answer to an exercise, written as an edit of the instructor's solution, must score 0 on
+# that exercise. To keep a dozen wrong answers cheap, each exercise gets one throw-away assignment that holds,
+# per answer, a copy of the exercise (its answer cell and its test cell, hidden tests included, under numbered
+# grade ids) after a cell that forgets the previous copy's definitions; nbgrader releases it and autogrades one
+# submission, exactly as it grades the course. The first copy holds the instructor's solution: it must score
+# full marks, or a zero elsewhere would prove nothing.
+@dataclass(frozen=True)
+class WrongAnswer:
+    """A wrong answer: ``edits`` are (old, new) replacements in the solution's source; each must apply."""
+
+    name: str
+    edits: tuple[tuple[str, str], ...]
+
+    def apply(self, source: str) -> str:
+        for old, new in self.edits:
+            assert old in source, f"wrong answer '{self.name}': the solution no longer contains {old!r}"
+            source = source.replace(old, new)
+        return source
+
+
+_FINAL = "return self.relu(out + self.shortcut(x))"
+WRONG_ANSWERS: dict[tuple[str, str], list[WrongAnswer]] = {
+    ("01_residual_learning", "residual_block_forward"): [
+        WrongAnswer("no addition", ((_FINAL, "return self.relu(out)"),)),
+        WrongAnswer("ReLU before the addition", ((_FINAL, "return self.relu(out) + self.shortcut(x)"),)),
+        WrongAnswer("ReLU on the branch too", ((_FINAL, "return self.relu(self.relu(out) + self.shortcut(x))"),)),
+        WrongAnswer("no final ReLU", ((_FINAL, "return out + self.shortcut(x)"),)),
+        WrongAnswer("no ReLU between the convolutions",
+                    (("out = self.relu(self.bn1(self.conv1(x)))", "out = self.bn1(self.conv1(x))"),)),
+        WrongAnswer("zero channels before x", (("(0, 0, 0, self.out_channels - self.in_channels)",
+                                                "(0, 0, self.out_channels - self.in_channels, 0)"),)),
+        WrongAnswer("subsampling from the wrong position",
+                    (("x[:, :, :: self.stride]", "x[:, :, self.stride - 1 :: self.stride]"),)),
+        WrongAnswer("average pooling instead of subsampling",
+                    (("x[:, :, :: self.stride]", "F.avg_pool1d(x, self.stride, ceil_mode=True)"),)),
+        WrongAnswer("copies of x instead of zero channels",
+                    (("F.pad(kept, (0, 0, 0, self.out_channels - self.in_channels))",
+                      "torch.cat([kept, kept], dim=1)[:, : self.out_channels]"),)),
+    ],
+    ("02_bottleneck", "bottleneck_block"): [
+        WrongAnswer("no addition", ((_FINAL, "return self.relu(out)"),)),
+        WrongAnswer("no middle ReLUs", (("out = self.relu(self.bn1(self.conv1(x)))", "out = self.bn1(self.conv1(x))"),
+                                        ("out = self.relu(self.bn2(self.conv2(out)))", "out = self.bn2(self.conv2(out))"))),
+        WrongAnswer("no ReLU after bn2", (("out = self.relu(self.bn2(self.conv2(out)))", "out = self.bn2(self.conv2(out))"),)),
+        WrongAnswer("ReLU before the addition", ((_FINAL, "return self.relu(out) + self.shortcut(x)"),)),
+        WrongAnswer("ReLU on the branch too", ((_FINAL, "return self.relu(self.relu(out) + self.shortcut(x))"),)),
+        WrongAnswer("no final ReLU", ((_FINAL, "return out + self.shortcut(x)"),)),
+        WrongAnswer("stride in the 3x3 convolution", (
+            ("nn.Conv2d(in_planes, planes, kernel_size=1, stride=stride, bias=False)",
+             "nn.Conv2d(in_planes, planes, kernel_size=1, bias=False)"),
+            ("nn.Conv2d(planes, planes, kernel_size=3, padding=1, bias=False)",
+             "nn.Conv2d(planes, planes, kernel_size=3, stride=stride, padding=1, bias=False)"))),
+        WrongAnswer("stride in the last 1x1 convolution", (
+            ("nn.Conv2d(in_planes, planes, kernel_size=1, stride=stride, bias=False)",
+             "nn.Conv2d(in_planes, planes, kernel_size=1, bias=False)"),
+            ("nn.Conv2d(planes, out_planes, kernel_size=1, bias=False)",
+             "nn.Conv2d(planes, out_planes, kernel_size=1, stride=stride, bias=False)"))),
+        WrongAnswer("projection on every block", (("if stride == 1 and in_planes == out_planes:", "if False:"),)),
+        WrongAnswer("biases in the convolutions", (("bias=False", "bias=True"),)),
+    ],
+}
+WRONG_CASES = [(exercise, wrong.name) for exercise, wrongs in WRONG_ANSWERS.items() for wrong in wrongs]
+
+
+def _exercise_copies(notebook, answer_id: str, sources: list[str]) -> tuple[nbformat.NotebookNode, str]:
+    """A notebook with one copy of an exercise per answer source; returns it and the test cell's grade id."""
+    cells = _source(notebook).cells
+    at = next(i for i, c in enumerate(cells) if is_answer_cell(c) and _nbgrader(c)["grade_id"] == answer_id)
+    test = next(c for c in cells[at + 1:] if is_test_cell(c))
+    names = re.findall(r"^(?:class|def) (\w+)", cells[at].source, flags=re.MULTILINE)
+    nb = nbformat.v4.new_notebook(metadata=_source(notebook).metadata)
+    for k in range(len(sources)):
+        nb.cells.append(nbformat.v4.new_code_cell(f"for _name in {names!r}:  # forget the previous copy's answer\n"
+                                                  "    globals().pop(_name, None)"))
+        for part, cell in (("answer", cells[at]), ("tests", test)):
+            copy_ = copy.deepcopy(cell)
+            copy_["id"] = f"{part}-{k}"
+            copy_.metadata.nbgrader["grade_id"] = f"{_nbgrader(cell)['grade_id']}-{k}"
+            nb.cells.append(copy_)
+    return nb, _nbgrader(test)["grade_id"]
+
+
+@pytest.fixture(scope="module")
+def wrong_answer_grades(tmp_path_factory) -> dict:
+    """``{(notebook, answer id): {answer name: (score, max score)}}``, one autograde per exercise."""
+    root = tmp_path_factory.mktemp("wrong-answers")
+    shutil.copy(course_notebooks.ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    notebooks = {nb.id: nb for nb in course_notebooks.discover()}
+    plans = {}
+    for number, ((stem, answer_id), wrongs) in enumerate(WRONG_ANSWERS.items()):
+        cells = _source(notebooks[stem]).cells
+        solution = strip_markers(next(c.source for c in cells if _nbgrader(c).get("grade_id") == answer_id))
+        answers = {"instructor's solution": solution} | {w.name: w.apply(solution) for w in wrongs}
+        assignment = f"9{number}_wrong_{answer_id}"
+        nb, test_id = _exercise_copies(notebooks[stem], answer_id, list(answers.values()))
+        (root / "notebooks" / assignment).mkdir(parents=True)
+        nbformat.write(nb, root / "notebooks" / assignment / f"{assignment}.ipynb")
+        plans[(stem, answer_id)] = (assignment, test_id, answers)
+    course_notebooks.release(root=root)
+    config = course_notebooks.load_config(root)
+    (root / "exchange").mkdir()
+    config.Exchange.root = str(root / "exchange")
+    course = Course(root=root, config=config)
+    grades = {}
+    for exercise, (assignment, test_id, answers) in plans.items():
+        nb = nbformat.read(course.release_dir(assignment) / f"{assignment}.ipynb", as_version=4)
+        sources = list(answers.values())
+        for cell in nb.cells:
+            if is_answer_cell(cell):
+                cell.source = sources[int(_nbgrader(cell)["grade_id"].rsplit("-", 1)[1])]
+        course.submit("wrong", assignment, assignment, nb)
+        run = course.autograde(assignment, "wrong")
+        scores = course.scores(assignment, "wrong", assignment)["grades"]
+        grades[exercise] = {name: (scores[f"{test_id}-{k}"]["score"], scores[f"{test_id}-{k}"]["max_score"])
+                            for k, name in enumerate(answers)}
+        solution_score, *wrong_scores = (score for score, _ in grades[exercise].values())
+        REPORT.setdefault("wrong answers", {})[f"{exercise[0]}/{exercise[1]}"] = (
+            f"{sum(score == 0 for score in wrong_scores)} of {len(wrong_scores)} wrong answers score 0; "
+            f"solution {solution_score:g} points; autograde {run['seconds']:.0f} s")
+    return grades
+
+
+@pytest.mark.parametrize("exercise", list(WRONG_ANSWERS), ids=[f"{nb}-{answer}" for nb, answer in WRONG_ANSWERS])
+def test_the_solution_scores_full_beside_the_wrong_answers(wrong_answer_grades, exercise):
+    score, max_score = wrong_answer_grades[exercise]["instructor's solution"]
+    assert max_score > 0 and score == max_score, (
+        f"{exercise}: the instructor's solution scores {score}/{max_score} in the wrong-answer assignment, "
+        "so a zero for a wrong answer there would prove nothing")
+
+
+@pytest.mark.parametrize(("exercise", "wrong"), WRONG_CASES,
+                         ids=[f"{nb}-{name.replace(' ', '_')}" for (nb, _), name in WRONG_CASES])
+def test_a_typical_wrong_answer_scores_zero(wrong_answer_grades, exercise, wrong):
+    score, max_score = wrong_answer_grades[exercise][wrong]
+    assert score == 0, (
+        f"{exercise[0]}: the wrong answer '{wrong}' to '{exercise[1]}' earns {score}/{max_score} points: "
+        "its tests must check behaviour that this mistake changes")

@@ -163,9 +163,9 @@ BAD_INPUT = [
     ("count-macs-input-size-string", lambda: measure.count_macs(nn.Linear(2, 2), "1x2"), TypeError,
      r"'input_size' parameter of count_macs must be a tuple of positive ints .* Got '1x2' of type str"),
     ("count-macs-input-size-zero", lambda: measure.count_macs(nn.Linear(2, 2), (0, 2)), ValueError,
-     r"'input_size' parameter of count_macs must be .* Got \(0, 2\), whose entry 0 is not positive"),
+     r"'input_size' parameter of count_macs must be .* Got \(0, 2\), whose item 0 is 0"),
     ("count-macs-input-size-float", lambda: measure.count_macs(nn.Linear(2, 2), (1, 2.0)), TypeError,
-     r"'input_size' parameter of count_macs .* Got \(1, 2.0\), whose entry 2.0 is of type float"),
+     r"'input_size' parameter of count_macs .* Got \(1, 2.0\), whose item 1 is 2.0 of type float"),
     ("count-macs-input-size-empty", lambda: measure.count_macs(nn.Linear(2, 2), ()), ValueError,
      r"'input_size' parameter of count_macs .* Got \(\)"),
     ("layer-table-not-module", lambda: measure.layer_table(None, (1, 2)), TypeError,
@@ -181,7 +181,8 @@ BAD_INPUT = [
     ("block-grad-norms-loss-not-scalar",
      lambda: measure.block_grad_norms(nn.Linear(2, 2), torch.zeros(3, 2), torch.zeros(3, 2),
                                       nn.MSELoss(reduction="none")), ValueError,
-     r"'loss_fn' parameter of block_grad_norms must return a scalar tensor. Got \(3, 2\)"),
+     r"'loss_fn' parameter of block_grad_norms must be a callable that returns a scalar tensor. "
+     r"Got a loss of a tensor of shape \(3, 2\)"),
 ]
 
 

@@ -319,13 +319,13 @@ BAD_INPUT = [
     ("unknown-model-name", lambda: models.get_model("resnet19"), ValueError,
      r"'name' parameter of get_model must be one of \{'resnet18', .*'resnet110'\}. Got 'resnet19'"),
     ("model-name-not-str", lambda: models.get_model(18), TypeError,
-     r"'name' parameter of get_model must be a str .* Got 18 of type int"),
+     r"'name' parameter of get_model must be one of \{'resnet18', .* Got 18 of type int"),
     ("block-not-class", lambda: models.ResNet(nn.Conv2d(3, 3, 1), [2, 2, 2, 2]), TypeError,
      r"'block' parameter of ResNet must be the class BasicBlock or Bottleneck"),
     ("layers-wrong-length", lambda: models.ResNet(models.BasicBlock, [2, 2, 2]), ValueError,
      r"'layers' parameter of ResNet must be a list of 4 ints .* Got \[2, 2, 2\]"),
     ("zero-init-plain", lambda: models.ConvNet1d(residual=False, zero_init_residual=True), ValueError,
-     r"'zero_init_residual' parameter of ConvNet1d can only be True when residual=True"),
+     r"'zero_init_residual' parameter of ConvNet1d must be False when residual=False"),
     ("builder-positional", lambda: models.resnet18(10), TypeError, r"positional argument"),
 ]
 

@@ -53,3 +53,36 @@ def test_plot_bars_labels_values():
 def test_plots_reject_bad_input(call, exc):
     with pytest.raises(exc, match="parameter of"):
         call()
+
+
+def _history_with_norm(norms: list[float]) -> History:
+    h = _history()
+    h.extra["weight_norm"] = list(norms)
+    return h
+
+
+def test_plot_history_draws_a_series_recorded_by_a_callback():
+    h = History.from_dict(_history_with_norm([3.0, 2.5, 2.0]).to_dict())  # as loaded from a file
+    fig = plot_history(h, metrics=("loss", "weight_norm", "lr"))
+    assert [ax.get_ylabel() for ax in fig.axes] == ["loss", "weight norm", "lr"]
+    assert list(fig.axes[1].get_lines()[0].get_ydata()) == [3.0, 2.5, 2.0]
+    plt.close(fig)
+
+
+def test_compare_histories_draws_a_recorded_series_per_run():
+    ax = compare_histories({"λ=0": _history_with_norm([3.0, 3.5, 4.0]),
+                            "λ=0.01": _history_with_norm([3.0, 2.5, 2.0])}, metric="weight_norm")
+    assert [list(line.get_ydata()) for line in ax.get_lines()] == [[3.0, 3.5, 4.0], [3.0, 2.5, 2.0]]
+    assert ax.get_ylabel() == "weight norm"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["λ=0", "λ=0.01"]
+    plt.close(ax.figure)
+
+
+def test_unknown_series_error_lists_the_available_ones():
+    with pytest.raises(ValueError, match=r"'metrics' parameter of plot_history.*'weight_norm'\]\. Got 'norm'"):
+        plot_history(_history_with_norm([1.0, 1.0, 1.0]), metrics=("norm",))
+    # A series must be in every run to be compared; the error says which ones are.
+    with pytest.raises(ValueError, match=r"'metric' parameter of compare_histories.*every History.*'epoch_time'\]"):
+        compare_histories({"a": _history_with_norm([1.0] * 3), "b": _history()}, metric="weight_norm")
+    with pytest.raises(ValueError, match="'split' parameter of compare_histories must be 'train'"):
+        compare_histories({"a": _history_with_norm([1.0] * 3)}, metric="weight_norm", split="both")

@@ -4,6 +4,9 @@ The decks are built once per session into build/slides/ (what `make slides` make
 student versions of the shared test course. Checks: a deck per notebook, one slide per
 ``slide``/``subslide`` cell in order with its heading, nothing loaded from the network (in the
 HTML, and in a real browser with every network request refused), reveal.js and MathJax alive.
+
+The libraries are fetched with npm once (build/npm). Where npm is missing (and they are not
+there yet) the deck tests skip loudly; in CI (CI=true) that is a failure (testkit.require_npm).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import build_slides
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from testkit import NOTEBOOKS, REPORTS, ROOT, notebook_params
+import testkit
+from testkit import NOTEBOOKS, REPORTS, ROOT, notebook_params, require_npm
 
 REPORT = REPORTS.setdefault("slide decks", {})
 EXTERNAL = re.compile(r"^(https?:)?//", re.I)
@@ -85,7 +89,14 @@ def local_references(html: str) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def decks(course_root) -> dict[str, Path]:
+def slide_libraries() -> None:
+    """reveal.js & co. are installed in build/npm, or npm is here to fetch them: else skip loudly
+    (fail in CI). Requested before course_root, so a skip costs no nbgrader release."""
+    require_npm()
+
+
+@pytest.fixture(scope="session")
+def decks(slide_libraries, course_root) -> dict[str, Path]:
     out = ROOT / "build" / "slides"
     paths = build_slides.build(out=out, release_dir=course_root / "release", notebooks=NOTEBOOKS)
     return {p.name.split(".")[0]: p for p in paths}
@@ -174,7 +185,7 @@ def test_executed_deck_shows_outputs_without_answers(course_root, tmp_path):
     notebook = NOTEBOOKS[0]
     source = nbformat.read(notebook.path, as_version=4)
     student = course_root / "release" / notebook.assignment / notebook.path.name
-    nb = build_slides._deck_notebook(student, notebook.path, execute=True)
+    nb = build_slides.deck_notebook(student, notebook.path, execute=True)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert any("image/png" in o.get("data", {}) for o in outputs), "the executed deck shows no figure"
     text = nbformat.writes(nb)
@@ -187,3 +198,48 @@ def test_executed_deck_shows_outputs_without_answers(course_root, tmp_path):
     widget_text = [o for o in outputs if "IntSlider(" in str(o.get("data", {}).get("text/plain", ""))]
     assert not widget_text, "a widget shows as its text fallback in the deck"
 
+
+
+def test_slide_libraries_are_available_in_ci():
+    """In CI the deck tests must run, not skip (.ci/run installs npm)."""
+    require_npm()
+
+
+@pytest.fixture
+def bare_machine(tmp_path, monkeypatch):
+    """No npm on PATH and nothing fetched yet in build/npm, outside CI; the loud-skip record is
+    a fresh one, so that this test's skips do not show in the run's closing summary."""
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(build_slides, "NPM_PREFIX", tmp_path / "npm")
+    monkeypatch.setattr(testkit, "LOUD_SKIPS", set())
+    return empty
+
+
+def test_without_npm_the_slide_tests_skip_loudly_and_fail_in_ci(bare_machine, monkeypatch, capsys):
+    assert not build_slides.libraries_available()
+    with pytest.raises(build_slides.NpmMissing, match="npm is missing"):
+        build_slides.vendor(out=bare_machine.parent / "slides")
+    with pytest.raises(pytest.skip.Exception, match="npm is missing"):
+        require_npm()
+    assert "*** SKIPPED: slide deck tests" in capsys.readouterr().out
+    assert len(testkit.LOUD_SKIPS) == 1, "the closing summary would not list the skip"
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="must not happen in CI"):
+        require_npm()
+    # control: with an npm to call, nothing is skipped
+    monkeypatch.delenv("CI")
+    fake = bare_machine / "npm"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    require_npm()
+
+
+def test_make_test_does_not_need_npm_before_the_tests():
+    """`make test-python` must reach pytest on a machine without npm (the slide tests then skip
+    loudly): its prerequisites are the installation only, not a slide-library fetch."""
+    makefile = (ROOT / "Makefile").read_text()
+    rule = next(line for line in makefile.splitlines() if line.startswith("test-python:"))
+    assert rule.split(":", 1)[1].split() == ["$(STAMP)"], rule

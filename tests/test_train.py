@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -152,7 +153,7 @@ BAD_FIT_ARGS = [
     ("penalty_not_callable", {"penalty": [1.0]}, TypeError),
     ("train_not_pair", {"train": "data"}, TypeError),
     ("train_length_mismatch", {"train": (torch.zeros(4, 2), torch.zeros(3, dtype=torch.long))}, ValueError),
-    ("train_float_labels", {"train": (torch.zeros(4, 2), torch.zeros(4))}, ValueError),
+    ("train_float_labels", {"train": (torch.zeros(4, 2), torch.zeros(4))}, TypeError),
     ("device_unknown", {"device": "tpu"}, ValueError),
 ]
 
@@ -185,3 +186,167 @@ def test_evaluate_rejects_bad_loss():
 def test_history_from_dict_rejects_bad_input(data, exc):
     with pytest.raises(exc, match="'data' parameter of History.from_dict"):
         History.from_dict(data)
+
+
+# --------------------------------------------------------------------------- hooks: callbacks
+
+
+def _weight_norm(epoch: int, model: nn.Module, history: History) -> None:
+    history.log("weight_norm", torch.cat([p.detach().flatten() for p in model.parameters()]).norm())
+
+
+def test_callbacks_run_once_per_epoch_after_validation_with_the_epoch_index():
+    train, val = _blobs(64, 0), _blobs(32, 1)
+    model, calls = _model(), []
+
+    def spy(epoch, m, history):
+        calls.append((epoch, m is model, history.epochs, history.val_loss[-1] == history.val_loss[-1]))
+
+    h = fit(model, train, val, epochs=3, progress=False, callbacks=[spy, lambda *args: None])
+    assert calls == [(0, True, 1, True), (1, True, 2, True), (2, True, 3, True)]
+    assert h.extra == {} and "extra" not in h.to_dict()
+    calls.clear()
+    fit(model, train, epochs=2, progress=False, callbacks=spy)  # a single callable works too
+    assert [c[0] for c in calls] == [0, 1]
+
+
+def test_callback_series_matches_the_weights_and_round_trips():
+    model = _model()
+    h = fit(model, _blobs(64), epochs=3, progress=False, callbacks=[_weight_norm])
+    assert len(h.extra["weight_norm"]) == 3
+    final = torch.cat([p.detach().flatten() for p in model.parameters()]).norm().item()
+    assert h.series("weight_norm")[-1] == pytest.approx(final)
+    assert "weight_norm" in h.series_names()
+    back = History.from_dict(json.loads(json.dumps(h.to_dict())))
+    assert back.extra == h.extra and back.train_loss == h.train_loss
+
+
+def test_series_skipped_in_some_epochs_reads_nan_there():
+    def odd_epochs(epoch, model, history):
+        if epoch % 2 == 1:
+            history.log("odd", epoch)
+
+    h = fit(_model(), _blobs(32), epochs=4, progress=False, callbacks=odd_epochs)
+    assert h.extra["odd"][1::2] == [1.0, 3.0] and all(math.isnan(v) for v in h.extra["odd"][0::2])
+    assert h.to_dict()["extra"]["odd"] == [None, 1.0, None, 3.0]
+    back = History.from_dict(h.to_dict())
+    assert math.isnan(back.extra["odd"][0]) and back.extra["odd"][3] == 3.0
+
+
+def test_callback_returning_true_stops_training():
+    h = fit(_model(), _blobs(32), epochs=10, progress=False, callbacks=lambda epoch, m, hist: epoch == 1)
+    assert h.epochs == 2 and h.stopped_early
+
+
+def test_callback_returning_something_else_is_a_clear_error():
+    with pytest.raises(TypeError, match="'callbacks' parameter of fit.*returned 0.5"):
+        fit(_model(), _blobs(32), epochs=2, progress=False, callbacks=lambda *args: 0.5)
+
+
+@pytest.mark.parametrize("callbacks", [3, [_weight_norm, "norm"]], ids=["not_callable", "item_not_callable"])
+def test_fit_rejects_bad_callbacks(callbacks):
+    with pytest.raises(TypeError, match="'callbacks' parameter of fit.*Got"):
+        fit(_model(), _blobs(16), epochs=1, progress=False, callbacks=callbacks)
+
+
+def test_history_log_rejects_bad_use():
+    h = History()
+    with pytest.raises(ValueError, match="last finished epoch"):
+        h.log("w", 1.0)
+    h = History(train_loss=[1.0], train_acc=[0.5], val_loss=[1.0], val_acc=[0.5], lr=[0.1], epoch_time=[0.1])
+    for name in ("val_loss", "train_error", "epochs", "extra", "not a name"):
+        with pytest.raises(ValueError, match="'name' parameter of History.log"):
+            h.log(name, 1.0)
+    with pytest.raises(TypeError, match="'value' parameter of History.log"):
+        h.log("w", "big")
+    with pytest.raises(ValueError, match="'value' parameter of History.log"):
+        h.log("w", torch.ones(3))
+    h.log("w", torch.tensor(2.0))
+    with pytest.raises(ValueError, match="once per epoch"):
+        h.log("w", 3.0)
+    assert h.extra == {"w": [2.0]}
+    with pytest.raises(ValueError, match=r"series of this History \[.*'w'\]\. Got 'weight_norm'"):
+        h.series("weight_norm")
+
+
+def test_history_from_dict_rejects_bad_extra():
+    with pytest.raises(TypeError, match=r"data\['extra'\]"):
+        History.from_dict({"train_loss": [1.0], "extra": [1.0]})
+
+
+# --------------------------------------------------------------------------- hooks: batch_transform
+
+
+def test_batch_transform_changes_training_batches_only():
+    train, val = _blobs(64, 0), _blobs(32, 1)
+    model, seen = _model(), []
+    model.register_forward_pre_hook(lambda m, args: seen.append((m.training, args[0].clone())))
+    h = fit(model, train, val, epochs=2, batch_size=16, progress=False,
+            batch_transform=lambda x, y: (x + 100.0, y))
+    training = torch.cat([x for is_training, x in seen if is_training])
+    # seen[0]: fit's check that the model takes the data, on one training example in eval mode.
+    evaluation = torch.cat([x for is_training, x in seen[1:] if not is_training])
+    assert len(training) == 2 * 64 and bool((training > 50).all())
+    assert torch.equal(evaluation, torch.cat([val[0], val[0]]))  # validation after each epoch, untouched
+    assert h.epochs == 2
+
+
+def _noisy(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Input noise and 20 % label noise, drawn from torch's generator."""
+    flip = torch.rand(len(y)) < 0.2
+    return x + 0.3 * torch.randn_like(x), torch.where(flip, torch.randint_like(y, 0, 3), y)
+
+
+def test_batch_transform_with_randomness_repeats_with_the_seed():
+    train, val = _blobs(128, 0), _blobs(64, 1)
+    runs = [fit(_model(2), train, val, epochs=3, seed=5, progress=False, device="cpu", batch_transform=_noisy)
+            for _ in range(2)]
+    assert runs[0].train_loss == runs[1].train_loss and runs[0].val_loss == runs[1].val_loss
+    other = fit(_model(2), train, val, epochs=3, seed=6, progress=False, device="cpu", batch_transform=_noisy)
+    assert other.train_loss != runs[0].train_loss
+    plain = fit(_model(2), train, val, epochs=3, seed=5, progress=False, device="cpu")
+    assert plain.train_loss != runs[0].train_loss, "the transform must reach the model"
+
+
+def test_batch_transform_may_return_class_probabilities():
+    train = _blobs(64)
+    hard = fit(_model(), train, epochs=2, progress=False, device="cpu")
+    soft = fit(_model(), train, epochs=2, progress=False, device="cpu",
+               batch_transform=lambda x, y: (x, nn.functional.one_hot(y, 3).float()))
+    assert soft.train_acc == hard.train_acc
+    assert soft.train_loss == pytest.approx(hard.train_loss, rel=1e-5)
+
+
+BAD_TRANSFORMS = [
+    ("returns_none", lambda x, y: None, TypeError),
+    ("returns_x_only", lambda x, y: x, TypeError),
+    ("returns_one_item", lambda x, y: (x,), TypeError),
+    ("returns_numpy", lambda x, y: (x.numpy(), y), TypeError),
+    ("drops_a_row", lambda x, y: (x[1:], y[1:]), ValueError),
+    ("lengths_differ", lambda x, y: (x, y[:1]), ValueError),
+    ("float64_inputs", lambda x, y: (x.double(), y), ValueError),
+    ("float_label_vector", lambda x, y: (x, y.float()), ValueError),
+]
+
+
+@pytest.mark.parametrize("transform,exc", [c[1:] for c in BAD_TRANSFORMS], ids=[c[0] for c in BAD_TRANSFORMS])
+def test_batch_transform_returning_garbage_is_a_clear_error(transform, exc):
+    with pytest.raises(exc, match="'batch_transform' parameter of fit must be a callable that returns.*Got one"):
+        fit(_model(), _blobs(16), epochs=1, progress=False, device="cpu", batch_transform=transform)
+
+
+def test_fit_rejects_a_batch_transform_that_is_not_callable():
+    with pytest.raises(TypeError, match="'batch_transform' parameter of fit.*Got"):
+        fit(_model(), _blobs(16), epochs=1, progress=False, batch_transform=(1, 2))
+
+
+def test_hooks_that_change_nothing_change_no_number():
+    train, val = _blobs(128, 0), _blobs(64, 1)
+    kwargs = dict(epochs=3, seed=4, progress=False, device="cpu", early_stopping=2)
+    plain = fit(_model(1, dropout=0.3), train, val, **kwargs)
+    hooked = fit(_model(1, dropout=0.3), train, val, batch_transform=lambda x, y: (x, y),
+                 callbacks=[lambda *args: None, _weight_norm], **kwargs)
+    hooked.extra.clear()
+    for h in (plain, hooked):
+        h.epoch_time.clear()
+    assert plain == hooked

@@ -9,7 +9,8 @@ JupyterLab's slide view.
 Nothing is loaded from a CDN: reveal.js, require.js, jQuery and MathJax are installed from the
 npm registry once (into ``build/npm``, the only step that needs a network) and a trimmed copy is
 placed in ``build/slides/vendor/`` next to the decks. Copy the whole ``build/slides/`` folder to
-present from another machine.
+present from another machine. Without npm (and nothing fetched yet) this script stops with
+``NpmMissing``; the slide tests of ``make test`` skip loudly instead, except in CI.
 
 Usage::
 
@@ -57,20 +58,35 @@ URLS = {
     "mathjax_url": "vendor/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
 }
 WIDGET_NOTE = "(interactive widget: run this notebook in JupyterLab to use it)"
+NPM_MISSING = ("npm is missing: it is needed once to fetch reveal.js, require.js, jQuery and MathJax for "
+               "offline decks (Debian: apt-get install npm)")
+
+
+class NpmMissing(RuntimeError):
+    """The slide libraries are not installed in build/npm and there is no npm to fetch them."""
+
+
+def libraries_installed() -> bool:
+    """Whether build/npm already holds the pinned libraries (then npm is not needed)."""
+    modules = NPM_PREFIX / "node_modules"
+    return all((modules / name / "package.json").exists() and
+               json.loads((modules / name / "package.json").read_text())["version"] == version
+               for name, version in PACKAGES.items())
+
+
+def libraries_available() -> bool:
+    """Whether ``vendor`` can work here: the libraries are installed, or npm can fetch them."""
+    return libraries_installed() or shutil.which("npm") is not None
 
 
 def vendor(out: Path = OUT) -> Path:
     """Install the pinned libraries with npm (if not yet there) and copy what decks need."""
     modules = NPM_PREFIX / "node_modules"
     wanted = [f"{name}@{version}" for name, version in PACKAGES.items()]
-    have = all((modules / name / "package.json").exists() and
-               json.loads((modules / name / "package.json").read_text())["version"] == version
-               for name, version in PACKAGES.items())
-    if not have:
+    if not libraries_installed():
         npm = shutil.which("npm")
         if npm is None:
-            raise RuntimeError("build_slides: npm is needed once to fetch reveal.js, require.js, jQuery and "
-                               "MathJax for offline decks; install Node.js (Debian: apt-get install npm).")
+            raise NpmMissing(f"build_slides: {NPM_MISSING}.")
         NPM_PREFIX.mkdir(parents=True, exist_ok=True)
         cmd = [npm, "install", "--prefix", str(NPM_PREFIX), "--no-save", "--no-package-lock", "--no-audit",
                "--no-fund", "--ignore-scripts", *wanted]
@@ -106,7 +122,9 @@ def _executed_outputs(source: Path) -> list:
     return [getattr(cell, "outputs", []) for cell in nb.cells]
 
 
-def _deck_notebook(student: Path, source: Path, execute: bool):
+def deck_notebook(student: Path, source: Path, execute: bool):
+    """The notebook a deck is made of: the student version, without widget state; with
+    ``execute``, the outputs of the source's run, except those of answer and test cells."""
     import nbformat
 
     nb = nbformat.read(student, as_version=4)
@@ -144,7 +162,7 @@ def build(execute: bool = False, out: Path = OUT, release_dir: Path | None = Non
         student = release_dir / notebook.assignment / notebook.path.name
         if not student.exists():
             raise FileNotFoundError(f"build_slides: no student version {student}: nbgrader did not make it.")
-        nb = _deck_notebook(student, notebook.path, execute)
+        nb = deck_notebook(student, notebook.path, execute)
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.name}})
         deck = out / f"{notebook.name}.slides.html"
         deck.write_text(body)

@@ -20,7 +20,7 @@ echo "offline.sh: network cut (namespace with loopback only); running: $*"
 exec "$@"'
 
 for flags in "-n" "-rn"; do
-    if command -v unshare >/dev/null && command -v ip >/dev/null && unshare $flags true 2>/dev/null; then
+    if command -v unshare >/dev/null && command -v ip >/dev/null && unshare $flags ip link set lo up 2>/dev/null; then
         exec unshare $flags -- sh -c "$inner" offline "$@"
     fi
 done

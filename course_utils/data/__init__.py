@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._validation import check_choice, check_type
+from .._validation import OneOf, validate
 from .embedded import TOY_2D_NAMES, load_digits, load_mnist1d, make_toy_2d
 from .lfd import evaluate_legendre, legendre_features, legendre_target, sample_lfd_regression
 from .splits import Splits
@@ -69,6 +69,7 @@ _LOADERS: dict[str, Callable[..., Splits]] = {
 DATASET_NAMES = tuple(_LOADERS)
 
 
+@validate(name=OneOf(*DATASET_NAMES))
 def load(name: str, **kwargs: Any) -> Splits:
     """Load a data set by name; keyword arguments go to its loader.
 
@@ -83,6 +84,4 @@ def load(name: str, **kwargs: Any) -> Splits:
     Returns:
         The loader's :class:`Splits`.
     """
-    check_type(name, "name", "load", str, "a str")
-    check_choice(name, "name", "load", DATASET_NAMES)
     return _LOADERS[name](**kwargs)

@@ -15,24 +15,23 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .._validation import check_float, check_int, check_type
-from .splits import check_seed
+from .._validation import Float, Int, OneOf, TensorOf, validate
+from ..device import SEED
 
 __all__ = ["legendre_features", "evaluate_legendre", "legendre_target", "sample_lfd_regression"]
 
-_ARRAY = (Tensor, np.ndarray)
-_ARRAY_TEXT = "a torch.Tensor or a numpy.ndarray"
+# Points: integers (e.g. a grid built with arange) are accepted and promoted to floats.
+_POINTS = TensorOf("real", numpy=True, finite=True)
+_COEFS = TensorOf("real", ndim=1, nonempty=True, numpy=True, finite=True,
+                  desc="a non-empty 1-D tensor or numpy array of Legendre coefficients a_0..a_Q")
 
 
-def _as_float_tensor(value: Tensor | np.ndarray, name: str, func: str) -> Tensor:
-    check_type(value, name, func, _ARRAY, _ARRAY_TEXT)
+def _as_float_tensor(value: Tensor | np.ndarray) -> Tensor:
     t = torch.as_tensor(value)
-    if not (t.is_floating_point() or t.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8)):
-        raise TypeError(f"The '{name}' parameter of {func} must hold real numbers. Got dtype {t.dtype}.")
-    # Integers (e.g. a grid built with arange) are promoted rather than refused.
     return t if t.is_floating_point() else t.to(torch.get_default_dtype())
 
 
+@validate(x=_POINTS, degree=Int(0))
 def legendre_features(x: Tensor | np.ndarray, degree: int) -> Tensor:
     """The Legendre basis ``L_0(x), ..., L_degree(x)`` evaluated at every ``x``.
 
@@ -49,9 +48,7 @@ def legendre_features(x: Tensor | np.ndarray, degree: int) -> Tensor:
         integer input): the design matrix for fitting an order-``degree``
         polynomial by least squares.
     """
-    func = "legendre_features"
-    x = _as_float_tensor(x, "x", func)
-    degree = check_int(degree, "degree", func, 0)
+    x = _as_float_tensor(x)
     columns = [torch.ones_like(x)]
     if degree >= 1:
         columns.append(x)
@@ -60,16 +57,7 @@ def legendre_features(x: Tensor | np.ndarray, degree: int) -> Tensor:
     return torch.stack(columns, dim=-1)
 
 
-def _check_coefs(coefs: Tensor | np.ndarray, func: str) -> Tensor:
-    c = _as_float_tensor(coefs, "coefs", func)
-    if c.ndim != 1 or c.numel() == 0:
-        raise ValueError(
-            f"The 'coefs' parameter of {func} must be a non-empty 1-D array of Legendre "
-            f"coefficients a_0..a_Q. Got shape {tuple(c.shape)}."
-        )
-    return c
-
-
+@validate(coefs=_COEFS, x=_POINTS)
 def evaluate_legendre(coefs: Tensor | np.ndarray, x: Tensor | np.ndarray) -> Tensor:
     """Evaluate ``f(x) = sum_q coefs[q] * L_q(x)``.
 
@@ -80,13 +68,13 @@ def evaluate_legendre(coefs: Tensor | np.ndarray, x: Tensor | np.ndarray) -> Ten
     Returns:
         Tensor of shape ``(*)``, in the wider of the two dtypes.
     """
-    func = "evaluate_legendre"
-    c = _check_coefs(coefs, func)
-    x = _as_float_tensor(x, "x", func)
+    c = _as_float_tensor(coefs)
+    x = _as_float_tensor(x)
     dtype = torch.promote_types(c.dtype, x.dtype)
     return legendre_features(x.to(dtype), c.numel() - 1) @ c.to(dtype=dtype, device=x.device)
 
 
+@validate(coefs=_COEFS)
 def legendre_target(coefs: Tensor | np.ndarray) -> Callable[[Tensor | np.ndarray], Tensor]:
     """The function ``x -> evaluate_legendre(coefs, x)``, e.g. to plot the target on a grid.
 
@@ -94,7 +82,7 @@ def legendre_target(coefs: Tensor | np.ndarray) -> Callable[[Tensor | np.ndarray
         coefs: Legendre coefficients of shape ``(Q + 1,)``; copied, so later
             changes to the array do not change the function.
     """
-    c = _check_coefs(coefs, "legendre_target").clone()
+    c = _as_float_tensor(coefs).clone()
 
     def target(x: Tensor | np.ndarray) -> Tensor:
         return evaluate_legendre(c, x)
@@ -102,6 +90,7 @@ def legendre_target(coefs: Tensor | np.ndarray) -> Callable[[Tensor | np.ndarray
     return target
 
 
+@validate(n=Int(1), q_f=Int(0), sigma2=Float(0), seed=SEED, dtype=OneOf(torch.float32, torch.float64))
 def sample_lfd_regression(n: int, *, q_f: int, sigma2: float, seed: int,
                           dtype: torch.dtype = torch.float32) -> tuple[Tensor, Tensor, Tensor]:
     """Draw a random Legendre target and ``n`` noisy samples of it.
@@ -128,14 +117,6 @@ def sample_lfd_regression(n: int, *, q_f: int, sigma2: float, seed: int,
         ``(q_f + 1,)``; evaluate the noiseless target with
         ``evaluate_legendre(coefs, x)``.
     """
-    func = "sample_lfd_regression"
-    n = check_int(n, "n", func, 1)
-    q_f = check_int(q_f, "q_f", func, 0)
-    sigma2 = check_float(sigma2, "sigma2", func, 0.0)
-    seed = check_seed(seed, func)
-    if dtype not in (torch.float32, torch.float64):
-        raise TypeError(f"The 'dtype' parameter of {func} must be torch.float32 or torch.float64. Got {dtype!r}.")
-
     rng = np.random.default_rng(seed)
     a = rng.standard_normal(q_f + 1)
     a /= np.sqrt(np.sum(a**2 / (2 * np.arange(q_f + 1) + 1)))

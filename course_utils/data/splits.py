@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from .._validation import check_float, check_int, check_type
+from .._validation import Float, Instance, Int, Pair, SequenceOf, invalid, show, validate
 
-__all__ = ["Splits", "SEED_MAX"]
+__all__ = ["Splits"]
 
-#: Largest accepted seed: MNIST-1D seeds NumPy's legacy generator, which takes 32 bits.
-SEED_MAX = 2**32 - 1
+#: Constraint of every split fraction: a float in the open interval (0, 1).
+FRACTION = Float(0, 1, low_open=True, high_open=True)
+
+_PARTS = ("train", "val", "test")
 
 
 def _describe(pair: tuple[Tensor, Tensor]) -> str:
@@ -24,8 +28,39 @@ def _describe(pair: tuple[Tensor, Tensor]) -> str:
     return f"x{tuple(x.shape)} {dtype(x)}, y{tuple(y.shape)} {dtype(y)}"
 
 
+def _check_parts(args: Mapping[str, Any]) -> None:
+    """``val`` and ``test`` look like ``train``; labels fit ``num_classes``; one name per class."""
+    x_train, y_train = args["train"]
+    for part in ("val", "test"):
+        x, y = args[part]
+        if x.shape[1:] != x_train.shape[1:] or x.dtype != x_train.dtype or y.dtype != y_train.dtype:
+            raise invalid(part, "a pair like train (the same input shape and the same dtypes)",
+                          f"x{tuple(x.shape[1:])} {x.dtype}, y {y.dtype} against train's "
+                          f"x{tuple(x_train.shape[1:])} {x_train.dtype}, y {y_train.dtype}")
+    k = args["num_classes"]
+    if k is not None:
+        for part in _PARTS:
+            y = args[part][1]
+            if y.dtype != torch.int64 or y.dim() != 1:
+                raise invalid(part, "a pair whose y holds int64 class labels of shape (N,) when num_classes "
+                              "is set", f"y of dtype {y.dtype} and shape {tuple(y.shape)}",
+                              "Use num_classes=None for regression.", type_error=y.dtype != torch.int64)
+            low, high = int(y.min()), int(y.max())
+            if low < 0 or high >= k:
+                raise invalid(part, f"a pair whose labels y are in [0, num_classes - 1] = [0, {k - 1}]",
+                              f"labels in [{low}, {high}]")
+    classes = args["classes"]
+    if classes is not None and k is not None and len(classes) != k:
+        raise invalid("classes", f"None or a tuple of num_classes ({k}) names", show(classes))
+
+
 # eq=False: comparing tensors with == gives tensors, not a bool, so the generated
 # __eq__ would fail; identity comparison is the honest default for data sets.
+@validate(train=Pair(), val=Pair(), test=Pair(),
+          num_classes=[None, Int(1, hint="Use None for regression.")], name=Instance(str, desc="a str"),
+          classes=[None, SequenceOf(Instance(str, desc="a str"), types=(tuple,),
+                                    desc="a tuple of class names")],
+          checks=[_check_parts])
 @dataclass(frozen=True, eq=False, repr=False)
 class Splits:
     """A data set cut into training, validation and test parts.
@@ -33,12 +68,17 @@ class Splits:
     This is the contract between the loaders and the training code, e.g.
     ``fit(model, splits.train, splits.val, ...)``.
 
+    Every part is a pair ``(x, y)`` of tensors with as many rows in ``y`` as
+    in ``x`` and at least one row (the same rule as ``fit``'s ``train``);
+    ``val`` and ``test`` have ``train``'s input shape and dtypes.
+
     Attributes:
         train: ``(x, y)`` with ``x`` of shape ``(N_train, *input_shape)`` and
             ``y`` of shape ``(N_train,)`` (int64 labels for classification).
         val: ``(x, y)`` for choosing hyperparameters and early stopping.
         test: ``(x, y)`` kept aside for the final estimate.
-        num_classes: number of classes, or ``None`` for regression.
+        num_classes: number of classes (every label is in ``[0, num_classes)``),
+            or ``None`` for regression.
         name: short name of the data set, e.g. ``"mnist1d"``.
         classes: optional class names, indexed by label.
     """
@@ -49,27 +89,6 @@ class Splits:
     num_classes: int | None
     name: str
     classes: tuple[str, ...] | None = None
-
-    def __post_init__(self) -> None:
-        for part in ("train", "val", "test"):
-            pair = getattr(self, part)
-            check_type(pair, part, "Splits", tuple, "a tuple (x, y) of two tensors")
-            if len(pair) != 2 or not all(isinstance(t, Tensor) for t in pair):
-                raise TypeError(
-                    f"The '{part}' parameter of Splits must be a tuple (x, y) of two tensors. "
-                    f"Got a tuple of {len(pair)} items of types {[type(t).__name__ for t in pair]}."
-                )
-            x, y = pair
-            if x.shape[:1] != y.shape[:1]:
-                raise ValueError(
-                    f"The '{part}' parameter of Splits must hold as many labels as inputs. "
-                    f"Got x of shape {tuple(x.shape)} and y of shape {tuple(y.shape)}."
-                )
-        if self.num_classes is not None:
-            check_int(self.num_classes, "num_classes", "Splits", 1, hint="Use None for regression.")
-        check_type(self.name, "name", "Splits", str, "a str")
-        if self.classes is not None:
-            check_type(self.classes, "classes", "Splits", tuple, "None or a tuple of class names")
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -93,24 +112,12 @@ class Splits:
         return f"Splits(name={self.name!r}, num_classes={self.num_classes}, {parts})"
 
 
-def check_seed(seed: object, func: str) -> int:
-    """Check a seed argument: an int in ``[0, SEED_MAX]``."""
-    return check_int(seed, "seed", func, 0, SEED_MAX)
-
-
-def check_fraction(value: object, name: str, func: str) -> float:
-    """Check a split fraction: a float in the open interval ``(0, 1)``."""
-    return check_float(value, name, func, 0.0, 1.0, low_open=True, high_open=True)
-
-
-def count_for(fraction: float, n: int, name: str, func: str) -> int:
-    """``round(fraction * n)``, refusing a split that would leave a part empty."""
+def count_for(fraction: float, n: int, name: str) -> int:
+    """``round(fraction * n)``, refusing (naming the parameter ``name``) a split that leaves a part empty."""
     k = int(round(fraction * n))
     if k < 1 or k > n - 1:
-        raise ValueError(
-            f"The '{name}' parameter of {func} must leave at least one example on each side "
-            f"of the split. Got {fraction!r}, which takes {k} of {n} examples."
-        )
+        raise invalid(name, f"a fraction that leaves at least one of the {n} examples on each side of the split",
+                      f"{fraction!r}, which takes {k} of {n} examples")
     return k
 
 

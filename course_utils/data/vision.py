@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from .._validation import check_bool, check_choice, check_int, check_type
-from .splits import Splits, as_pair, carve, check_fraction, check_seed, count_for
+from .._validation import Bool, Int, OneOf, PathLike, validate
+from ..device import SEED
+from .splits import FRACTION, Splits, as_pair, carve, count_for
 
 __all__ = ["DatasetUnavailableError", "VISION_NAMES", "default_data_dir", "load_torchvision"]
 
@@ -81,7 +82,7 @@ _DOWNLOAD_ERRORS = (OSError, RuntimeError, EOFError, tarfile.TarError, zlib.erro
 
 
 def default_data_dir() -> Path:
-    """The download cache: ``$COURSE_DATA_DIR`` if set, else ``~/.cache/course_utils``.
+    """The data cache (downloads, generated MNIST-1D): ``$COURSE_DATA_DIR`` if set, else ``~/.cache/course_utils``.
 
     Read at call time (not import time) and never created here.
     """
@@ -101,15 +102,20 @@ def _unavailable(spec: _VisionSpec, target: Path, reason: str) -> DatasetUnavail
 
 
 def _download(spec: _VisionSpec, dataset_class: Any, cache_root: Path, target: Path) -> None:
-    """Download into a temporary folder next to ``target`` and move it into place on success."""
-    root_existed = cache_root.exists()
+    """Download into a temporary folder next to ``target`` and move it into place on success.
+
+    On failure every folder this call created (the cache root and any missing
+    parents of it) is removed again, deepest first, if it is still empty.
+    """
+    created = [p for p in (cache_root, *cache_root.parents) if not p.exists()]  # deepest first
+    tmp: Path | None = None
     try:
-        cache_root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _unavailable(spec, target, f"cannot create the cache folder {cache_root} ({exc}).") from exc
-    # Same file system as the target, so os.replace below is a rename, atomic on POSIX.
-    tmp = Path(tempfile.mkdtemp(prefix=f".{spec.folder}-partial-", dir=cache_root))
-    try:
+        try:
+            cache_root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _unavailable(spec, target, f"cannot create the cache folder {cache_root} ({exc}).") from exc
+        # Same file system as the target, so os.replace below is a rename, atomic on POSIX.
+        tmp = Path(tempfile.mkdtemp(prefix=f".{spec.folder}-partial-", dir=cache_root))
         dataset_class(root=str(tmp), train=True, download=True)
         dataset_class(root=str(tmp), train=False, download=False)  # checks the test files too
         for archive in spec.archives:
@@ -120,16 +126,20 @@ def _download(spec: _VisionSpec, dataset_class: Any, cache_root: Path, target: P
             # Another process (a second kernel) finished first: keep its copy.
             if not target.is_dir():
                 raise
+    except DatasetUnavailableError:
+        raise
     except _DOWNLOAD_ERRORS as exc:
         raise _unavailable(spec, target, f"the download failed ({type(exc).__name__}: {exc}).") from exc
     finally:
         # Also runs on KeyboardInterrupt: nothing half-written stays behind.
-        shutil.rmtree(tmp, ignore_errors=True)
-        if not root_existed and not target.exists():
-            try:
-                cache_root.rmdir()  # only succeeds if we made it and it is empty
-            except OSError:
-                pass
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        if not target.exists():
+            for folder in created:
+                try:
+                    folder.rmdir()  # only succeeds if it is empty
+                except OSError:
+                    break
 
 
 def _images(dataset: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -145,6 +155,9 @@ def _images(dataset: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(data), targets.astype(np.int64)
 
 
+@validate(name=OneOf(*VISION_NAMES, hint="Without a network use load_mnist1d, load_digits or make_toy_2d."),
+          root=[None, PathLike()], download=Bool(), val_fraction=FRACTION, seed=SEED,
+          max_train=[None, Int(1, hint="Use None to keep every training example.")], normalize=Bool())
 def load_torchvision(name: str, *, root: str | os.PathLike[str] | None = None, download: bool = True,
                      val_fraction: float = 0.1, seed: int = 0, max_train: int | None = None,
                      normalize: bool = False) -> Splits:
@@ -181,18 +194,6 @@ def load_torchvision(name: str, *, root: str | os.PathLike[str] | None = None, d
         DatasetUnavailableError: not cached and the download is off or failed,
             or the cached copy is incomplete or corrupted.
     """
-    func = "load_torchvision"
-    check_type(name, "name", func, str, "a str")
-    check_choice(name, "name", func, VISION_NAMES,
-                 hint="Without a network use load_mnist1d, load_digits or make_toy_2d.")
-    check_type(root, "root", func, (str, os.PathLike, type(None)), "None, a str or a path")
-    download = check_bool(download, "download", func)
-    val_fraction = check_fraction(val_fraction, "val_fraction", func)
-    seed = check_seed(seed, func)
-    if max_train is not None:
-        max_train = check_int(max_train, "max_train", func, 1, hint="Use None to keep every training example.")
-    normalize = check_bool(normalize, "normalize", func)
-
     import torchvision.datasets as tvd  # only when needed: importing torchvision takes a while
 
     spec = _SPECS[name]
@@ -216,7 +217,7 @@ def load_torchvision(name: str, *, root: str | os.PathLike[str] | None = None, d
     x, y = _images(train_set)
     x_test, y_test = _images(test_set)
     rng = np.random.default_rng(seed)
-    train_idx, val_idx = carve(y, count_for(val_fraction, len(y), "val_fraction", func), rng)
+    train_idx, val_idx = carve(y, count_for(val_fraction, len(y), "val_fraction"), rng)
     if max_train is not None and max_train < len(train_idx):
         _, keep = carve(y[train_idx], max_train, rng)
         train_idx = train_idx[keep]

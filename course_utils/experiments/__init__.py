@@ -1,67 +1,67 @@
-"""Each notebook's canonical experiments, one function each.
+"""Each notebook's experiments, one module (one "room") per notebook.
 
-The notebook, its claim test (``tests/test_claims_*.py``) and the script that
-precomputes widget results (``assets/precompute.py``) call the same function,
-so they cannot drift apart.
+A module holds a frozen recipe dataclass (every setting of the experiment), the run function
+that takes it, and the specs of its stored sweeps. The notebook, its claim test
+(``tests/test_claims_<topic>.py``), the precompute script (``python assets/precompute.py
+<topic>``) and the widget's live run all take the same recipe, so they cannot drift apart.
 
-- :mod:`.degradation` (notebook 01): :func:`run_degradation`, the degradation
-  problem on MNIST-1D; :func:`gradient_norms_at_init`; the stored depth sweep.
-- :mod:`.resnet_family` (notebooks 01 and 02): the ResNet family and VGG-19
-  counted on the meta device; the deck's FLOPs row and ImageNet table as data.
+- :mod:`.residual` (notebook 01): the degradation problem, plain vs residual nets on MNIST-1D.
+- :mod:`.bottleneck` (notebook 02): the ResNet family counted; the deck's tables as data.
+- :mod:`.sweep`: stored sweeps, shared by every topic; a stale one refuses to load.
 """
 
-from .degradation import (
-    ASSETS_DIR,
-    DEGRADATION_RECIPE,
-    SWEEP_BLOCKS,
-    SWEEP_PATH,
-    degradation_label,
-    final_errors,
-    gradient_norms_at_init,
-    load_sweep,
-    run_degradation,
-    sweep_history,
-    torch_threads,
-)
-from .resnet_family import (
-    FAMILY,
+from .bottleneck import (
+    IMAGENET_RESNETS,
     IMAGENET_RESULTS,
     PAPER_FLOPS,
     VGG19_PAPER_FLOPS,
-    PlainBasicBlock,
-    conv_layer_costs,
-    count_on_meta,
+    architecture,
     family_table,
     imagenet_table,
-    plain_resnet,
     shortcut_table,
-    stage_costs,
-    vgg19,
 )
+from .residual import (
+    SWEEPS,
+    DegradationRecipe,
+    DegradationSweep,
+    degradation_label,
+    degradation_net,
+    degradation_style,
+    final_errors,
+    gradient_norms_at_init,
+    load_degradation_sweep,
+    run_degradation,
+    run_degradation_setting,
+)
+from .sweep import StaleAssetError, Sweep, SweepSpec, load_sweep, make_sweep, save_sweep
+
+#: Every stored sweep of the course, by topic: what ``assets/precompute.py <topic>`` makes.
+TOPICS: dict[str, dict[str, SweepSpec]] = {"residual": SWEEPS}
 
 __all__ = [
-    "ASSETS_DIR",
-    "DEGRADATION_RECIPE",
-    "FAMILY",
+    "IMAGENET_RESNETS",
     "IMAGENET_RESULTS",
     "PAPER_FLOPS",
-    "SWEEP_BLOCKS",
-    "SWEEP_PATH",
+    "TOPICS",
     "VGG19_PAPER_FLOPS",
-    "PlainBasicBlock",
-    "conv_layer_costs",
-    "count_on_meta",
+    "DegradationRecipe",
+    "DegradationSweep",
+    "StaleAssetError",
+    "Sweep",
+    "SweepSpec",
+    "architecture",
     "degradation_label",
+    "degradation_net",
+    "degradation_style",
     "family_table",
     "final_errors",
     "gradient_norms_at_init",
     "imagenet_table",
+    "load_degradation_sweep",
     "load_sweep",
-    "plain_resnet",
+    "make_sweep",
     "run_degradation",
+    "run_degradation_setting",
+    "save_sweep",
     "shortcut_table",
-    "stage_costs",
-    "sweep_history",
-    "torch_threads",
-    "vgg19",
 ]

@@ -1,12 +1,13 @@
-"""Models of the course: the ResNet family, the paper's CIFAR nets, plain-vs-residual
-conv nets for the degradation experiment, and an MLP for the regularisation notebooks.
+"""Models of the course: the ResNet family, the paper's CIFAR nets, the paper's plain nets
+and VGG-19, plain-vs-residual conv nets for the degradation experiment, and an MLP for the
+regularisation notebooks. Every model takes a ``norm_layer`` (``None`` is BatchNorm).
 
-``models`` depends on nothing above it (no training, no plotting); see
-``COURSE_DESIGN.md``. Typical use::
+``models`` depends on nothing above it (no training, no plotting). Typical use::
 
     from course_utils import models
     net = models.get_model("resnet20")             # CIFAR, option A, 0.27 M parameters
     plain = models.ConvNet1d(num_blocks=10, residual=False)
+    gn = models.resnet18(norm_layer=lambda c: nn.GroupNorm(32, c))
 """
 
 from .blocks import (
@@ -22,6 +23,7 @@ from .blocks import (
 from .cifar import CifarResNet, cifar_resnet, resnet20, resnet32, resnet44, resnet56, resnet110
 from .convnet import ConvBlock, ConvNet1d, ConvNet2d
 from .mlp import MLP
+from .plain import PlainBasicBlock, plain_resnet, vgg19
 from .resnet import ResNet, get_model, list_models, resnet18, resnet34, resnet50, resnet101, resnet152
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "ConvBlock",
     "ConvNet1d",
     "ConvNet2d",
+    "PlainBasicBlock",
     "ResNet",
     "ZeroPadShortcut",
     "cifar_resnet",
@@ -42,6 +45,7 @@ __all__ = [
     "init_resnet_weights",
     "list_models",
     "make_shortcut",
+    "plain_resnet",
     "resnet18",
     "resnet20",
     "resnet32",
@@ -52,4 +56,5 @@ __all__ = [
     "resnet101",
     "resnet110",
     "resnet152",
+    "vgg19",
 ]

@@ -19,15 +19,21 @@ written out for the course, with one deliberate difference and one addition:
 Every block exposes its two paths: ``block.branch(x)`` computes the residual
 branch F(x) and ``block.shortcut`` is the module that carries x, so that
 ``block(x) == relu(block.branch(x) + block.shortcut(x))``.
+
+As in torchvision, the normalisation layer is an argument: ``norm_layer`` is a
+callable ``channels -> nn.Module``, ``None`` meaning ``nn.BatchNorm2d``; pass
+``nn.Identity`` (no normalisation) or ``lambda c: nn.GroupNorm(4, c)`` to swap it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._validation import check_bool, check_choice, check_int, check_type
+from .._validation import Bool, Instance, Int, IsCallable, OneOf, requires, validate
 
 __all__ = [
     "SHORTCUT_OPTIONS",
@@ -43,9 +49,45 @@ __all__ = [
 #: The paper's three shortcut options (He et al. 2015, sec. 3.3 and Table 3).
 SHORTCUT_OPTIONS: tuple[str, ...] = ("A", "B", "C")
 
+NormLayer = Callable[[int], nn.Module]
 
+#: Constraint of every ``norm_layer`` argument of the models.
+NORM_LAYER = [None, IsCallable("a callable channels -> nn.Module, such as nn.BatchNorm2d, nn.Identity "
+                               "or lambda c: nn.GroupNorm(4, c)")]
+
+_SHORTCUT = OneOf(*SHORTCUT_OPTIONS, hint="See He et al. (2015), sec. 3.3: 'A' = zero-padding, "
+                                          "'B' = projection where needed, 'C' = projection everywhere.")
+
+# Normalisation layers whose affine weight and bias the initialisers reset.
+_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm, nn.GroupNorm, nn.LayerNorm,
+          nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d)
+
+
+def reset_norm(module: nn.Module) -> None:
+    """gamma = 1, beta = 0 for a normalisation layer with affine parameters; nothing otherwise."""
+    if isinstance(module, _NORMS):
+        if module.weight is not None:
+            nn.init.ones_(module.weight)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+
+
+def zero_norm_weight(module: nn.Module) -> None:
+    """Zero the gamma of a normalisation layer (or the weight of a conv); nothing if it has none.
+
+    Used by ``zero_init_residual``: with ``nn.Identity`` as the norm there is no weight to zero.
+    """
+    weight = getattr(module, "weight", None)
+    if isinstance(weight, torch.Tensor):
+        nn.init.zeros_(weight)
+
+
+_PLANES = Int(1)
+
+
+@validate(in_planes=_PLANES, out_planes=_PLANES, stride=_PLANES)
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1) -> nn.Conv2d:
-    """3x3 convolution with padding 1 and no bias (a BatchNorm follows it).
+    """3x3 convolution with padding 1 and no bias (a normalisation layer follows it).
 
     Args:
         in_planes: input channels C_in.
@@ -58,8 +100,9 @@ def conv3x3(in_planes: int, out_planes: int, stride: int = 1) -> nn.Conv2d:
     return nn.Conv2d(in_planes, out_planes, kernel_size=3, stride=stride, padding=1, bias=False)
 
 
+@validate(in_planes=_PLANES, out_planes=_PLANES, stride=_PLANES)
 def conv1x1(in_planes: int, out_planes: int, stride: int = 1) -> nn.Conv2d:
-    """1x1 convolution without bias (a BatchNorm follows it).
+    """1x1 convolution without bias (a normalisation layer follows it).
 
     Args:
         in_planes: input channels C_in.
@@ -87,13 +130,15 @@ class ZeroPadShortcut(nn.Module):
         (N, C_in, H, W) -> (N, C_out, ceil(H/stride), ceil(W/stride)).
     """
 
+    @validate(in_planes=_PLANES, out_planes=_PLANES, stride=_PLANES, checks=[
+        requires("out_planes", lambda a: a["out_planes"] >= a["in_planes"], "an int >= in_planes ({in_planes})",
+                 "Option A can only add channels, not remove them."),
+    ])
     def __init__(self, in_planes: int, out_planes: int, stride: int = 1) -> None:
         super().__init__()
-        func = "ZeroPadShortcut"
-        self.in_planes = check_int(in_planes, "in_planes", func, low=1)
-        self.out_planes = check_int(out_planes, "out_planes", func, low=self.in_planes,
-                                    hint="Option A can only add channels, not remove them.")
-        self.stride = check_int(stride, "stride", func, low=1)
+        self.in_planes = in_planes
+        self.out_planes = out_planes
+        self.stride = stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.stride > 1:
@@ -110,7 +155,13 @@ class ZeroPadShortcut(nn.Module):
         return f"{self.in_planes}, {self.out_planes}, stride={self.stride}"
 
 
-def make_shortcut(option: str, in_planes: int, out_planes: int, stride: int = 1) -> nn.Module:
+@validate(option=_SHORTCUT, in_planes=_PLANES, out_planes=_PLANES, stride=_PLANES, norm_layer=NORM_LAYER,
+          checks=[requires("option", lambda a: a["option"] != "A" or a["out_planes"] >= a["in_planes"],
+                           "'B' or 'C' when out_planes < in_planes",
+                           "Option A (zero padding) can only add channels; 'B' and 'C' project.",
+                           got=lambda a: f"'A' with in_planes={a['in_planes']}, out_planes={a['out_planes']}")])
+def make_shortcut(option: str, in_planes: int, out_planes: int, stride: int = 1,
+                  norm_layer: NormLayer | None = None) -> nn.Module:
     """Return the shortcut path of a block for one of the paper's options.
 
     Args:
@@ -119,30 +170,23 @@ def make_shortcut(option: str, in_planes: int, out_planes: int, stride: int = 1)
         in_planes: channels entering the block.
         out_planes: channels leaving the block.
         stride: the block's stride.
+        norm_layer: the normalisation after a projection; ``None`` is ``nn.BatchNorm2d``.
 
     Returns:
-        ``nn.Identity``, a ``ZeroPadShortcut``, or ``nn.Sequential(conv1x1, BatchNorm2d)``.
+        ``nn.Identity``, a ``ZeroPadShortcut``, or ``nn.Sequential(conv1x1, norm_layer(out_planes))``.
 
     Raises:
-        ValueError: unknown ``option``.
+        TypeError, ValueError: an argument is of the wrong type or out of range.
     """
-    check_choice(option, "shortcut", "make_shortcut", SHORTCUT_OPTIONS,
-                 hint="See He et al. (2015), sec. 3.3: A = zero-padding, B = projection where "
-                      "needed, C = projection everywhere.")
     same_shape = stride == 1 and in_planes == out_planes
     if option == "C" or (option == "B" and not same_shape):
-        return nn.Sequential(conv1x1(in_planes, out_planes, stride), nn.BatchNorm2d(out_planes))
+        norm = norm_layer or nn.BatchNorm2d
+        return nn.Sequential(conv1x1(in_planes, out_planes, stride), norm(out_planes))
     if same_shape:
         return nn.Identity()
     return ZeroPadShortcut(in_planes, out_planes, stride)
 
 
-def _check_block_args(func: str, in_planes: int, planes: int, stride: int, shortcut: str) -> None:
-    check_int(in_planes, "in_planes", func, low=1)
-    check_int(planes, "planes", func, low=1)
-    check_int(stride, "stride", func, low=1)
-    check_choice(shortcut, "shortcut", func, SHORTCUT_OPTIONS,
-                 hint="Use 'A' (zero-padding), 'B' (projection where needed) or 'C' (projection everywhere).")
 
 
 class BasicBlock(nn.Module):
@@ -154,6 +198,8 @@ class BasicBlock(nn.Module):
             ``planes * expansion`` = ``planes`` channels.
         stride: stride of the first convolution (and of the shortcut).
         shortcut: ``"A"``, ``"B"`` or ``"C"`` (see the module docstring).
+        norm_layer: callable ``channels -> nn.Module`` after each convolution
+            (``bn1``, ``bn2`` and a projection's); ``None`` is ``nn.BatchNorm2d``.
 
     Shape:
         (N, C_in, H, W) -> (N, planes, ceil(H/stride), ceil(W/stride)).
@@ -161,19 +207,26 @@ class BasicBlock(nn.Module):
 
     expansion: int = 1
 
-    def __init__(self, in_planes: int, planes: int, stride: int = 1, shortcut: str = "B") -> None:
+    @validate(in_planes=_PLANES, planes=_PLANES, stride=_PLANES, shortcut=_SHORTCUT, norm_layer=NORM_LAYER)
+    def __init__(self, in_planes: int, planes: int, stride: int = 1, shortcut: str = "B",
+                 norm_layer: NormLayer | None = None) -> None:
         super().__init__()
-        _check_block_args("BasicBlock", in_planes, planes, stride, shortcut)
+        norm = norm_layer or nn.BatchNorm2d
         self.conv1 = conv3x3(in_planes, planes, stride)
-        self.bn1 = nn.BatchNorm2d(planes)
+        self.bn1 = norm(planes)
         self.conv2 = conv3x3(planes, planes)
-        self.bn2 = nn.BatchNorm2d(planes)
+        self.bn2 = norm(planes)
         self.relu = nn.ReLU(inplace=True)
-        self.shortcut = make_shortcut(shortcut, in_planes, planes * self.expansion, stride)
+        self.shortcut = self._make_shortcut(shortcut, in_planes, planes * self.expansion, stride, norm_layer)
+
+    def _make_shortcut(self, option: str, in_planes: int, out_planes: int, stride: int,
+                       norm_layer: NormLayer | None) -> nn.Module | None:
+        """The shortcut path; a plain block (``PlainBasicBlock``) has none."""
+        return make_shortcut(option, in_planes, out_planes, stride, norm_layer)
 
     @property
-    def last_bn(self) -> nn.BatchNorm2d:
-        """The BN that ends the branch; zeroing its gamma makes the block start as identity."""
+    def last_bn(self) -> nn.Module:
+        """The norm that ends the branch; zeroing its gamma makes the block start as identity."""
         return self.bn2
 
     def branch(self, x: torch.Tensor) -> torch.Tensor:
@@ -198,6 +251,8 @@ class Bottleneck(nn.Module):
             ``planes * expansion`` = ``4 * planes`` channels.
         stride: stride of the first 1x1 convolution (and of the shortcut).
         shortcut: ``"A"``, ``"B"`` or ``"C"`` (see the module docstring).
+        norm_layer: callable ``channels -> nn.Module`` after each convolution;
+            ``None`` is ``nn.BatchNorm2d``.
 
     Shape:
         (N, C_in, H, W) -> (N, 4 * planes, ceil(H/stride), ceil(W/stride)).
@@ -205,22 +260,24 @@ class Bottleneck(nn.Module):
 
     expansion: int = 4
 
-    def __init__(self, in_planes: int, planes: int, stride: int = 1, shortcut: str = "B") -> None:
+    @validate(in_planes=_PLANES, planes=_PLANES, stride=_PLANES, shortcut=_SHORTCUT, norm_layer=NORM_LAYER)
+    def __init__(self, in_planes: int, planes: int, stride: int = 1, shortcut: str = "B",
+                 norm_layer: NormLayer | None = None) -> None:
         super().__init__()
-        _check_block_args("Bottleneck", in_planes, planes, stride, shortcut)
+        norm = norm_layer or nn.BatchNorm2d
         out_planes = planes * self.expansion
         self.conv1 = conv1x1(in_planes, planes, stride)
-        self.bn1 = nn.BatchNorm2d(planes)
+        self.bn1 = norm(planes)
         self.conv2 = conv3x3(planes, planes)
-        self.bn2 = nn.BatchNorm2d(planes)
+        self.bn2 = norm(planes)
         self.conv3 = conv1x1(planes, out_planes)
-        self.bn3 = nn.BatchNorm2d(out_planes)
+        self.bn3 = norm(out_planes)
         self.relu = nn.ReLU(inplace=True)
-        self.shortcut = make_shortcut(shortcut, in_planes, out_planes, stride)
+        self.shortcut = make_shortcut(shortcut, in_planes, out_planes, stride, norm_layer)
 
     @property
-    def last_bn(self) -> nn.BatchNorm2d:
-        """The BN that ends the branch; zeroing its gamma makes the block start as identity."""
+    def last_bn(self) -> nn.Module:
+        """The norm that ends the branch; zeroing its gamma makes the block start as identity."""
         return self.bn3
 
     def branch(self, x: torch.Tensor) -> torch.Tensor:
@@ -233,27 +290,29 @@ class Bottleneck(nn.Module):
         return self.relu(self.branch(x) + self.shortcut(x))
 
 
+@validate(model=Instance(nn.Module, desc="a torch.nn.Module"), zero_init_residual=Bool())
 def init_resnet_weights(model: nn.Module, zero_init_residual: bool = False) -> None:
-    """He (Kaiming) normal init for convolutions, gamma=1 / beta=0 for BN.
+    """He (Kaiming) normal init for convolutions, gamma=1 / beta=0 for normalisation layers.
+
+    Works with any ``norm_layer``: BatchNorm, GroupNorm, LayerNorm and
+    InstanceNorm with affine parameters are reset; ``nn.Identity`` has nothing to reset.
 
     Args:
         model: a module holding residual blocks.
-        zero_init_residual: zero the gamma of the last BN of every residual
-            branch, so that each block starts as the identity (Goyal et al. 2017).
+        zero_init_residual: zero the gamma of the last norm of every residual
+            branch, so that each block starts as the identity (Goyal et al. 2017);
+            a norm without a weight (``nn.Identity``) is left as it is.
 
     Raises:
         TypeError: ``model`` is not an ``nn.Module`` or ``zero_init_residual`` not a bool.
     """
-    check_type(model, "model", "init_resnet_weights", nn.Module, "a torch.nn.Module")
-    check_bool(zero_init_residual, "zero_init_residual", "init_resnet_weights")
     for m in model.modules():
         if isinstance(m, nn.Conv2d):
             # fan_out keeps the variance of the backward signal constant (He et al. 2015b).
             nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
+        else:
+            reset_norm(m)
     if zero_init_residual:
         for m in model.modules():
             if isinstance(m, (BasicBlock, Bottleneck)):
-                nn.init.zeros_(m.last_bn.weight)
+                zero_norm_weight(m.last_bn)

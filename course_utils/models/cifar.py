@@ -10,11 +10,14 @@ depth 20 / 32 / 44 / 56 / 110.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import torch
 from torch import nn
 
-from .._validation import check_bool, check_choice, check_int
-from .blocks import SHORTCUT_OPTIONS, BasicBlock, conv3x3, init_resnet_weights
+from .._validation import Bool, Int, OneOf, forwards, requires, validate
+from .blocks import NORM_LAYER, SHORTCUT_OPTIONS, BasicBlock, NormLayer, conv3x3, init_resnet_weights
 
 __all__ = [
     "CifarResNet",
@@ -26,18 +29,9 @@ __all__ = [
     "resnet110",
 ]
 
-_SHORTCUT_HINT = "The paper uses 'A' (zero-padding) on CIFAR; 'B' and 'C' add 1x1 projections."
-
-
-def _check_depth(depth: int, func: str) -> int:
-    check_int(depth, "depth", func, low=8, hint="The depth is 6n + 2 with n >= 1, e.g. 20, 32, 44, 56 or 110.")
-    if (depth - 2) % 6:
-        raise ValueError(
-            f"The 'depth' parameter of {func} must be an int of the form 6n + 2 "
-            f"(e.g. 8, 14, 20, 26, 32, 44, 56, 110). Got {depth!r}. "
-            f"The nearest valid depths are {depth - (depth - 2) % 6} and {depth - (depth - 2) % 6 + 6}."
-        )
-    return depth
+def _nearest_depths(args: Mapping[str, Any]) -> str:
+    low = args["depth"] - (args["depth"] - 2) % 6
+    return f"The nearest valid depths are {low} and {low + 6}."
 
 
 class CifarResNet(nn.Module):
@@ -48,7 +42,9 @@ class CifarResNet(nn.Module):
         num_classes: size of the output layer.
         shortcut: ``"A"`` (the paper's choice, no extra parameters), ``"B"`` or ``"C"``.
         zero_init_residual: start every block as the identity by zeroing the
-            gamma of the last BN of its branch.
+            gamma of the last norm of its branch.
+        norm_layer: callable ``channels -> nn.Module`` used after every
+            convolution; ``None`` is ``nn.BatchNorm2d``.
 
     Shape:
         (N, 3, H, W) -> (N, num_classes); the paper's inputs are 32x32.
@@ -58,35 +54,39 @@ class CifarResNet(nn.Module):
         ValueError: ``depth`` is not 6n + 2, ``num_classes < 1`` or ``shortcut`` is unknown.
     """
 
+    @validate(
+        depth=Int(8, hint="The depth is 6n + 2 with n >= 1, e.g. 20, 32, 44, 56 or 110."),
+        num_classes=Int(1),
+        shortcut=OneOf(*SHORTCUT_OPTIONS, hint="The paper uses 'A' (zero-padding) on CIFAR; "
+                                               "'B' and 'C' add 1x1 projections."),
+        zero_init_residual=Bool(),
+        norm_layer=NORM_LAYER,
+        checks=[requires("depth", lambda a: (a["depth"] - 2) % 6 == 0,
+                         "an int of the form 6n + 2 (e.g. 8, 14, 20, 26, 32, 44, 56, 110)", _nearest_depths)],
+    )
     def __init__(self, depth: int = 20, num_classes: int = 10, shortcut: str = "A",
-                 zero_init_residual: bool = False) -> None:
+                 zero_init_residual: bool = False, norm_layer: NormLayer | None = None) -> None:
         super().__init__()
-        func = "CifarResNet"
-        _check_depth(depth, func)
-        check_int(num_classes, "num_classes", func, low=1)
-        check_choice(shortcut, "shortcut", func, SHORTCUT_OPTIONS, hint=_SHORTCUT_HINT)
-        check_bool(zero_init_residual, "zero_init_residual", func)
-
         self.depth = depth
         self.shortcut_option = shortcut
         n = (depth - 2) // 6
         self.in_planes = 16
         self.conv1 = conv3x3(3, 16)
-        self.bn1 = nn.BatchNorm2d(16)
+        self.bn1 = (norm_layer or nn.BatchNorm2d)(16)
         self.relu = nn.ReLU(inplace=True)
-        self.layer1 = self._make_layer(16, n, stride=1)  # 32x32
-        self.layer2 = self._make_layer(32, n, stride=2)  # 16x16
-        self.layer3 = self._make_layer(64, n, stride=2)  # 8x8
+        self.layer1 = self._make_layer(16, n, 1, norm_layer)  # 32x32
+        self.layer2 = self._make_layer(32, n, 2, norm_layer)  # 16x16
+        self.layer3 = self._make_layer(64, n, 2, norm_layer)  # 8x8
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(64, num_classes)
         init_resnet_weights(self, zero_init_residual)
 
-    def _make_layer(self, planes: int, blocks: int, stride: int) -> nn.Sequential:
+    def _make_layer(self, planes: int, blocks: int, stride: int, norm_layer: NormLayer | None) -> nn.Sequential:
         """One stage of ``blocks`` BasicBlocks; only the first may change the shape."""
-        layers = [BasicBlock(self.in_planes, planes, stride, self.shortcut_option)]
+        layers = [BasicBlock(self.in_planes, planes, stride, self.shortcut_option, norm_layer)]
         self.in_planes = planes
         for _ in range(1, blocks):
-            layers.append(BasicBlock(planes, planes, 1, self.shortcut_option))
+            layers.append(BasicBlock(planes, planes, 1, self.shortcut_option, norm_layer))
         return nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -98,45 +98,46 @@ class CifarResNet(nn.Module):
         return self.fc(x)
 
 
-def _cifar(name: str, depth: int, num_classes: int, shortcut: str, zero_init_residual: bool) -> CifarResNet:
-    # Check here as well so that the message names the builder the learner called.
-    _check_depth(depth, name)
-    check_int(num_classes, "num_classes", name, low=1)
-    check_choice(shortcut, "shortcut", name, SHORTCUT_OPTIONS, hint=_SHORTCUT_HINT)
-    check_bool(zero_init_residual, "zero_init_residual", name)
-    return CifarResNet(depth, num_classes=num_classes, shortcut=shortcut, zero_init_residual=zero_init_residual)
-
-
-def cifar_resnet(depth: int, *, num_classes: int = 10, shortcut: str = "A",
-                 zero_init_residual: bool = False) -> CifarResNet:
+@forwards(CifarResNet)
+def cifar_resnet(depth: int, **kwargs: Any) -> CifarResNet:
     """CIFAR ResNet of any depth 6n + 2, e.g. ``cifar_resnet(8)`` for a quick demo.
+
+    Args:
+        depth: number of weighted layers, 6n + 2.
+        **kwargs: keyword arguments of :class:`CifarResNet` (``num_classes``,
+            ``shortcut``, ``zero_init_residual``, ``norm_layer``).
 
     Raises:
         ValueError: ``depth`` is not of the form 6n + 2.
     """
-    return _cifar("cifar_resnet", depth, num_classes, shortcut, zero_init_residual)
+    return CifarResNet(depth, **kwargs)
 
 
-def resnet20(*, num_classes: int = 10, shortcut: str = "A", zero_init_residual: bool = False) -> CifarResNet:
-    """CIFAR ResNet-20 (n = 3): 0.27 M parameters with option A."""
-    return _cifar("resnet20", 20, num_classes, shortcut, zero_init_residual)
+@forwards(CifarResNet, fixed=("depth",))
+def resnet20(**kwargs: Any) -> CifarResNet:
+    """CIFAR ResNet-20 (n = 3): 0.27 M parameters with option A; ``**kwargs`` go to :class:`CifarResNet`."""
+    return CifarResNet(20, **kwargs)
 
 
-def resnet32(*, num_classes: int = 10, shortcut: str = "A", zero_init_residual: bool = False) -> CifarResNet:
-    """CIFAR ResNet-32 (n = 5): 0.46 M parameters with option A."""
-    return _cifar("resnet32", 32, num_classes, shortcut, zero_init_residual)
+@forwards(CifarResNet, fixed=("depth",))
+def resnet32(**kwargs: Any) -> CifarResNet:
+    """CIFAR ResNet-32 (n = 5): 0.46 M parameters with option A; ``**kwargs`` go to :class:`CifarResNet`."""
+    return CifarResNet(32, **kwargs)
 
 
-def resnet44(*, num_classes: int = 10, shortcut: str = "A", zero_init_residual: bool = False) -> CifarResNet:
-    """CIFAR ResNet-44 (n = 7): 0.66 M parameters with option A."""
-    return _cifar("resnet44", 44, num_classes, shortcut, zero_init_residual)
+@forwards(CifarResNet, fixed=("depth",))
+def resnet44(**kwargs: Any) -> CifarResNet:
+    """CIFAR ResNet-44 (n = 7): 0.66 M parameters with option A; ``**kwargs`` go to :class:`CifarResNet`."""
+    return CifarResNet(44, **kwargs)
 
 
-def resnet56(*, num_classes: int = 10, shortcut: str = "A", zero_init_residual: bool = False) -> CifarResNet:
-    """CIFAR ResNet-56 (n = 9): 0.85 M parameters with option A."""
-    return _cifar("resnet56", 56, num_classes, shortcut, zero_init_residual)
+@forwards(CifarResNet, fixed=("depth",))
+def resnet56(**kwargs: Any) -> CifarResNet:
+    """CIFAR ResNet-56 (n = 9): 0.85 M parameters with option A; ``**kwargs`` go to :class:`CifarResNet`."""
+    return CifarResNet(56, **kwargs)
 
 
-def resnet110(*, num_classes: int = 10, shortcut: str = "A", zero_init_residual: bool = False) -> CifarResNet:
-    """CIFAR ResNet-110 (n = 18): 1.7 M parameters with option A."""
-    return _cifar("resnet110", 110, num_classes, shortcut, zero_init_residual)
+@forwards(CifarResNet, fixed=("depth",))
+def resnet110(**kwargs: Any) -> CifarResNet:
+    """CIFAR ResNet-110 (n = 18): 1.7 M parameters with option A; ``**kwargs`` go to :class:`CifarResNet`."""
+    return CifarResNet(110, **kwargs)

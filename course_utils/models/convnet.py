@@ -11,6 +11,10 @@ shortcut is the identity, so both nets have the same parameter count. A net
 has ``2 * num_blocks + 2`` weighted layers (stem and linear head included).
 
 ``ConvNet1d`` takes MNIST-1D signals, ``ConvNet2d`` takes images.
+
+The normalisation after each convolution is ``nn.BatchNorm1d``/``nn.BatchNorm2d``
+when ``batch_norm=True``; ``norm_layer`` (a callable ``channels -> nn.Module``,
+e.g. ``nn.Identity`` or ``lambda c: nn.GroupNorm(4, c)``) replaces that class.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._validation import check_bool, check_choice, check_int
+from .._validation import Bool, Int, OneOf, requires, validate
+from .blocks import NORM_LAYER, NormLayer, reset_norm, zero_norm_weight
 
 __all__ = ["ConvBlock", "ConvNet1d", "ConvNet2d"]
 
@@ -34,8 +39,10 @@ class ConvBlock(nn.Module):
             shortcut is always the identity and has no parameters).
         dim: 1 for signals (N, C, L), 2 for images (N, C, H, W).
         residual: add the identity shortcut before the last ReLU.
-        batch_norm: put a BatchNorm after each convolution (and drop the
-            convolution's bias, which BN's beta replaces).
+        batch_norm: put a normalisation layer after each convolution (and drop
+            the convolution's bias, which the norm's beta replaces).
+        norm_layer: the normalisation used when ``batch_norm`` is on, a callable
+            ``channels -> nn.Module``; ``None`` is ``nn.BatchNorm1d``/``nn.BatchNorm2d``.
 
     Attributes:
         branch: ``nn.Sequential`` computing F(x) (conv-BN-ReLU-conv-BN).
@@ -45,14 +52,11 @@ class ConvBlock(nn.Module):
         (N, C, L) -> (N, C, L) for ``dim=1``; (N, C, H, W) -> (N, C, H, W) for ``dim=2``.
     """
 
-    def __init__(self, channels: int, dim: int = 1, residual: bool = True, batch_norm: bool = True) -> None:
+    @validate(channels=Int(1), dim=OneOf(1, 2), residual=Bool(), batch_norm=Bool(), norm_layer=NORM_LAYER)
+    def __init__(self, channels: int, dim: int = 1, residual: bool = True, batch_norm: bool = True,
+                 norm_layer: NormLayer | None = None) -> None:
         super().__init__()
-        func = "ConvBlock"
-        check_int(channels, "channels", func, low=1)
-        check_choice(dim, "dim", func, (1, 2))
-        check_bool(residual, "residual", func)
-        check_bool(batch_norm, "batch_norm", func)
-        conv, bn = _CONV[dim], _BN[dim]
+        conv, bn = _CONV[dim], norm_layer or _BN[dim]
         layers: list[nn.Module] = [conv(channels, channels, 3, padding=1, bias=not batch_norm)]
         if batch_norm:
             layers.append(bn(channels))
@@ -66,7 +70,7 @@ class ConvBlock(nn.Module):
 
     @property
     def last_layer(self) -> nn.Module:
-        """The layer that ends the branch (the last BN, or the last conv without BN)."""
+        """The layer that ends the branch (the last norm, or the last conv without one)."""
         return self.branch[-1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -76,38 +80,34 @@ class ConvBlock(nn.Module):
         return self.relu(out)
 
 
+_NET = dict(in_channels=Int(1), num_classes=Int(1), width=Int(1), num_blocks=Int(0), residual=Bool(),
+            batch_norm=Bool(), zero_init_residual=Bool(), norm_layer=NORM_LAYER)
+# A zeroed branch without a shortcut outputs zeros: the plain net would be dead.
+_NET_CHECKS = [requires("zero_init_residual", lambda a: a["residual"] or not a["zero_init_residual"],
+                        "False when residual=False (a plain net with zeroed branches outputs zeros)",
+                        "Use zero_init_residual=True only with residual=True.")]
+
+
 class _ConvNet(nn.Module):
     """Shared body of ``ConvNet1d`` and ``ConvNet2d``; see the module docstring."""
 
     dim: int = 1
 
-    def __init__(self, func: str, in_channels: int, num_classes: int, width: int, num_blocks: int,
-                 residual: bool, batch_norm: bool, zero_init_residual: bool) -> None:
+    def __init__(self, in_channels: int, num_classes: int, width: int, num_blocks: int,
+                 residual: bool, batch_norm: bool, zero_init_residual: bool, norm_layer: NormLayer | None) -> None:
         super().__init__()
-        check_int(in_channels, "in_channels", func, low=1)
-        check_int(num_classes, "num_classes", func, low=1)
-        check_int(width, "width", func, low=1)
-        check_int(num_blocks, "num_blocks", func, low=0)
-        check_bool(residual, "residual", func)
-        check_bool(batch_norm, "batch_norm", func)
-        check_bool(zero_init_residual, "zero_init_residual", func)
-        if zero_init_residual and not residual:
-            # A zeroed branch without a shortcut outputs zeros: the plain net would be dead.
-            raise ValueError(
-                f"The 'zero_init_residual' parameter of {func} can only be True when residual=True "
-                "(a plain net with zeroed branches outputs zeros). Got zero_init_residual=True, residual=False."
-            )
         self.residual = residual
         self.num_blocks = num_blocks
-        conv, bn = _CONV[self.dim], _BN[self.dim]
+        conv, bn = _CONV[self.dim], norm_layer or _BN[self.dim]
         stem: list[nn.Module] = [conv(in_channels, width, 3, padding=1, bias=not batch_norm)]
         if batch_norm:
             stem.append(bn(width))
         stem.append(nn.ReLU())
         self.stem = nn.Sequential(*stem)
-        self.blocks = nn.Sequential(
-            *[ConvBlock(width, self.dim, residual=residual, batch_norm=batch_norm) for _ in range(num_blocks)]
-        )
+        self.blocks = nn.Sequential(*[
+            ConvBlock(width, self.dim, residual=residual, batch_norm=batch_norm, norm_layer=norm_layer)
+            for _ in range(num_blocks)
+        ])
         self.pool = nn.AdaptiveAvgPool1d(1) if self.dim == 1 else nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(width, num_classes)
         self._init_weights(zero_init_residual)
@@ -119,14 +119,14 @@ class _ConvNet(nn.Module):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+            else:
+                reset_norm(m)
         if zero_init_residual:
             for block in self.blocks:
-                # Zero gamma of the last BN (or the last conv's weight without BN):
-                # every block then starts as the identity.
-                nn.init.zeros_(block.last_layer.weight)
+                # Zero gamma of the last norm (or the last conv's weight without one):
+                # every block then starts as the identity. A norm without a weight
+                # (nn.Identity) is left as it is.
+                zero_norm_weight(block.last_layer)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.blocks(self.stem(x))
@@ -143,11 +143,13 @@ class ConvNet1d(_ConvNet):
         num_blocks: number of two-conv blocks; the net has ``2 * num_blocks + 2``
             weighted layers.
         residual: identity shortcuts on (ResNet) or off (plain net).
-        batch_norm: BatchNorm after every convolution.
+        batch_norm: a normalisation layer after every convolution.
         input_length: expected signal length L (40 for MNIST-1D); the forward
             pass checks it. ``None`` accepts any length (global pooling makes
             the net length-agnostic).
         zero_init_residual: start each block as the identity (needs ``residual=True``).
+        norm_layer: the normalisation when ``batch_norm`` is on, a callable
+            ``channels -> nn.Module``; ``None`` is ``nn.BatchNorm1d``.
 
     Shape:
         (N, L) when ``in_channels == 1``, or (N, C, L) -> (N, num_classes) logits.
@@ -159,13 +161,12 @@ class ConvNet1d(_ConvNet):
 
     dim = 1
 
+    @validate(**_NET, input_length=[None, Int(1, hint="Use None to accept any length.")], checks=_NET_CHECKS)
     def __init__(self, in_channels: int = 1, num_classes: int = 10, width: int = 16, num_blocks: int = 2,
                  residual: bool = True, batch_norm: bool = True, input_length: int | None = 40,
-                 zero_init_residual: bool = False) -> None:
-        super().__init__("ConvNet1d", in_channels, num_classes, width, num_blocks, residual, batch_norm,
-                         zero_init_residual)
-        if input_length is not None:
-            check_int(input_length, "input_length", "ConvNet1d", low=1, hint="Use None to accept any length.")
+                 zero_init_residual: bool = False, norm_layer: NormLayer | None = None) -> None:
+        super().__init__(in_channels, num_classes, width, num_blocks, residual, batch_norm, zero_init_residual,
+                         norm_layer)
         self.in_channels = in_channels
         self.input_length = input_length
 
@@ -193,8 +194,10 @@ class ConvNet2d(_ConvNet):
         num_blocks: number of two-conv blocks; the net has ``2 * num_blocks + 2``
             weighted layers.
         residual: identity shortcuts on (ResNet) or off (plain net).
-        batch_norm: BatchNorm after every convolution.
+        batch_norm: a normalisation layer after every convolution.
         zero_init_residual: start each block as the identity (needs ``residual=True``).
+        norm_layer: the normalisation when ``batch_norm`` is on, a callable
+            ``channels -> nn.Module``; ``None`` is ``nn.BatchNorm2d``.
 
     Shape:
         (N, C, H, W) -> (N, num_classes) logits, any H and W.
@@ -206,10 +209,12 @@ class ConvNet2d(_ConvNet):
 
     dim = 2
 
+    @validate(**_NET, checks=_NET_CHECKS)
     def __init__(self, in_channels: int = 3, num_classes: int = 10, width: int = 16, num_blocks: int = 2,
-                 residual: bool = True, batch_norm: bool = True, zero_init_residual: bool = False) -> None:
-        super().__init__("ConvNet2d", in_channels, num_classes, width, num_blocks, residual, batch_norm,
-                         zero_init_residual)
+                 residual: bool = True, batch_norm: bool = True, zero_init_residual: bool = False,
+                 norm_layer: NormLayer | None = None) -> None:
+        super().__init__(in_channels, num_classes, width, num_blocks, residual, batch_norm, zero_init_residual,
+                         norm_layer)
         self.in_channels = in_channels
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

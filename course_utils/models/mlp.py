@@ -3,6 +3,7 @@
 The regularisation notebooks (dropout, batch norm, weight decay) compare the
 same MLP with one ingredient switched on or off, so every option defaults to
 "off" and the layer order is fixed: Linear -> [BatchNorm1d] -> ReLU -> [Dropout].
+``norm_layer`` swaps the normalisation class, e.g. ``lambda c: nn.LayerNorm(c)``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._validation import check_bool, check_float, check_int
+from .._validation import Bool, Float, Int, validate
+from .blocks import NORM_LAYER, NormLayer
 
 __all__ = ["MLP"]
 
@@ -26,8 +28,10 @@ class MLP(nn.Module):
         depth: number of hidden layers; 0 gives a linear (softmax-regression) model.
         dropout: probability p in [0, 1) of zeroing a hidden unit during
             training (inverted dropout, as ``nn.Dropout``); 0 turns it off.
-        batch_norm: put a ``BatchNorm1d`` after every hidden linear layer
-            (whose bias is then dropped, since BN's beta replaces it).
+        batch_norm: put a normalisation layer after every hidden linear layer
+            (whose bias is then dropped, since the norm's beta replaces it).
+        norm_layer: the normalisation when ``batch_norm`` is on, a callable
+            ``features -> nn.Module``; ``None`` is ``nn.BatchNorm1d``.
 
     Attributes:
         features: ``nn.Sequential`` of the hidden layers (empty if ``depth == 0``).
@@ -41,24 +45,27 @@ class MLP(nn.Module):
         ValueError: an argument is out of range, e.g. ``dropout=1.5``.
     """
 
+    @validate(in_features=Int(1), num_classes=Int(1), width=Int(1), depth=Int(0),
+              dropout=Float(0, 1, high_open=True,
+                            hint="p is the probability of dropping a unit; p = 1 would drop all of them."),
+              batch_norm=Bool(), norm_layer=NORM_LAYER)
     def __init__(self, in_features: int, num_classes: int, width: int = 128, depth: int = 2,
-                 dropout: float = 0.0, batch_norm: bool = False) -> None:
+                 dropout: float = 0.0, batch_norm: bool = False, norm_layer: NormLayer | None = None) -> None:
         super().__init__()
-        func = "MLP"
-        self.in_features = check_int(in_features, "in_features", func, low=1)
-        self.num_classes = check_int(num_classes, "num_classes", func, low=1)
-        self.width = check_int(width, "width", func, low=1)
-        self.depth = check_int(depth, "depth", func, low=0)
-        self.dropout = check_float(dropout, "dropout", func, 0.0, 1.0, high_open=True,
-                                   hint="p is the probability of dropping a unit; p = 1 would drop all of them.")
-        self.batch_norm = check_bool(batch_norm, "batch_norm", func)
+        self.in_features = in_features
+        self.num_classes = num_classes
+        self.width = width
+        self.depth = depth
+        self.dropout = float(dropout)
+        self.batch_norm = batch_norm
 
+        norm = norm_layer or nn.BatchNorm1d
         layers: list[nn.Module] = []
         fan_in = in_features
         for _ in range(depth):
             layers.append(nn.Linear(fan_in, width, bias=not batch_norm))
             if batch_norm:
-                layers.append(nn.BatchNorm1d(width))
+                layers.append(norm(width))
             layers.append(nn.ReLU())
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))

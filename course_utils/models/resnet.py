@@ -2,7 +2,8 @@
 
 ``ResNet(block, layers)`` is built like torchvision's ``resnet.py``: a 7x7
 stem, four stages made by ``_make_layer``, global average pooling and a linear
-head. The builders ``resnet18`` ... ``resnet152`` take keyword arguments only.
+head. The builders ``resnet18`` ... ``resnet152`` take keyword arguments only
+and pass them on to ``ResNet``, which checks them.
 With option B shortcuts their parameter counts equal torchvision's exactly;
 their multiply-adds reproduce the paper's FLOPs row (1.8 / 3.6 / 3.8 / 7.6 /
 11.3 x 10^9) because ``Bottleneck`` is the paper's v1 block.
@@ -16,8 +17,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from .._validation import check_bool, check_choice, check_int, check_type
-from .blocks import SHORTCUT_OPTIONS, BasicBlock, Bottleneck, init_resnet_weights
+from .._validation import Bool, Int, OneOf, SequenceOf, Subclass, forwards, validate
+from .blocks import NORM_LAYER, SHORTCUT_OPTIONS, BasicBlock, Bottleneck, NormLayer, init_resnet_weights
 from .cifar import resnet20, resnet32, resnet44, resnet56, resnet110
 
 __all__ = [
@@ -31,16 +32,14 @@ __all__ = [
     "resnet152",
 ]
 
-_SHORTCUT_HINT = "Use 'A' (zero-padding), 'B' (projection where needed) or 'C' (projection everywhere)."
-
-
-def _check_block(block: Any, func: str) -> type[BasicBlock] | type[Bottleneck]:
-    if not (isinstance(block, type) and issubclass(block, (BasicBlock, Bottleneck))):
-        raise TypeError(
-            f"The 'block' parameter of {func} must be the class BasicBlock or Bottleneck "
-            f"(or a subclass). Got {block!r} of type {type(block).__name__}."
-        )
-    return block
+# Blocks per stage (conv2_x ... conv5_x) of the paper's Table 1, by depth.
+_STAGE_BLOCKS: dict[int, tuple[int, int, int, int]] = {
+    18: (2, 2, 2, 2),
+    34: (3, 4, 6, 3),
+    50: (3, 4, 6, 3),
+    101: (3, 4, 23, 3),
+    152: (3, 8, 36, 3),
+}
 
 
 class ResNet(nn.Module):
@@ -52,7 +51,10 @@ class ResNet(nn.Module):
         num_classes: size of the output layer.
         shortcut: shortcut option ``"A"``, ``"B"`` or ``"C"``.
         zero_init_residual: start every block as the identity by zeroing the
-            gamma of the last BN of its branch.
+            gamma of the last norm of its branch.
+        norm_layer: callable ``channels -> nn.Module`` used after every
+            convolution (stem, blocks, projections); ``None`` is ``nn.BatchNorm2d``.
+            E.g. ``nn.Identity`` or ``lambda c: nn.GroupNorm(32, c)``.
 
     Shape:
         (N, 3, H, W) -> (N, num_classes) logits. Any H, W >= 32 works
@@ -63,45 +65,42 @@ class ResNet(nn.Module):
         ValueError: an argument is out of range or ``shortcut`` is unknown.
     """
 
+    @validate(
+        block=Subclass(BasicBlock, Bottleneck),
+        layers=SequenceOf(Int(1), min_len=4, max_len=4, desc="a list of 4 ints >= 1, one per stage, "
+                                                              "e.g. [2, 2, 2, 2]"),
+        num_classes=Int(1),
+        shortcut=OneOf(*SHORTCUT_OPTIONS, hint="Use 'A' (zero-padding), 'B' (projection where needed) "
+                                               "or 'C' (projection everywhere)."),
+        zero_init_residual=Bool(),
+        norm_layer=NORM_LAYER,
+    )
     def __init__(self, block: type[BasicBlock] | type[Bottleneck], layers: Sequence[int],
-                 num_classes: int = 1000, shortcut: str = "B", zero_init_residual: bool = False) -> None:
+                 num_classes: int = 1000, shortcut: str = "B", zero_init_residual: bool = False,
+                 norm_layer: NormLayer | None = None) -> None:
         super().__init__()
-        func = "ResNet"
-        _check_block(block, func)
-        check_type(layers, "layers", func, (list, tuple), "a list of 4 ints >= 1, e.g. [2, 2, 2, 2]")
-        if len(layers) != 4:
-            raise ValueError(
-                f"The 'layers' parameter of ResNet must be a list of 4 ints >= 1, one per stage. "
-                f"Got {list(layers)!r} of length {len(layers)}."
-            )
-        for n in layers:
-            check_int(n, "layers", func, low=1)
-        check_int(num_classes, "num_classes", func, low=1)
-        check_choice(shortcut, "shortcut", func, SHORTCUT_OPTIONS, hint=_SHORTCUT_HINT)
-        check_bool(zero_init_residual, "zero_init_residual", func)
-
         self.shortcut_option = shortcut
         self.in_planes = 64  # channels entering the next stage; _make_layer advances it
         self.conv1 = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
+        self.bn1 = (norm_layer or nn.BatchNorm2d)(64)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
         # The first stage keeps the resolution (the max-pool already halved it).
-        self.layer1 = self._make_layer(block, 64, layers[0], stride=1)
-        self.layer2 = self._make_layer(block, 128, layers[1], stride=2)
-        self.layer3 = self._make_layer(block, 256, layers[2], stride=2)
-        self.layer4 = self._make_layer(block, 512, layers[3], stride=2)
+        self.layer1 = self._make_layer(block, 64, layers[0], 1, norm_layer)
+        self.layer2 = self._make_layer(block, 128, layers[1], 2, norm_layer)
+        self.layer3 = self._make_layer(block, 256, layers[2], 2, norm_layer)
+        self.layer4 = self._make_layer(block, 512, layers[3], 2, norm_layer)
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(512 * block.expansion, num_classes)
         init_resnet_weights(self, zero_init_residual)
 
     def _make_layer(self, block: type[BasicBlock] | type[Bottleneck], planes: int, blocks: int,
-                    stride: int = 1) -> nn.Sequential:
+                    stride: int, norm_layer: NormLayer | None) -> nn.Sequential:
         """One stage: a first block that may change shape, then ``blocks - 1`` same-shape blocks."""
-        layers = [block(self.in_planes, planes, stride, self.shortcut_option)]
+        layers = [block(self.in_planes, planes, stride, self.shortcut_option, norm_layer)]
         self.in_planes = planes * block.expansion
         for _ in range(1, blocks):
-            layers.append(block(self.in_planes, planes, 1, self.shortcut_option))
+            layers.append(block(self.in_planes, planes, 1, self.shortcut_option, norm_layer))
         return nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -114,39 +113,58 @@ class ResNet(nn.Module):
         return self.fc(x)
 
 
-def _resnet(name: str, block: type[BasicBlock] | type[Bottleneck], layers: list[int],
-            num_classes: int, shortcut: str, zero_init_residual: bool) -> ResNet:
-    # Check here as well so that the message names the builder the learner called.
-    check_int(num_classes, "num_classes", name, low=1)
-    check_choice(shortcut, "shortcut", name, SHORTCUT_OPTIONS, hint=_SHORTCUT_HINT)
-    check_bool(zero_init_residual, "zero_init_residual", name)
-    return ResNet(block, layers, num_classes=num_classes, shortcut=shortcut,
-                  zero_init_residual=zero_init_residual)
+_FIXED = ("block", "layers")
 
 
-def resnet18(*, num_classes: int = 1000, shortcut: str = "B", zero_init_residual: bool = False) -> ResNet:
-    """ResNet-18: BasicBlock x [2, 2, 2, 2]; 11.7 M parameters, 1.8 G multiply-adds at 224x224."""
-    return _resnet("resnet18", BasicBlock, [2, 2, 2, 2], num_classes, shortcut, zero_init_residual)
+@forwards(ResNet, fixed=_FIXED)
+def resnet18(**kwargs: Any) -> ResNet:
+    """ResNet-18: BasicBlock x [2, 2, 2, 2]; 11.7 M parameters, 1.8 G multiply-adds at 224x224.
+
+    Args:
+        **kwargs: keyword arguments of :class:`ResNet` (``num_classes``,
+            ``shortcut``, ``zero_init_residual``, ``norm_layer``).
+    """
+    return ResNet(BasicBlock, _STAGE_BLOCKS[18], **kwargs)
 
 
-def resnet34(*, num_classes: int = 1000, shortcut: str = "B", zero_init_residual: bool = False) -> ResNet:
-    """ResNet-34: BasicBlock x [3, 4, 6, 3]; 21.8 M parameters, 3.6 G multiply-adds at 224x224."""
-    return _resnet("resnet34", BasicBlock, [3, 4, 6, 3], num_classes, shortcut, zero_init_residual)
+@forwards(ResNet, fixed=_FIXED)
+def resnet34(**kwargs: Any) -> ResNet:
+    """ResNet-34: BasicBlock x [3, 4, 6, 3]; 21.8 M parameters, 3.6 G multiply-adds at 224x224.
+
+    Args:
+        **kwargs: keyword arguments of :class:`ResNet`.
+    """
+    return ResNet(BasicBlock, _STAGE_BLOCKS[34], **kwargs)
 
 
-def resnet50(*, num_classes: int = 1000, shortcut: str = "B", zero_init_residual: bool = False) -> ResNet:
-    """ResNet-50: Bottleneck x [3, 4, 6, 3]; 25.6 M parameters, 3.8 G multiply-adds at 224x224."""
-    return _resnet("resnet50", Bottleneck, [3, 4, 6, 3], num_classes, shortcut, zero_init_residual)
+@forwards(ResNet, fixed=_FIXED)
+def resnet50(**kwargs: Any) -> ResNet:
+    """ResNet-50: Bottleneck x [3, 4, 6, 3]; 25.6 M parameters, 3.8 G multiply-adds at 224x224.
+
+    Args:
+        **kwargs: keyword arguments of :class:`ResNet`.
+    """
+    return ResNet(Bottleneck, _STAGE_BLOCKS[50], **kwargs)
 
 
-def resnet101(*, num_classes: int = 1000, shortcut: str = "B", zero_init_residual: bool = False) -> ResNet:
-    """ResNet-101: Bottleneck x [3, 4, 23, 3]; 44.5 M parameters, 7.6 G multiply-adds at 224x224."""
-    return _resnet("resnet101", Bottleneck, [3, 4, 23, 3], num_classes, shortcut, zero_init_residual)
+@forwards(ResNet, fixed=_FIXED)
+def resnet101(**kwargs: Any) -> ResNet:
+    """ResNet-101: Bottleneck x [3, 4, 23, 3]; 44.5 M parameters, 7.6 G multiply-adds at 224x224.
+
+    Args:
+        **kwargs: keyword arguments of :class:`ResNet`.
+    """
+    return ResNet(Bottleneck, _STAGE_BLOCKS[101], **kwargs)
 
 
-def resnet152(*, num_classes: int = 1000, shortcut: str = "B", zero_init_residual: bool = False) -> ResNet:
-    """ResNet-152: Bottleneck x [3, 8, 36, 3]; 60.2 M parameters, 11.3 G multiply-adds at 224x224."""
-    return _resnet("resnet152", Bottleneck, [3, 8, 36, 3], num_classes, shortcut, zero_init_residual)
+@forwards(ResNet, fixed=_FIXED)
+def resnet152(**kwargs: Any) -> ResNet:
+    """ResNet-152: Bottleneck x [3, 8, 36, 3]; 60.2 M parameters, 11.3 G multiply-adds at 224x224.
+
+    Args:
+        **kwargs: keyword arguments of :class:`ResNet`.
+    """
+    return ResNet(Bottleneck, _STAGE_BLOCKS[152], **kwargs)
 
 
 # The registry is a plain dict built at import time from functions: no side effects.
@@ -169,6 +187,7 @@ def list_models() -> list[str]:
     return list(_MODELS)
 
 
+@validate(name=OneOf(*_MODELS))
 def get_model(name: str, **kwargs: Any) -> nn.Module:
     """Build a model by name, e.g. ``get_model("resnet56", num_classes=10)``.
 
@@ -176,7 +195,7 @@ def get_model(name: str, **kwargs: Any) -> nn.Module:
         name: one of :func:`list_models` (``"resnet18"``...``"resnet152"`` for
             224x224 ImageNet inputs, ``"resnet20"``...``"resnet110"`` for 32x32 CIFAR).
         **kwargs: keyword arguments of the builder (``num_classes``, ``shortcut``,
-            ``zero_init_residual``).
+            ``zero_init_residual``, ``norm_layer``), checked by the model's class.
 
     Returns:
         The freshly initialised model (seed with ``torch.manual_seed`` first
@@ -186,6 +205,4 @@ def get_model(name: str, **kwargs: Any) -> nn.Module:
         TypeError: ``name`` is not a string.
         ValueError: ``name`` is unknown; the message lists the known names.
     """
-    check_type(name, "name", "get_model", str, "a str such as 'resnet18'")
-    check_choice(name, "name", "get_model", _MODELS)
     return _MODELS[name](**kwargs)

@@ -1,0 +1,102 @@
+"""Who am I among the processes ``torchrun`` started, and on which device: PyTorch's own engine.
+
+Under ``torchrun --nproc_per_node=N`` every process finds ``RANK``, ``WORLD_SIZE``,
+``LOCAL_RANK`` and the rendezvous address in its environment; :func:`distributed` reads them,
+joins the process group (NCCL on CUDA, gloo on the CPU) and leaves it again. Started
+without ``torchrun`` it is one process and joins nothing, so the same script runs either way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+from .._validation import Int, OneOf, invalid, requires, validate
+from ..device import DEVICE, get_device
+
+__all__ = ["DistContext", "distributed"]
+
+
+@validate(rank=Int(0), world_size=Int(1), local_rank=Int(0), device=torch.device,
+          backend=[None, OneOf("nccl", "gloo")],
+          checks=[requires("rank", lambda a: a["rank"] < a["world_size"], "an int below world_size ({world_size})")])
+@dataclass(frozen=True)
+class DistContext:
+    """This process's place in a (possibly one-process) run.
+
+    Attributes:
+        rank: 0 .. world_size - 1; rank 0 logs and writes files.
+        world_size: number of processes.
+        local_rank: index on this machine; the GPU a CUDA process uses.
+        device: where this process computes.
+        backend: ``"nccl"``, ``"gloo"``, or ``None`` for a single process.
+    """
+
+    rank: int
+    world_size: int
+    local_rank: int
+    device: torch.device
+    backend: str | None
+
+    @property
+    def is_main(self) -> bool:
+        """Whether this process logs and writes files (rank 0)."""
+        return self.rank == 0
+
+
+@validate(device=DEVICE)
+def current_context(device: str | torch.device | None = None) -> DistContext:
+    """The context of a process group already joined (or of a single process): no joining here."""
+    world = dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+    rank = dist.get_rank() if world > 1 else 0
+    local_rank = int(os.environ.get("LOCAL_RANK", "0")) if world > 1 else 0
+    dev = _device_for(device, local_rank, world)
+    backend = dist.get_backend() if world > 1 else None
+    return DistContext(rank, world, local_rank, dev, backend)
+
+
+def _device_for(device: str | torch.device | None, local_rank: int, world: int) -> torch.device:
+    dev = get_device(device)
+    if dev.type == "cuda" and dev.index is None:
+        dev = torch.device("cuda", local_rank if world > 1 else torch.cuda.current_device())
+    if dev.type == "mps" and world > 1:
+        raise invalid("device", "'cpu' or 'cuda' when several processes train (PyTorch has no "
+                      "distributed backend for MPS)", "'mps'", "Pass device='cpu' or start one process.")
+    return dev
+
+
+@validate(device=DEVICE)
+@contextmanager
+def distributed(device: str | torch.device | None = None) -> Iterator[DistContext]:
+    """Join the process group ``torchrun`` set up (if any) for the body, then leave it.
+
+    Args:
+        device: ``None`` picks CUDA (GPU ``LOCAL_RANK`` in each process),
+            then MPS (single process only), then the CPU.
+
+    Yields:
+        The :class:`DistContext` of this process. Without ``torchrun``
+        (no ``WORLD_SIZE`` above 1 in the environment) it is rank 0 of 1 and
+        no process group is made.
+
+    Raises:
+        ValueError: ``device`` is ``"mps"`` under several processes.
+    """
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    joined = False
+    if world > 1 and not dist.is_initialized():
+        dev = _device_for(device, int(os.environ.get("LOCAL_RANK", "0")), world)
+        if dev.type == "cuda":
+            torch.cuda.set_device(dev)
+        dist.init_process_group(backend="nccl" if dev.type == "cuda" else "gloo")
+        joined = True
+    try:
+        yield current_context(device)
+    finally:
+        if joined:
+            dist.destroy_process_group()

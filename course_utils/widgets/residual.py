@@ -1,0 +1,129 @@
+"""Notebook 01, residual learning: the depth explorer over the stored degradation sweep."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+from .._validation import Constraint, IsCallable, validate
+from ..plots import compare_histories, plot_lines
+from ..train import History
+
+if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it never loads one
+    from ..experiments.residual import DegradationSweep
+
+__all__ = ["depth_explorer"]
+
+
+class _StoredSweep(Constraint):
+    """A stored degradation sweep; checked by what it offers, since a widget never imports one."""
+
+    needs = ("recipe", "history", "label", "style")
+
+    def describe(self) -> str:
+        return "a stored sweep such as experiments.load_degradation_sweep('depth')"
+
+    def failure(self, value: Any) -> Any:
+        return None if all(hasattr(value, a) for a in self.needs) else self.wrong_type(value)
+
+
+@validate(sweep=_StoredSweep(), run=IsCallable("a callable (num_blocks, residual) -> History",
+                                               hint="e.g. partial(experiments.run_degradation_setting, "
+                                                    "recipe=sweep.recipe, data=mnist)"))
+def depth_explorer(sweep: DegradationSweep, run: Callable[[int, bool], History]) -> W.VBox:
+    """Depth slider x shortcuts switch over a stored degradation sweep, and live training.
+
+    Moving the slider or the switch redraws at once from the stored runs: on the left the
+    training-error curves of the chosen setting next to the shallowest net of the same
+    kind; on the right the summary, final training and test error against depth for plain
+    and residual nets, the chosen setting circled. Colour is the kind (plain/residual) and
+    line style or marker the depth, as in the notebook's main figure. "train live" calls
+    ``run(num_blocks, residual)`` for the chosen setting, with a progress bar, and adds
+    its curve; nothing trains until it is clicked.
+
+    Args:
+        sweep: a stored sweep, ``experiments.load_degradation_sweep("depth")``.
+        run: trains one setting and returns its history, e.g.
+            ``partial(experiments.run_degradation_setting, recipe=sweep.recipe, data=mnist)``.
+
+    Returns:
+        A widget: a ``SelectionSlider`` "layers", a ``ToggleButtons`` "shortcuts", a
+        "train live" ``Button`` with a status line, and the plot.
+    """
+    blocks = list(sweep.recipe.num_blocks)
+    kinds = [r for r in (False, True) if r in sweep.recipe.residual]
+    depth = W.SelectionSlider(options=[(str(2 * n + 2), n) for n in blocks], value=blocks[-1],
+                              description="layers", continuous_update=False)
+    shortcuts = W.ToggleButtons(options=[("off (plain)" if not r else "on (residual)", r) for r in kinds],
+                                value=kinds[0], description="shortcuts")
+    button = W.Button(description="train live", icon="play",
+                      tooltip="train the chosen setting now with the stored recipe and seed")
+    status = W.HTML(value="<i>curves from the stored sweep; click “train live” to train this setting now</i>")
+    progress_out, plot_out = W.Output(), W.Output()
+    live: dict[tuple[int, bool], History] = {}
+
+    def draw(*_: Any) -> None:
+        n, residual = depth.value, shortcuts.value
+        shown = [blocks[0], n] if n != blocks[0] else [n]
+        runs = {f"{sweep.label(m, residual)} (stored)": sweep.history(m, residual) for m in shown}
+        styles = {f"{sweep.label(m, residual)} (stored)": sweep.style(m, residual) for m in shown}
+        if (n, residual) in live:
+            runs[f"{sweep.label(n, residual)} (live)"] = live[(n, residual)]
+            styles[f"{sweep.label(n, residual)} (live)"] = {**sweep.style(n, residual), "alpha": 0.5, "lw": 3}
+        summary = {}
+        for r in kinds:
+            finals = [sweep.history(m, r) for m in blocks]
+            kind = "residual" if r else "plain"
+            summary[f"{kind}, training"] = ([2 * m + 2 for m in blocks], [h.train_error[-1] for h in finals])
+            summary[f"{kind}, test"] = ([2 * m + 2 for m in blocks], [h.val_error[-1] for h in finals])
+        summary_styles = {f"{'residual' if r else 'plain'}, {split}":
+                          {"color": sweep.style(blocks[0], r)["color"], "marker": "o",
+                           "linestyle": "-" if split == "training" else ":"}
+                          for r in kinds for split in ("training", "test")}
+        with plot_out:
+            plot_out.clear_output(wait=True)
+            fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+            compare_histories(runs, metric="error", split="train", ax=axes[0], styles=styles,
+                              title="training error per epoch")
+            axes[0].set_ylim(0, 1)
+            plot_lines(summary, xlabel="weighted layers", ylabel="error after the last epoch (1 − accuracy)",
+                       styles=summary_styles, ax=axes[1], title="final error against depth (stored sweep)")
+            chosen = sweep.history(n, residual).train_error[-1]
+            axes[1].plot([2 * n + 2], [chosen], "o", ms=14, mfc="none", mec="black", label="chosen setting")
+            axes[1].legend(fontsize="small")
+            axes[1].set_ylim(0, 1)
+            fig.tight_layout()
+            # display + close: one figure per redraw, never an open figure left behind.
+            display(fig)
+            plt.close(fig)
+
+    def train_live(_: Any) -> None:
+        n, residual = depth.value, shortcuts.value
+        label = sweep.label(n, residual)
+        button.disabled = True
+        status.value = f"training <b>{label}</b> for {sweep.recipe.epochs} epochs …"
+        start = time.perf_counter()
+        try:
+            with progress_out:
+                progress_out.clear_output()
+                history = run(n, residual)
+            live[(n, residual)] = history
+            stored = sweep.history(n, residual).train_error[-1]
+            status.value = (f"<b>{label}</b> trained live in {time.perf_counter() - start:.0f} s: final "
+                            f"training error {history.train_error[-1]:.3f} (stored: {stored:.3f})")
+            draw()
+        except Exception as err:  # shown in the widget: a callback's exception would vanish silently
+            status.value = f"<span style='color:#b00'>live training failed: {type(err).__name__}: {err}</span>"
+        finally:
+            button.disabled = False
+
+    depth.observe(draw, names="value")
+    shortcuts.observe(draw, names="value")
+    button.on_click(train_live)
+    draw()
+    return W.VBox([W.HBox([depth, shortcuts]), W.HBox([button, status]), progress_out, plot_out])

@@ -1,0 +1,46 @@
+"""Notebook 00, welcome: a slider that walks through a data set's examples."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+from torch import Tensor
+
+from .._validation import TensorOf, requires, validate
+from ..plots import plot_signals
+
+__all__ = ["example_browser"]
+
+
+@validate(
+    x=TensorOf("real", ndim=(2, 3), nonempty=True),
+    y=TensorOf("integer", ndim=1),
+    title=str,
+    checks=[requires("y", lambda a: len(a["y"]) == len(a["x"]),
+                     lambda a: f"one class index per example of 'x' ({len(a['x'])})",
+                     got=lambda a: f"{len(a['y'])} class indices")],
+)
+def example_browser(x: Tensor, y: Tensor, *, title: str = "MNIST-1D") -> W.VBox:
+    """A slider that walks through a data set's examples, one plot each.
+
+    Args:
+        x: 1-D signals of shape ``(N, L)`` or ``(N, 1, L)``.
+        y: class indices of shape ``(N,)``.
+        title: shown above the plot.
+
+    Returns:
+        A widget: an ``IntSlider`` labelled "example" above an output area.
+    """
+    slider = W.IntSlider(value=0, min=0, max=len(x) - 1, description="example", continuous_update=False)
+    out = W.Output()
+
+    def draw(index: int) -> None:
+        with out:
+            out.clear_output(wait=True)
+            _, ax = plt.subplots(figsize=(6, 2.8))
+            plot_signals(x, y, indices=[index], ax=ax, title=f"{title}: example {index}, class {int(y[index])}")
+            plt.show()
+
+    slider.observe(lambda change: draw(change["new"]), names="value")
+    draw(0)
+    return W.VBox([slider, out])
