@@ -57,6 +57,9 @@ def test_the_wheel_carries_the_assets(wheel) -> None:
                    "course_utils/experiments/sweep.py"):
         assert needed in names, f"{needed} is missing from the wheel"
     assert not [n for n in names if n.startswith(("tests/", "notebooks/", "assets/"))], "only the package ships"
+    packages = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "course_utils").rglob("__init__.py"))
+    missing = [p for p in packages if p not in names]
+    assert not missing, f"add these packages to [tool.setuptools] packages in pyproject.toml: {missing}"
 
 
 def test_an_installed_wheel_finds_its_sweeps_and_figures(wheel, tmp_path) -> None:

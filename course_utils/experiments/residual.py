@@ -331,17 +331,27 @@ def _run(recipe: DegradationRecipe) -> dict[str, History]:
     return run_degradation(recipe, threads=1, device="cpu")
 
 
+def _labels(recipe: DegradationRecipe) -> list[str]:
+    return [degradation_label(n, res) for res in recipe.residual for n in recipe.num_blocks]
+
+
+def _repeat(recipe: DegradationRecipe) -> tuple[str, History]:
+    # The shallowest net with shortcuts (if the sweep has any): seconds, and a net with shortcuts.
+    n, res = min(recipe.num_blocks), max(recipe.residual)
+    return degradation_label(n, res), run_degradation_setting(n, res, recipe=recipe, progress=False)
+
+
 #: The stored sweeps of notebook 01, made by ``python assets/precompute.py residual``.
 SWEEPS: dict[str, SweepSpec[DegradationRecipe]] = {
     "depth": SweepSpec(
         topic="residual", name="depth", file="residual_depth_sweep.json",
-        recipe=DegradationRecipe(num_blocks=(2, 4, 8, 16, 32)), run=_run,
+        recipe=DegradationRecipe(num_blocks=(2, 4, 8, 16, 32)), run=_run, labels=_labels, repeat=_repeat,
         description="The depth slider of notebook 01: 6 to 66 layers, plain and residual, "
                     "the experiment's 8 epochs.",
     ),
     "long": SweepSpec(
         topic="residual", name="long", file="residual_long_run.json",
-        recipe=DegradationRecipe(epochs=24), run=_run,
+        recipe=DegradationRecipe(epochs=24), run=_run, labels=_labels, repeat=_repeat,
         description="The experiment's four nets trained three times longer (24 epochs): "
                     "degradation survives a longer budget.",
     ),

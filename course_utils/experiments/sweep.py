@@ -52,6 +52,9 @@ class SweepSpec(Generic[R]):
         recipe: the frozen recipe every run of the sweep is made from.
         run: ``recipe -> {label: History}``, the topic's own run function.
         description: one line saying what the sweep is.
+        labels: ``recipe -> [label, ...]``, the runs a complete sweep holds (cheap: no training).
+        repeat: ``recipe -> (label, History)``: trains the sweep's cheapest run again, so that
+            ``tests/test_assets.py`` can check the stored file against the code that made it.
     """
 
     topic: str
@@ -60,6 +63,8 @@ class SweepSpec(Generic[R]):
     recipe: R
     run: Callable[[R], dict[str, History]]
     description: str
+    labels: Callable[[R], list[str]]
+    repeat: Callable[[R], tuple[str, History]]
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-from .._validation import Int, OneOf, invalid, requires, validate
+from .._validation import Instance, Int, invalid, requires, validate
 from ..device import DEVICE, get_device
 
 __all__ = ["DistContext", "distributed"]
 
 
 @validate(rank=Int(0), world_size=Int(1), local_rank=Int(0), device=torch.device,
-          backend=[None, OneOf("nccl", "gloo")],
+          backend=[None, Instance(str, desc="a str such as 'nccl' or 'gloo'")],
           checks=[requires("rank", lambda a: a["rank"] < a["world_size"], "an int below world_size ({world_size})")])
 @dataclass(frozen=True)
 class DistContext:

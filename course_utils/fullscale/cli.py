@@ -1,0 +1,196 @@
+"""``python -m course_utils.fullscale``: the paper's CIFAR-10 runs, on one process or under torchrun.
+
+One command trains every requested net in turn and writes, into ``--out``:
+
+- ``<name>.pt``: the run's checkpoint after every epoch (a killed run resumes from it);
+- ``<name>.json``: its recipe and :class:`~course_utils.train.History`;
+- ``results.json``: all runs, labelled with the data, command, hardware, date and time taken;
+- ``figure6.png``: the paper's Figure 6 from them.
+
+Examples::
+
+    # Figure 6 and Table 6 on one GPU (plain and residual 20/32/44/56), CIFAR-10 downloaded once
+    python -m course_utils.fullscale --download
+    # the same on 4 GPUs of one machine: DDP, NCCL, SyncBatchNorm
+    torchrun --standalone --nproc_per_node=4 -m course_utils.fullscale --download
+    # ResNet-110 (with the paper's warm-up), 10% of the schedule, 2 CPU processes (gloo)
+    torchrun --standalone --nproc_per_node=2 -m course_utils.fullscale --depths 110 --kinds resnet --scale 0.1
+    # offline, no CIFAR-10: the stand-in, a few minutes on a laptop
+    python -m course_utils.fullscale --dataset digits --depths 20 --scale 0.005 --batch-size 32 --lr 0.05
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+
+from .._validation import Instance, ParameterError, SequenceOf, validate
+from ..data import DatasetUnavailableError
+from .data import DATASETS, FullscaleData, load_dataset
+from .distributed import DistContext, distributed
+from .loop import train_cifar
+from .recipe import NORMS, PAPER_TABLE6, CifarRecipe, paper_recipe
+from .results import _make_results, plot_figure6
+
+__all__ = ["build_parser", "main"]
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an int >= 1, got {value}")
+    return value
+
+
+@validate()
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's arguments (``python -m course_utils.fullscale --help``)."""
+    p = argparse.ArgumentParser(
+        prog="python -m course_utils.fullscale",
+        description="The CIFAR-10 runs of He et al. (2015), sec. 4.2: Figure 6 and Table 6. Runs on the CPU, "
+                    "CUDA or MPS; under `torchrun --nproc_per_node=N` with DistributedDataParallel.",
+        epilog="Outputs in --out: <name>.pt (checkpoint, resumed automatically), <name>.json (History), "
+               "results.json, figure6.png. Details: docs/fullscale.md.")
+    p.add_argument("--depths", type=int, nargs="+", default=[20, 32, 44, 56], metavar="D",
+                   help="depths 6n+2 (default: 20 32 44 56, Figure 6; 110 with the paper's warm-up)")
+    p.add_argument("--kinds", nargs="+", choices=("plain", "resnet"), default=["plain", "resnet"],
+                   help="plain nets, ResNets or both (default: both)")
+    p.add_argument("--norm", nargs="+", choices=NORMS, default=["batch"],
+                   help="normalisation: batch (the paper's) and/or group (default: batch)")
+    p.add_argument("--scale", type=float, default=1.0,
+                   help="fraction of the paper's 64k iterations, milestones 32k/48k scaled alike (default: 1)")
+    p.add_argument("--dataset", choices=DATASETS, default="cifar10",
+                   help="cifar10, or digits: an offline stand-in (scikit-learn's digits at 32x32)")
+    p.add_argument("--data-dir", default=None,
+                   help="CIFAR-10 cache folder (default: $COURSE_DATA_DIR or ~/.cache/course_utils)")
+    p.add_argument("--download", action="store_true", help="download CIFAR-10 (163 MB) if it is not cached")
+    p.add_argument("--max-train", type=_positive_int, default=None, help="train on a random subset")
+    p.add_argument("--max-test", type=_positive_int, default=None, help="test on a random subset")
+    p.add_argument("--batch-size", type=_positive_int, default=None,
+                   help="global mini-batch, split over the processes (default: the paper's 128)")
+    p.add_argument("--lr", type=float, default=None, help="learning rate after warm-up (default: the paper's 0.1)")
+    p.add_argument("--no-augment", action="store_true", help="switch the pad-crop-flip augmentation off")
+    p.add_argument("--seed", type=int, default=0, help="seeds weights, order and augmentation (default: 0)")
+    p.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
+    p.add_argument("--out", default="runs/fullscale", help="output folder (default: runs/fullscale)")
+    p.add_argument("--stop-after-epochs", type=_positive_int, default=None,
+                   help="stop each run after this many epochs, with a checkpoint; run again to go on")
+    p.add_argument("--eval-batch-size", type=_positive_int, default=1000, help="test images per forward pass")
+    p.add_argument("--no-plot", action="store_true", help="do not draw figure6.png")
+    p.add_argument("--quiet", action="store_true", help="no line per epoch")
+    return p
+
+
+def _recipes(args: argparse.Namespace) -> list[CifarRecipe]:
+    recipes = []
+    for norm in args.norm:
+        for kind in args.kinds:
+            for depth in args.depths:
+                recipe = paper_recipe(depth, residual=kind == "resnet", scale=args.scale, norm=norm, seed=args.seed)
+                changes = {"batch_size": args.batch_size, "lr": args.lr}
+                changes = {k: v for k, v in changes.items() if v is not None}
+                if args.no_augment:
+                    changes["augment"] = False
+                recipes.append(dataclasses.replace(recipe, **changes))
+    return recipes
+
+
+def _load_in_turn(args: argparse.Namespace, ctx: DistContext) -> FullscaleData:
+    """Rank 0 first (it may download), then the others from the cache."""
+    def load() -> FullscaleData:
+        return load_dataset(args.dataset, root=args.data_dir, download=args.download, max_train=args.max_train,
+                            max_test=args.max_test, seed=args.seed)
+
+    if ctx.world_size == 1:
+        return load()
+    data = load() if ctx.is_main else None
+    dist.barrier()
+    return data if data is not None else load()
+
+
+def _command(argv: Sequence[str], world_size: int) -> str:
+    launcher = f"torchrun --nproc_per_node={world_size} -m" if world_size > 1 else "python -m"
+    return f"{launcher} course_utils.fullscale {shlex.join(argv)}".strip()
+
+
+@validate(argv=[None, SequenceOf(Instance(str, desc="a str"), min_len=0, desc="a list of str")])
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; ``argv`` defaults to ``sys.argv[1:]``.
+
+    Args:
+        argv: the arguments, e.g. ``["--depths", "20", "--scale", "0.01"]``.
+
+    Returns:
+        The exit status: 0 when every run finished or stopped as asked, 1
+        when the data is unavailable (the message says what to do).
+
+    Raises:
+        SystemExit: bad arguments (status 2, with argparse's message).
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        recipes = _recipes(args)
+    except ParameterError as exc:
+        parser.error(str(exc))
+    out = Path(args.out)
+    start = time.perf_counter()
+    try:
+        with distributed(args.device) as ctx:
+            try:
+                data = _load_in_turn(args, ctx)
+            except DatasetUnavailableError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            if ctx.is_main:
+                out.mkdir(parents=True, exist_ok=True)
+                print(f"{len(recipes)} run(s) on {ctx.world_size} process(es), {ctx.device}: {data.description}",
+                      flush=True)
+            done = {}
+            for recipe in recipes:
+                run = train_cifar(recipe, data, checkpoint=out / f"{recipe.name}.pt", device=ctx.device,
+                                  stop_after_epochs=args.stop_after_epochs, eval_batch_size=args.eval_batch_size,
+                                  verbose=not args.quiet)
+                done[recipe.name] = (recipe, run.history, run.finished)
+                if ctx.is_main:
+                    (out / f"{recipe.name}.json").write_text(json.dumps(
+                        {"recipe": recipe.to_dict(), "finished": run.finished, "history": run.history.to_dict()},
+                        indent=1))
+            if ctx.is_main:
+                _finish(done, out, args, argv, data, ctx, time.perf_counter() - start)
+    except ParameterError as exc:
+        parser.error(str(exc))
+    return 0
+
+
+def _finish(done: dict, out: Path, args: argparse.Namespace, argv: Sequence[str], data: FullscaleData,
+            ctx: DistContext, seconds: float) -> None:
+    """Rank 0: results.json, figure6.png and a summary table."""
+    results = _make_results(done, {"data": data.description, "command": _command(argv, ctx.world_size),
+                                   "processes": ctx.world_size, "device": str(ctx.device),
+                                   "torch_threads_per_process": torch.get_num_threads(),
+                                   "wall_time_s": round(seconds, 1)})
+    (out / "results.json").write_text(json.dumps(results.to_dict(), indent=1))
+    if not args.no_plot:
+        import matplotlib
+
+        matplotlib.use("Agg")  # a batch job has no display
+        fig = plot_figure6(results.histories, title=results.label())
+        fig.savefig(out / "figure6.png", dpi=120)
+    print(f"\n{'run':<16}{'steps':>8}{'test error':>12}{'paper':>8}")
+    for name, run in results.runs.items():
+        steps = int(run["history"]["extra"]["iteration"][-1]) if run["history"]["train_loss"] else 0
+        final = f"{run['final_test_error']:.2f}%" if run["final_test_error"] is not None else "-"
+        paper = f"{PAPER_TABLE6[name]:.2f}%" if name in PAPER_TABLE6 else "-"
+        print(f"{name:<16}{steps:>8}{final:>12}{paper:>8}")
+    print(f"written to {out}/ in {seconds:.0f} s", flush=True)
