@@ -11,7 +11,7 @@ RUN    := PATH="$(CURDIR)/$(BIN):$$PATH"
 # Cuts the network for the command after it (see tools/offline.sh); in CI it must succeed.
 OFFLINE := tools/offline.sh
 
-.PHONY: install lab release slides test test-notebooks test-python bench clean help
+.PHONY: install lab release slides test test-notebooks test-python bench clean help hub-proxy classroom
 
 help:
 	@echo "make lab      - open the course in JupyterLab: your student notebooks in release/,"
@@ -22,6 +22,7 @@ help:
 	@echo "                OVERWRITES release/, including a learner's answers there"
 	@echo "make slides   - one offline reveal.js deck per notebook in build/slides/"
 	@echo "                (EXECUTE=1 runs the notebooks first so the decks show their outputs)"
+	@echo "make classroom - (instructors) the JupyterHub + nbgrader exchange tests only (FAST=1: without the hub)"
 	@echo "make bench    - run the speed benchmarks (not part of make test)"
 	@echo "make clean    - remove generated files (keeps $(VENV) and release/)"
 
@@ -62,11 +63,25 @@ test-notebooks: $(STAMP)
 
 # Unit and claim tests, then the delivery tests (grading, slides, browser, environments). The slide
 # tests fetch reveal.js, require.js, jQuery and MathJax with npm themselves, once, into build/npm.
-test-python: $(STAMP)
+test-python: $(STAMP) hub-proxy
 	$(RUN) $(BIN)/python -m pytest tests --durations=25
 
+# JupyterHub's proxy (configurable-http-proxy) for the classroom test, fetched once with npm into
+# build/npm-hub like the slide libraries. Without npm: a loud SKIPPED line (the hub test then skips
+# loudly too); in CI (CI=true) that is an error.
+hub-proxy: $(STAMP)
+	$(RUN) $(BIN)/python tests/classroom/hub_proxy.py
+
+# Only the classroom tests (tests/test_classroom.py): the JupyterHub flow, then the same flow
+# without the hub with feedback and broken submissions. FAST=1: without the hub.
+classroom: $(STAMP) hub-proxy
+	$(RUN) $(BIN)/python -m pytest tests/test_classroom.py $(if $(FAST),-k "not jupyterhub")
+
+# Training-loop speed, then every notebook on one core with one thread (Binder's CPU):
+# wall time and peak memory with a cold and a warm data cache, also in build/bench_notebooks.json.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py
+	$(RUN) $(BIN)/python benchmarks/bench_notebooks.py
 
 clean:
 	rm -rf build .pytest_cache

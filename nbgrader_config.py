@@ -7,6 +7,7 @@ source is ``notebooks/<NN_name>/<NN_name>.ipynb``. nbgrader writes ``release/``,
 """
 
 import os
+import pathlib
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
@@ -42,3 +43,97 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.ClearOutput.enabled = True
 c.ClearHiddenTests.enabled = True
 c.LockCells.lock_grade_cells = True
+
+
+# Feedback (`nbgrader generate_feedback`). nbgrader's feedback shows every test cell as it ran,
+# hidden tests included; these preprocessors hand students their score, their errors and the
+# visible tests only: frames of an error's traceback that quote hidden-test lines lose those
+# lines, then ClearHiddenTests removes the hidden region from the test cells (scores come from the
+# gradebook first, so they do not change). tests/test_classroom.py checks a student who fails a
+# hidden test gets feedback with the score and no hidden-test text.
+try:
+    from nbconvert.preprocessors import Preprocessor as _Preprocessor
+except ImportError:  # traitlets may read this file where nbconvert is missing: nothing to configure
+    _Preprocessor = object
+
+
+class HideHiddenTestTracebacks(_Preprocessor):
+    """Remove hidden-test lines from the tracebacks of test cells that hold hidden tests.
+
+    IPython quotes the failing line and its neighbours in each traceback frame; in a test cell
+    those may be hidden tests. Such lines are replaced by a note; the error's name and message
+    (what a hidden assert's message says) stay.
+    """
+
+    note = "    (a line of the hidden tests: not shown)"
+
+    def preprocess_cell(self, cell, resources, index):
+        import re
+
+        begin, end = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
+        if cell.cell_type != "code" or begin not in cell.source:
+            return cell, resources
+        hidden, inside = set(), False
+        for line in cell.source.splitlines():
+            if begin in line or end in line:
+                inside = begin in line
+                hidden.add(line.strip())
+            elif inside and line.strip():
+                hidden.add(line.strip())
+        ansi = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+        prefix = re.compile(r"^\s*(?:-*>\s*)?\d+\s")  # "---> 11 " or "     10 " before a quoted line
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "error":
+                continue
+            frames = []
+            for frame in output.get("traceback", []):
+                plain = ansi.sub("", frame)
+                lines = plain.split("\n")
+                quoted = [prefix.sub("", line, count=1).strip() for line in lines]
+                if not any(q in hidden for q in quoted if q):
+                    frames.append(frame)
+                    continue
+                kept = []
+                for line, q in zip(lines, quoted):
+                    if q and q in hidden and prefix.match(line):
+                        if kept[-1:] != [self.note]:
+                            kept.append(self.note)
+                    else:
+                        kept.append(line)
+                frames.append("\n".join(kept))
+            output["traceback"] = frames
+        return cell, resources
+
+
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    HideHiddenTestTracebacks,
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+# The feedback HTML loads MathJax from a CDN, so formulas break offline; and nbgrader's feedback
+# template asks for the CDN's URL itself, whatever HTMLExporter.mathjax_url says (nbgrader 0.9.6).
+# The course's exporter puts HTMLExporter.mathjax_url in its place: by default the MathJax 2 that
+# the slides bundle (tools/build_slides.py fetches it once with npm into build/npm; `make slides`
+# and the slide tests do that), as a local file, which suits feedback opened on this machine. On a
+# hub, students open feedback through their own server: set another URL after loading this file
+# (docs/instructors.md, "Feedback offline"). tests/test_classroom.py checks the feedback loads
+# nothing from another host.
+MATHJAX = os.path.join(HERE, "build", "npm", "node_modules", "mathjax", "MathJax.js")
+c.HTMLExporter.mathjax_url = pathlib.Path(MATHJAX).as_uri() + "?config=TeX-AMS_CHTML-full,Safe"
+
+try:
+    from nbconvert.exporters import HTMLExporter as _HTMLExporter
+except ImportError:
+    _HTMLExporter = None
+else:
+    class OfflineFeedbackExporter(_HTMLExporter):
+        """nbgrader's feedback exporter, with MathJax loaded from ``HTMLExporter.mathjax_url``."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            output, resources = super().from_notebook_node(nb, resources, **kw)
+            cdn = _HTMLExporter.mathjax_url.default_value
+            return output.replace(cdn, self.mathjax_url), resources
+
+    c.GenerateFeedback.exporter_class = OfflineFeedbackExporter

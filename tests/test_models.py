@@ -283,6 +283,92 @@ def test_same_seed_same_model(name: str) -> None:
     assert not torch.equal(outputs[0], outputs[2])
 
 
+# --- norm_layer ----------------------------------------------------------------------------
+
+NORM_BUILDERS = {
+    "resnet-basic": lambda norm: models.ResNet(models.BasicBlock, [1, 1, 1, 1], num_classes=10, norm_layer=norm),
+    "resnet-bottleneck": lambda norm: models.ResNet(models.Bottleneck, [1, 1, 1, 1], num_classes=10, shortcut="C",
+                                                    norm_layer=norm),
+    "resnet20": lambda norm: models.resnet20(shortcut="B", norm_layer=norm),
+    "plain": lambda norm: models.ResNet(models.PlainBasicBlock, [1, 1, 1, 1], num_classes=10, shortcut="A",
+                                        norm_layer=norm),
+    "convnet1d": lambda norm: models.ConvNet1d(num_blocks=2, norm_layer=norm),
+    "convnet2d": lambda norm: models.ConvNet2d(num_blocks=2, norm_layer=norm),
+    "mlp": lambda norm: models.MLP(40, 10, depth=2, batch_norm=True, norm_layer=norm),
+}
+NORM_INPUTS = {"resnet-basic": (2, 3, 32, 32), "resnet-bottleneck": (2, 3, 32, 32), "resnet20": (2, 3, 32, 32),
+               "plain": (2, 3, 32, 32), "convnet1d": (2, 40), "convnet2d": (2, 3, 8, 8), "mlp": (2, 40)}
+_BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
+
+
+@pytest.mark.parametrize("name", list(NORM_BUILDERS))
+def test_norm_layer_replaces_every_batch_norm(name: str) -> None:
+    torch.manual_seed(0)
+    default = NORM_BUILDERS[name](None)
+    n_bn = sum(isinstance(m, _BATCH_NORMS) for m in default.modules())
+    assert n_bn > 0
+    for norm, kind in [(nn.Identity, nn.Identity), (lambda c: nn.GroupNorm(4, c), nn.GroupNorm)]:
+        model = NORM_BUILDERS[name](norm)
+        assert not any(isinstance(m, _BATCH_NORMS) for m in model.modules())
+        assert sum(type(m) is kind for m in model.modules()) >= n_bn
+        out = model(torch.randn(NORM_INPUTS[name]))
+        assert out.shape == (2, 10) and torch.isfinite(out).all()
+    # Same parameters as BN (gamma and beta per channel) for GroupNorm; none for Identity.
+    gn = NORM_BUILDERS[name](lambda c: nn.GroupNorm(4, c))
+    assert count_parameters(gn) == count_parameters(default)
+    identity = NORM_BUILDERS[name](nn.Identity)
+    bn_params = sum(p.numel() for m in default.modules() if isinstance(m, _BATCH_NORMS) for p in m.parameters())
+    assert count_parameters(identity) == count_parameters(default) - bn_params
+
+
+def test_norm_layer_default_is_batch_norm_with_the_same_numbers() -> None:
+    torch.manual_seed(0)
+    a = models.resnet20()
+    torch.manual_seed(0)
+    b = models.resnet20(norm_layer=nn.BatchNorm2d)
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+def test_zero_init_residual_with_group_norm_and_identity() -> None:
+    gn = models.resnet20(zero_init_residual=True, norm_layer=lambda c: nn.GroupNorm(4, c))
+    blocks = [m for m in gn.modules() if isinstance(m, models.BasicBlock)]
+    assert all(isinstance(b.last_bn, nn.GroupNorm) and torch.all(b.last_bn.weight == 0) for b in blocks)
+    assert all(torch.all(m.weight == 1) for m in gn.modules() if isinstance(m, nn.GroupNorm)
+               if not any(m is b.last_bn for b in blocks))
+    models.resnet20(zero_init_residual=True, norm_layer=nn.Identity)(torch.randn(1, 3, 32, 32))
+    net = models.ConvNet1d(zero_init_residual=True, norm_layer=lambda c: nn.GroupNorm(2, c))
+    assert all(torch.all(block.last_layer.weight == 0) for block in net.blocks)
+
+
+def test_norm_layer_works_on_the_meta_device() -> None:
+    counts = _meta(models.resnet152, norm_layer=lambda c: nn.GroupNorm(32, c))
+    assert count_parameters(counts) == TORCHVISION_PARAMS["resnet152"]
+
+
+# --- plain nets -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("in_planes", "planes", "stride"), [(64, 32, 1), (16, 64, 2), (8, 8, 1)])
+def test_plain_basic_block_takes_any_channels_and_has_no_shortcut(in_planes: int, planes: int, stride: int) -> None:
+    block = models.PlainBasicBlock(in_planes, planes, stride)
+    assert block.shortcut is None
+    x = torch.randn(2, in_planes, 8, 8)
+    torch.testing.assert_close(block(x), torch.relu(block.branch(x)))
+    assert block(x).shape == (2, planes, 8 // stride, 8 // stride)
+
+
+def test_plain_resnet_matches_resnet_with_option_a_but_for_the_shortcuts() -> None:
+    plain, residual = _meta(models.plain_resnet, 34), _meta(models.resnet34, shortcut="A")
+    assert count_parameters(plain) == count_parameters(residual)
+    assert count_macs(plain, (1, 3, 224, 224)) == count_macs(residual, (1, 3, 224, 224))
+    assert all(isinstance(m, models.PlainBasicBlock) for m in plain.modules() if isinstance(m, models.BasicBlock))
+
+
+def test_vgg19_is_torchvisions() -> None:
+    vgg = _meta(models.vgg19, num_classes=10)
+    assert count_parameters(vgg) == count_parameters(_meta(torchvision.models.vgg19, num_classes=10))
+
+
 # --- bad input -----------------------------------------------------------------------------
 
 BAD_INPUT = [

@@ -10,6 +10,8 @@ Usage (from the repository root, with the course's virtual environment)::
     python tools/course_notebooks.py release    # student versions into release/ (nbgrader), overwriting
     python tools/course_notebooks.py release --missing-only   # only those not there yet (make lab)
     python tools/course_notebooks.py release --into build/slides/student   # another folder
+    python tools/course_notebooks.py check 01_residual_learning   # pre-flight check of the collected
+    python tools/course_notebooks.py check 01_residual_learning --repair   # submissions, before autograde
 """
 
 from __future__ import annotations
@@ -131,9 +133,177 @@ def release(root: Path | None = None, names: list[str] | None = None, into: Path
     return notebooks
 
 
+# --------------------------------------------------------------------------- submissions
+# nbgrader's autograde trusts the structure of a submission. Measured with nbgrader 0.9.6
+# (tests/test_classroom.py): a copied cell (two cells with one grade_id) makes autograde stop with
+# "Outdated schema version: 0" and grade no later student of the batch; a deleted test cell
+# scores 0 and stays "needs manual grading"; a changed cell type is changed back and graded; a
+# cleared notebook metadata (no kernelspec) runs with the default kernel. The pre-flight check
+# compares each submission with the released notebook before autograde and can repair it.
+
+def _grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _kind(cell) -> str:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    if meta.get("solution"):
+        return "answer"
+    if meta.get("grade"):
+        return "test" if cell.get("cell_type") == "code" else "graded"
+    if meta.get("task"):
+        return "task"
+    return "locked"
+
+
+GRADED_KEYS = ("grade", "solution", "task", "points")
+
+
+def check_submission(released, submitted) -> list[str]:
+    """What in ``submitted`` would make nbgrader's autograde crash or misgrade it, compared with
+    the ``released`` notebook (nbformat nodes); ``[]`` when nothing."""
+    from collections import Counter
+
+    problems = []
+    counts = Counter(gid for gid in map(_grade_id, submitted.cells) if gid)
+    for gid, n in sorted(counts.items()):
+        if n > 1:
+            problems.append(f"grade_id {gid!r} is on {n} cells (a copied cell): autograde stops with "
+                            "'Outdated schema version' and grades no later student of the batch")
+    wanted = {gid: cell for cell in released.cells if (gid := _grade_id(cell))}
+    for gid, cell in wanted.items():
+        found = next((c for c in submitted.cells if _grade_id(c) == gid), None)
+        if found is None:
+            effect = ("autograde gives it 0 points and leaves it 'needs manual grading'"
+                      if _kind(cell) in {"test", "graded"} else "autograde cannot find it")
+            problems.append(f"{_kind(cell)} cell {gid!r} is missing (deleted, or its metadata cleared): {effect}")
+        elif found.cell_type != cell.cell_type:
+            problems.append(f"cell {gid!r} was changed from {cell.cell_type} to {found.cell_type}: "
+                            "autograde changes it back")
+        else:
+            changed = [k for k in GRADED_KEYS
+                       if found.metadata["nbgrader"].get(k) != cell.metadata["nbgrader"].get(k)]
+            if changed:
+                problems.append(f"the nbgrader metadata of cell {gid!r} was changed ({', '.join(changed)})")
+    if submitted.metadata.get("kernelspec") != released.metadata.get("kernelspec"):
+        problems.append("the notebook's metadata lost or changed its kernelspec: autograde runs the "
+                        "default kernel")
+    return problems
+
+
+def repair_submission(released, submitted) -> list[str]:
+    """Repair ``submitted`` in place after :func:`check_submission`; return what was done.
+
+    Copies of a graded cell lose their nbgrader metadata (the first cell keeps it; the copies stay
+    as ordinary cells and still run), missing graded cells are put back from the released notebook
+    after the graded cell that precedes them there (a test cell's hidden tests are restored by
+    autograde itself; a missing answer cell comes back as the unanswered stub), changed cell types
+    are changed back and a lost kernelspec and language_info come from the released notebook.
+    """
+    import copy
+
+    import nbformat
+
+    done, seen = [], set()
+    for cell in submitted.cells:
+        gid = _grade_id(cell)
+        if gid and gid in seen:
+            del cell.metadata["nbgrader"]
+            done.append(f"removed the nbgrader metadata of a copy of {gid!r}")
+        elif gid:
+            seen.add(gid)
+    ids = {cell.get("id") for cell in submitted.cells}
+    for index, cell in enumerate(released.cells):
+        gid = _grade_id(cell)
+        if not gid or gid in seen:
+            continue
+        before = [_grade_id(c) for c in released.cells[:index] if _grade_id(c) in seen]
+        at = index if not before else 1 + next(
+            i for i, c in enumerate(submitted.cells) if _grade_id(c) == before[-1])
+        restored = copy.deepcopy(cell)
+        if submitted.nbformat_minor < 5:
+            restored.pop("id", None)
+        elif restored.get("id") in ids or "id" not in restored:
+            restored["id"] = f"restored-{gid}"[:64]
+        submitted.cells.insert(min(at, len(submitted.cells)), restored)
+        seen.add(gid)
+        done.append(f"put back {_kind(cell)} cell {gid!r} from the released notebook")
+    wanted = {gid: cell for cell in released.cells if (gid := _grade_id(cell))}
+    for cell in submitted.cells:
+        gid = _grade_id(cell)
+        if gid in wanted and cell.cell_type != wanted[gid].cell_type:
+            done.append(f"changed cell {gid!r} back from {cell.cell_type} to {wanted[gid].cell_type}")
+            cell.cell_type = wanted[gid].cell_type
+            if cell.cell_type == "code":
+                cell.setdefault("outputs", [])
+                cell.setdefault("execution_count", None)
+            else:
+                cell.pop("outputs", None)
+                cell.pop("execution_count", None)
+    for key in ("kernelspec", "language_info"):
+        if key in released.metadata and submitted.metadata.get(key) != released.metadata[key]:
+            submitted.metadata[key] = copy.deepcopy(released.metadata[key])
+            done.append(f"restored the notebook's {key}")
+    nbformat.validate(submitted)
+    return done
+
+
+def preflight(assignment: str, root: Path | None = None, repair: bool = False) -> dict[str, list[str]]:
+    """Check every collected submission of ``assignment`` against its released notebooks.
+
+    Returns ``{student: [problem or repair, ...]}`` for the students with a problem. With
+    ``repair``, problems are fixed in ``submitted/`` (see :func:`repair_submission`) and each
+    student's original notebook is kept once in ``preflight_backup/<student>/<assignment>/``
+    under the course root; the lines then say what was found and what was done.
+    """
+    import nbformat
+
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=load_config(root))
+    course = Path(coursedir.root)
+    released_dir = course / coursedir.release_directory / assignment
+    released = sorted(released_dir.glob("*.ipynb"))
+    if not released:
+        raise FileNotFoundError(f"preflight(): no released notebook in {released_dir}: run "
+                                f"`nbgrader generate_assignment {assignment}` first")
+    report: dict[str, list[str]] = {}
+    submitted_root = course / coursedir.submitted_directory
+    for folder in sorted(submitted_root.glob(f"*/{assignment}")):
+        student = folder.parent.name
+        lines = []
+        for reference in released:
+            path = folder / reference.name
+            if not path.exists():
+                lines.append(f"{reference.name} is missing from the submission (renamed?): autograde "
+                             "grades it as not submitted")
+                continue
+            try:
+                nb = nbformat.read(path, as_version=4)
+            except Exception as error:  # noqa: BLE001 - any unreadable file is reported, not raised
+                lines.append(f"{reference.name} is not a readable notebook ({type(error).__name__}: {error})")
+                continue
+            problems = check_submission(nbformat.read(reference, as_version=4), nb)
+            lines += [f"{reference.name}: {p}" for p in problems]
+            if repair and problems:
+                backup = course / "preflight_backup" / student / assignment / reference.name
+                if not backup.exists():
+                    backup.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(path, backup)
+                fixes = repair_submission(nbformat.read(reference, as_version=4), nb)
+                nbformat.write(nb, path)
+                lines += [f"{reference.name}: repaired: {f}" for f in fixes]
+        if lines:
+            report[student] = lines
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["list", "release"])
+    parser.add_argument("command", choices=["list", "release", "check"])
+    parser.add_argument("assignment", nargs="?", help="check: the assignment whose submissions to check")
+    parser.add_argument("--repair", action="store_true",
+                        help="check: repair what can be repaired in submitted/ (originals kept in preflight_backup/)")
     parser.add_argument("--into", type=Path, help="folder for the student versions (default: release/)")
     parser.add_argument("--missing-only", action="store_true",
                         help="do not regenerate assignments that already have a student version")
@@ -141,6 +311,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "list":
         for nb in discover():
             print(nb.path.relative_to(SOURCE))
+    elif args.command == "check":
+        if not args.assignment:
+            parser.error("check needs the assignment, e.g. `check 01_residual_learning`")
+        report = preflight(args.assignment, repair=args.repair)
+        for student, lines in report.items():
+            print(f"{student}:")
+            for line in lines:
+                print(f"  {line}")
+        print(f"{len(report)} submission(s) of {args.assignment} with problems" if report
+              else f"every submission of {args.assignment} matches its released notebook")
+        return 1 if report and not args.repair else 0
     else:
         for path in release(into=args.into, missing_only=args.missing_only):
             print("student version:", os.path.relpath(path, ROOT))

@@ -5,7 +5,8 @@ tensors), the contract the training code uses:
 ``fit(model, splits.train, splits.val, ...)``.
 
 Offline, no download needed:
-    - :func:`load_mnist1d`: MNIST-1D generated on the spot (4000 / 1000 signals of length 40).
+    - :func:`load_mnist1d`: MNIST-1D generated on the spot (4000 / 1000 signals of length 40),
+      then cached on disk in :func:`default_data_dir` so later sessions load it in well under a second.
     - :func:`load_digits`: scikit-learn's bundled 8x8 digits.
     - :func:`make_toy_2d`: moons, circles, blobs, spirals.
     - :func:`sample_lfd_regression`: Legendre-target regression (Learning From Data, ch. 4).

@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 
 import torch
 
+from .._validation import Constraint, Instance, IsCallable, MappingOf, PathLike, requires, validate
 from ..resources import asset_path
 from ..train import History
 
@@ -41,6 +42,27 @@ class StaleAssetError(ValueError):
     """A stored result does not belong to the current code: it must be made again."""
 
 
+class _Recipe(Constraint):
+    """A topic's recipe: an instance of a frozen dataclass."""
+
+    def describe(self) -> str:
+        return "a frozen dataclass instance, a topic's Recipe such as DegradationRecipe()"
+
+    def failure(self, value: Any) -> Any:
+        frozen = (dataclasses.is_dataclass(value) and not isinstance(value, type)
+                  and value.__dataclass_params__.frozen)
+        return None if frozen else self.wrong_type(value)
+
+
+_RUN_FUNCTION = IsCallable("a callable taking the recipe")
+
+
+@validate(
+    topic=str, name=str, file=str, recipe=_Recipe(), run=_RUN_FUNCTION, description=str, labels=_RUN_FUNCTION,
+    repeat=_RUN_FUNCTION,
+    checks=[requires("file", lambda a: a["file"].endswith(".json") and "/" not in a["file"],
+                     "the name of a .json file in assets/, e.g. 'residual_depth_sweep.json'")],
+)
 @dataclass(frozen=True)
 class SweepSpec(Generic[R]):
     """What ``assets/precompute.py`` makes for one stored sweep.
@@ -67,6 +89,8 @@ class SweepSpec(Generic[R]):
     repeat: Callable[[R], tuple[str, History]]
 
 
+@validate(spec=SweepSpec, runs=MappingOf(str, History, min_len=0, desc="a dict {label: History}"),
+          made_with=MappingOf(str, Instance(object), min_len=0, desc="a dict {what: value}"))
 @dataclass(frozen=True)
 class Sweep(Generic[R]):
     """Runs stored from one recipe.
@@ -119,6 +143,7 @@ def _rounded(history: dict[str, Any]) -> dict[str, Any]:
             for k, val in history.items()}
 
 
+@validate(spec=SweepSpec)
 def make_sweep(spec: SweepSpec[R]) -> Sweep[R]:
     """Run ``spec.run(spec.recipe)`` and keep the result with how it was made."""
     start = time.perf_counter()
@@ -128,6 +153,7 @@ def make_sweep(spec: SweepSpec[R]) -> Sweep[R]:
     return Sweep(spec, runs, made_with)
 
 
+@validate(sweep=Sweep, path=PathLike())
 def save_sweep(sweep: Sweep[Any], path: str | Path) -> Path:
     """Write ``sweep`` to ``path`` as JSON, atomically (a temporary file, then a rename).
 
@@ -170,6 +196,7 @@ def _differences(stored: Mapping[str, Any], current: Mapping[str, Any]) -> list[
             for k in keys if stored.get(k, "<missing>") != current.get(k, "<missing>")]
 
 
+@validate(spec=SweepSpec, path=[None, PathLike()])
 def load_sweep(spec: SweepSpec[R], path: str | Path | None = None) -> Sweep[R]:
     """Read a stored sweep and check that it was made from ``spec``'s current recipe.
 

@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stop-after-epochs", type=_positive_int, default=None,
                    help="stop each run after this many epochs, with a checkpoint; run again to go on")
     p.add_argument("--eval-batch-size", type=_positive_int, default=1000, help="test images per forward pass")
+    p.add_argument("--note", default="", help="a line kept in results.json, e.g. what the run is for")
     p.add_argument("--no-plot", action="store_true", help="do not draw figure6.png")
     p.add_argument("--quiet", action="store_true", help="no line per epoch")
     return p
@@ -176,10 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _finish(done: dict, out: Path, args: argparse.Namespace, argv: Sequence[str], data: FullscaleData,
             ctx: DistContext, seconds: float) -> None:
     """Rank 0: results.json, figure6.png and a summary table."""
-    results = _make_results(done, {"data": data.description, "command": _command(argv, ctx.world_size),
+    results = _make_results(done, {"dataset": data.name, "data": data.description, "command": _command(argv, ctx.world_size),
                                    "processes": ctx.world_size, "device": str(ctx.device),
                                    "torch_threads_per_process": torch.get_num_threads(),
-                                   "wall_time_s": round(seconds, 1)})
+                                   "wall_time_s": round(seconds, 1), "note": args.note})
     (out / "results.json").write_text(json.dumps(results.to_dict(), indent=1))
     if not args.no_plot:
         import matplotlib

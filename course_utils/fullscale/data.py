@@ -112,7 +112,8 @@ def load_dataset(name: str = "cifar10", *, root: str | os.PathLike[str] | None =
             ) from exc
         train = (torch.cat([splits.train[0], splits.val[0]]), torch.cat([splits.train[1], splits.val[1]]))
         test = splits.test
-        description = "CIFAR-10 (torchvision), all 50000 training images, the 10000 test images"
+        description = (f"CIFAR-10 (torchvision): the whole training set ({len(train[0])} images, as in the paper) "
+                       f"and test set ({len(test[0])})")
     else:
         splits = load_digits(flatten=False, seed=seed)
 

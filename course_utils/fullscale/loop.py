@@ -101,9 +101,10 @@ def _load_checkpoint(path: Path, recipe: CifarRecipe, device: torch.device) -> d
 
 def _all_sum(values: list[float], ctx: DistContext) -> list[float]:
     """Sum numbers over all processes (float64, so counts stay exact)."""
-    t = torch.tensor(values, dtype=torch.float64, device=ctx.device)
-    if ctx.world_size > 1:
-        dist.all_reduce(t)
+    if ctx.world_size == 1:
+        return values
+    t = torch.tensor(values, dtype=torch.float64, device=ctx.device)  # gloo and NCCL sum float64
+    dist.all_reduce(t)
     return t.tolist()
 
 
@@ -217,7 +218,8 @@ def train_cifar(recipe: CifarRecipe, data: FullscaleData, *, checkpoint: str | o
         order = torch.tensor(list(sampler), device=ctx.device)
         offsets, flips = (t.to(ctx.device) for t in augmentation_params(n, seed=recipe.seed, epoch=epoch))
         net.train()
-        loss_sum = torch.zeros((), dtype=torch.float64, device=ctx.device)
+        loss_sum = torch.zeros((), dtype=torch.float32 if ctx.device.type == "mps" else torch.float64,
+                               device=ctx.device)  # MPS has no float64
         correct = torch.zeros((), dtype=torch.long, device=ctx.device)
         seen = 0
         for b in range(steps_per_epoch):
@@ -235,7 +237,7 @@ def train_cifar(recipe: CifarRecipe, data: FullscaleData, *, checkpoint: str | o
             opt.zero_grad(set_to_none=True)
             loss.backward()  # DDP averages the gradients over the processes here
             opt.step()
-            loss_sum += loss.detach().double() * len(idx)  # on the device: no host sync per step
+            loss_sum += loss.detach().to(loss_sum.dtype) * len(idx)  # on the device: no host sync per step
             correct += (out.detach().argmax(1) == yb).sum()
             seen += len(idx)
             step += 1

@@ -61,8 +61,8 @@ def _check_depth(args: Mapping[str, Any]) -> None:
 
 def _check_schedule(args: Mapping[str, Any]) -> None:
     milestones, iterations = tuple(args["milestones"]), args["iterations"]
-    if list(milestones) != sorted(set(milestones)) or any(m > iterations for m in milestones):
-        raise invalid("milestones", f"increasing iteration counts in [0, iterations ({iterations})]",
+    if list(milestones) != sorted(milestones) or any(m > iterations for m in milestones):
+        raise invalid("milestones", f"non-decreasing iteration counts in [0, iterations ({iterations})]",
                       repr(milestones), "The paper divides the rate by 10 at (32000, 48000) of 64000.")
     if args["warmup_iterations"] >= iterations:
         raise invalid("warmup_iterations", f"an int below iterations ({iterations})",
@@ -100,7 +100,8 @@ class CifarRecipe:
         momentum: SGD momentum.
         weight_decay: SGD weight decay (on every parameter, as in the paper's code).
         iterations: optimizer steps in all.
-        milestones: steps at which the rate is divided by 10.
+        milestones: steps at which the rate is divided by 10 (a step listed
+            twice divides it by 100, as a very short scaled run may do).
         warmup_iterations: steps at ``warmup_lr`` first (ResNet-110: 400).
         warmup_lr: the warm-up rate.
         augment: the paper's 4-pixel pad, random 32x32 crop and horizontal flip.
@@ -135,7 +136,7 @@ class CifarRecipe:
         """
         if iteration < self.warmup_iterations:
             return self.warmup_lr
-        return self.lr * 0.1 ** sum(iteration >= m for m in self.milestones)
+        return self.lr / 10 ** sum(iteration >= m for m in self.milestones)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain ``dict`` for JSON files and checkpoints (``milestones`` as a list)."""

@@ -15,16 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib.pyplot as plt
 import torch
-from matplotlib.figure import Figure
 
 from .._validation import Instance, MappingOf, PathLike, invalid, unvalidated, validate
 from ..resources import asset_path
 from ..train import History
 from .recipe import PAPER_TABLE6, CifarRecipe
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["FullscaleResults", "describe_hardware", "load_results", "plot_figure6", "stored_cpu_run"]
 
@@ -66,8 +67,10 @@ class FullscaleResults:
 
     Attributes:
         runs: ``{name: {"recipe": dict, "history": dict, "finished": bool, ...}}`` as stored.
-        meta: the label: ``"date"``, ``"hardware"``, ``"processes"``, ``"device"``,
-            ``"data"``, ``"command"``, ``"wall_time_s"``, ``"note"``.
+        meta: the label: ``"date"`` (UTC), ``"hardware"`` (:func:`describe_hardware`),
+            ``"processes"``, ``"device"``, ``"torch_threads_per_process"``,
+            ``"dataset"``, ``"data"`` (in words), ``"command"``, ``"wall_time_s"``
+            and ``"note"``.
     """
 
     runs: dict[str, dict[str, Any]]
@@ -92,7 +95,7 @@ class FullscaleResults:
         """One line saying what, where and when, for a figure's title."""
         hw = self.meta.get("hardware", {})
         where = hw.get("gpu") if hw.get("gpu", "none") != "none" else f"CPU ({hw.get('cpu', '?')})"
-        return f"{self.meta.get('data', '?')} | {where}, {self.meta.get('date', '?')[:10]}"
+        return f"{self.meta.get('dataset', '?')} | {where} | {self.meta.get('date', '?')[:10]}"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON layout of a results file."""
@@ -166,12 +169,16 @@ def plot_figure6(histories: Mapping[str, History], *, title: str | None = None) 
     Raises:
         ValueError: a History has no ``"iteration"`` series.
     """
+    import matplotlib.pyplot as plt  # here: a training process never pays for importing it
+
     for name, h in histories.items():
         if "iteration" not in h.extra:
             raise invalid("histories", "Histories of full-scale runs, which record the series 'iteration'",
                           f"the History {name!r} without it", "Use the histories of a results.json.")
     panels = [(kind, label) for kind, label in (("plain", "plain nets"), ("resnet", "ResNets"))
               if any(name.startswith("plain") == (kind == "plain") for name in histories)]
+    last = max((h.extra["iteration"][-1] for h in histories.values() if h.epochs), default=0)
+    unit = 1e4 if last >= 2e4 else 1  # the paper's axis is in units of 1e4 iterations
     fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.8), sharey=True, squeeze=False)
     for ax, (kind, label) in zip(axes[0], panels):
         for name, h in histories.items():
@@ -179,10 +186,10 @@ def plot_figure6(histories: Mapping[str, History], *, title: str | None = None) 
                 continue
             depth = next((int(p) for p in name.split("-") if p.isdigit()), 0)
             colour = _DEPTH_COLOURS.get(depth)
-            steps = [s / 1e4 for s in h.extra["iteration"]]
+            steps = [s / unit for s in h.extra["iteration"]]
             ax.plot(steps, [100 * e for e in h.train_error], linestyle="--", linewidth=1, color=colour)
             ax.plot(steps, [100 * e for e in h.val_error], linewidth=2, color=colour, label=name)
-        ax.set_xlabel("iterations (1e4)")
+        ax.set_xlabel("iterations (1e4)" if unit > 1 else "iterations")
         ax.set_title(f"{label} (dashed: training, bold: test)", fontsize="medium")
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")

@@ -177,7 +177,7 @@ class ConvNet1d(_ConvNet):
                 self.input_length is not None and x.shape[2] != self.input_length):
             length = "L" if self.input_length is None else self.input_length
             raise ValueError(
-                f"ConvNet1d expects inputs of shape (N, {self.in_channels}, {length})"
+                f"{type(self).__name__} expects inputs of shape (N, {self.in_channels}, {length})"
                 + (f" or (N, {length})" if self.in_channels == 1 else "")
                 + f". Got a tensor of shape {tuple(x.shape)}."
             )
@@ -220,7 +220,7 @@ class ConvNet2d(_ConvNet):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[1] != self.in_channels:
             raise ValueError(
-                f"ConvNet2d expects inputs of shape (N, {self.in_channels}, H, W). "
+                f"{type(self).__name__} expects inputs of shape (N, {self.in_channels}, H, W). "
                 f"Got a tensor of shape {tuple(x.shape)}."
             )
         return super().forward(x)

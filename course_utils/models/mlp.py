@@ -77,7 +77,7 @@ class MLP(nn.Module):
         x = torch.flatten(x, 1)  # (N, in_features)
         if x.shape[1] != self.in_features:
             raise ValueError(
-                f"MLP expects inputs with {self.in_features} features per example "
+                f"{type(self).__name__} expects inputs with {self.in_features} features per example "
                 f"(after flattening). Got a tensor of shape {tuple(x.shape)}."
             )
         return self.head(self.features(x))

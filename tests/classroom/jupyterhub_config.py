@@ -33,8 +33,9 @@ c.Spawner.args = ["--allow-root"] if os.getuid() == 0 else []
 c.Spawner.environment = {
     "PATH": env["PATH"],  # the course's environment: kernels and nbgrader's alembic come from it
     "JUPYTER_CONFIG_PATH": env["CLASSROOM_ETC"],  # stands for /etc/jupyter (the global nbgrader config)
-    "COURSE_DATA_DIR": env.get("COURSE_DATA_DIR", ""),
 }
+if env.get("COURSE_DATA_DIR"):  # the test session's scratch data cache (tests/conftest.py)
+    c.Spawner.environment["COURSE_DATA_DIR"] = env["COURSE_DATA_DIR"]
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
 

@@ -1,0 +1,727 @@
+"""A real classroom: nbgrader's exchange with an instructor and students, through JupyterHub.
+
+The assignment is the course's notebook 00 (``notebooks/00_welcome``: one exercise, a visible
+and a hidden test, the quickest notebook to run). Two variants of the same flow:
+
+``test_classroom_through_jupyterhub``
+    A JupyterHub (dummy authenticator, simple spawner: no unix users, each account with its
+    own home folder; tests/classroom/ holds its configuration) with its proxy, an instructor and
+    two students. Everything goes over HTTP through the hub's proxy, as a browser would: the
+    instructor's formgrader API releases, collects, autogrades and hands out feedback; the
+    students use the Assignments tab's routes to fetch and submit, and the contents API to write
+    their answers and read their feedback. alice solves the exercise, bob submits it unsolved.
+    About 80–120 s here, most of it starting servers and two notebook runs.
+``test_fast_classroom_*`` (no hub)
+    The same steps in-process: nbgrader's API for the instructor and the exchange classes behind
+    ``nbgrader fetch_assignment``/``submit``/``fetch_feedback`` for each student, each with a
+    working folder and exchange cache of their own. The class is bigger: alice and bob as above,
+    carol who passes the visible test and fails a hidden one, and four students whose
+    submissions are alice's, broken the ways nbgrader's users report (a copied answer cell, a
+    deleted test cell, a changed cell type, cleared notebook metadata). The pre-flight check
+    (``tools/course_notebooks.py check``) runs before one batch autograde of the whole class.
+
+Every server, the proxy and the hub are stopped and their ports freed whatever happens; the
+closing summary gives the run times and what each broken submission produced.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import course_notebooks
+import nbformat
+import pytest
+from testkit import REPORTS, ROOT, require_tool
+
+CLASSROOM = Path(__file__).resolve().parent / "classroom"
+if str(CLASSROOM) not in sys.path:
+    sys.path.insert(0, str(CLASSROOM))
+import hub_proxy  # noqa: E402  (tests/classroom/hub_proxy.py)
+
+COURSE_ID = "dissecting-cnns-3"
+ASSIGNMENT = "00_welcome"
+NOTEBOOK = f"{ASSIGNMENT}.ipynb"
+SOURCE = ROOT / "notebooks" / ASSIGNMENT / NOTEBOOK
+STUDENTS = ("alice", "bob")
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)\s*=\s*["']?((?:https?:)?//[^"'\s>]+)""", re.I)
+
+REPORT = REPORTS.setdefault("classroom", {})
+
+# The deployment files in tests/classroom/ hold production values; the test puts its temporary
+# folders in their place, and nothing else (docs/instructors.md lists the same replacements).
+EXCHANGE_ROOT = "/srv/nbgrader/exchange"
+INSTRUCTOR_COURSE = "/home/jupyter-instructor/dissecting-cnns-3"
+
+
+# --------------------------------------------------------------------------- the course
+def deployed(name: str, replace: dict[str, str]) -> str:
+    """A deployment file of tests/classroom/ with its production values replaced."""
+    text = (CLASSROOM / name).read_text()
+    for production, test in replace.items():
+        assert production in text, f"tests/classroom/{name} no longer holds {production!r}"
+        text = text.replace(production, test)
+    return text
+
+
+def make_course(folder: Path) -> Path:
+    """The instructor's course: the repository's nbgrader_config.py and notebook 00."""
+    folder.mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
+    shutil.copytree(SOURCE.parent, folder / "notebooks" / ASSIGNMENT,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    # nbgrader_config.py points the feedback at the MathJax in build/npm: the repository's copy.
+    if (ROOT / "build" / "npm").is_dir():
+        (folder / "build").mkdir()
+        (folder / "build" / "npm").symlink_to(ROOT / "build" / "npm", target_is_directory=True)
+    return folder
+
+
+def _nbgrader(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _cell(nb, grade_id: str) -> int:
+    return next(i for i, c in enumerate(nb.cells) if _nbgrader(c).get("grade_id") == grade_id)
+
+
+def _region(source: str, begin: str, end: str) -> list[str]:
+    lines, inside = [], False
+    for line in source.splitlines():
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif inside:
+            lines.append(line)
+    return lines
+
+
+def source_notebook():
+    return nbformat.read(SOURCE, as_version=4)
+
+
+def answers() -> dict[str, str]:
+    """The instructor's answers, by grade_id: the answer cells of the source without markers."""
+    return {_nbgrader(c)["grade_id"]: "\n".join(l for l in c.source.splitlines() if not any(m in l for m in MARKERS))
+            for c in source_notebook().cells if _nbgrader(c).get("solution")}
+
+
+def secret_lines() -> set[str]:
+    """Solution and hidden-test lines of the source that appear nowhere else in it."""
+    secret, public = set(), set()
+    for cell in source_notebook().cells:
+        hidden = (_region(cell.source, "BEGIN SOLUTION", "END SOLUTION")
+                  + _region(cell.source, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"))
+        secret.update(l.strip() for l in hidden)
+        public.update(l.strip() for l in cell.source.splitlines() if l not in hidden)
+    return {l for l in secret - public if len(l) >= 4 and not l.startswith("#")}
+
+
+def hidden_test_lines() -> set[str]:
+    return {l.strip() for c in source_notebook().cells
+            for l in _region(c.source, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS") if len(l.strip()) >= 4}
+
+
+def leaks(text: str, secrets_: set[str]) -> list[str]:
+    found = [f"marker {m!r}" for m in MARKERS if m in text]
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        lines = {l.strip() for c in nb.cells for l in c.source.splitlines()}
+    except Exception:  # noqa: BLE001 - not a notebook: compare the text's lines
+        lines = {l.strip() for l in text.splitlines()}
+    return found + [f"line {l!r}" for l in sorted(secrets_ & lines)]
+
+
+def solve(nb):
+    """alice: the instructor's answers in the fetched notebook."""
+    solved = answers()
+    for cell in nb.cells:
+        if _nbgrader(cell).get("solution"):
+            cell.source = solved[_nbgrader(cell)["grade_id"]]
+    return nb
+
+
+# carol's class_counts passes the visible test and fails a hidden one (an empty tensor has no max).
+CAROL_ANSWER = '''import torch
+
+
+def class_counts(y: torch.Tensor, num_classes: int) -> torch.Tensor:
+    counts = torch.zeros(num_classes, dtype=torch.long)
+    counts[: int(y.max()) + 1] = torch.bincount(y)
+    return counts
+'''
+
+
+def shown_hidden_lines(html: str) -> list[str]:
+    """Lines of the hidden tests that a page shows, in its text (tracebacks are coloured: their
+    code is split into many HTML elements, so the raw HTML would hide a leak)."""
+    from bs4 import BeautifulSoup
+
+    text = BeautifulSoup(html, "html.parser").get_text()
+    return sorted(line for line in hidden_test_lines() if line in text)
+
+
+def external_scripts(html: str) -> list[str]:
+    """URLs on another host that a page would load (script, stylesheet, image, frame)."""
+    return sorted(set(EXTERNAL.findall(html)))
+
+
+def feedback_score(html: str) -> tuple[float, float]:
+    shown = re.search(r"Score:\s*([\d.]+)\s*/\s*([\d.]+)", html)
+    assert shown, "the feedback shows no score"
+    return float(shown[1]), float(shown[2])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def write_student_config(home: Path, student: str) -> None:
+    """Without unix users nbgrader would take every student for the OS user (root here): each
+    home says who its student is. (On a real hub each student is a unix user, or JUPYTERHUB_USER.)"""
+    config = home / ".jupyter" / "nbgrader_config.py"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f"c = get_config()  # noqa: F821\nc.CourseDirectory.student_id = {student!r}\n")
+
+
+# --------------------------------------------------------------------------- JupyterHub
+class Hub:
+    """A JupyterHub in a process group of its own; :meth:`stop` ends it and everything it started."""
+
+    def __init__(self, base: Path, token: str):
+        self.base, self.token = base, token
+        self.state, self.homes, self.etc = base / "hub-state", base / "home", base / "etc"
+        for folder in (self.state, self.homes, self.etc):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.port, self.hub_port, self.api_port = free_port(), free_port(), free_port()
+        self.process: subprocess.Popen | None = None
+        self.seen: dict[int, float] = {}  # pid -> start time of every process seen below the hub
+        self.server_ports: set[int] = set()
+        self.log = self.state / "jupyterhub.log"
+        import requests
+
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"token {token}"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, proxy: Path, timeout: float = 90) -> None:
+        bindir = Path(sys.executable).parent
+        env = dict(os.environ, CLASSROOM_STATE=str(self.state), CLASSROOM_HOMES=str(self.homes),
+                   CLASSROOM_ETC=str(self.etc), CLASSROOM_PORT=str(self.port),
+                   CLASSROOM_HUB_PORT=str(self.hub_port), CLASSROOM_PROXY_API_PORT=str(self.api_port),
+                   CLASSROOM_PROXY=str(proxy), CLASSROOM_TOKEN=self.token,
+                   CLASSROOM_SINGLEUSER=str(bindir / "jupyterhub-singleuser"),
+                   PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
+        with open(self.log, "w") as log:
+            self.process = subprocess.Popen(
+                [str(bindir / "jupyterhub"), "-f", str(CLASSROOM / "jupyterhub_config.py")],
+                cwd=self.state, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._note_children()
+            if self.process.poll() is not None:
+                raise RuntimeError(f"JupyterHub exited with {self.process.returncode}:\n{self.tail()}")
+            try:
+                if self.http.get(f"{self.url}/hub/api/", timeout=5).ok:
+                    return
+            except Exception:  # noqa: BLE001 - not listening yet
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"JupyterHub did not answer within {timeout} s:\n{self.tail()}")
+
+    def tail(self, chars: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else "(no log)"
+
+    def _note_children(self) -> None:
+        import psutil
+
+        if self.process is None:
+            return
+        try:
+            for child in psutil.Process(self.process.pid).children(recursive=True):
+                self.seen.setdefault(child.pid, child.create_time())
+        except psutil.Error:
+            pass
+
+    def api(self, method: str, path: str, **kwargs):
+        response = self.http.request(method, f"{self.url}/hub/api/{path}", timeout=30, **kwargs)
+        assert response.status_code < 400, f"{method} /hub/api/{path}: {response.status_code} {response.text[:500]}"
+        return response.json() if response.content else None
+
+    def spawn(self, users, timeout: float = 150) -> float:
+        """Start the users' servers at once; return the seconds until all were ready."""
+        start = time.monotonic()
+        for user in users:
+            self.api("POST", f"users/{user}/server")
+        waiting = set(users)
+        while waiting and time.monotonic() - start < timeout:
+            self._note_children()
+            for user in sorted(waiting):
+                server = (self.api("GET", f"users/{user}").get("servers") or {}).get("", {})
+                if server.get("ready"):
+                    waiting.discard(user)
+                    port = re.search(r":(\d+)", server.get("url", "") or "")
+                    if server.get("url") and port:
+                        self.server_ports.add(int(port[1]))
+            time.sleep(0.5)
+        assert not waiting, f"servers of {sorted(waiting)} not ready within {timeout} s:\n{self.tail()}"
+        return time.monotonic() - start
+
+    def user(self, user: str, method: str, path: str, **kwargs):
+        """A request to a user's server, through the proxy (as a browser would)."""
+        self._note_children()
+        response = self.http.request(method, f"{self.url}/user/{user}/{path}", timeout=300, **kwargs)
+        assert response.status_code < 400, (
+            f"{method} /user/{user}/{path}: {response.status_code} {response.text[:1000]}\n{self.tail()}")
+        return response
+
+    def stop(self) -> list[str]:
+        """Stop the servers, the hub and its proxy; kill what is left; return what survived."""
+        import psutil
+
+        self._note_children()
+        if self.process is not None and self.process.poll() is None:
+            for user in ("instructor", *STUDENTS):
+                try:
+                    self.http.delete(f"{self.url}/hub/api/users/{user}/server", timeout=20)
+                except Exception:  # noqa: BLE001 - best effort: the hub stops them too
+                    pass
+            self.process.send_signal(signal.SIGTERM)  # the hub stops the proxy and every server
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        survivors = []
+        for pid, started in sorted(self.seen.items()):
+            try:
+                proc = psutil.Process(pid)
+                if proc.create_time() != started or proc.status() == psutil.STATUS_ZOMBIE:
+                    continue  # gone (its pid may be another program's now)
+                survivors.append(f"{pid} {' '.join(proc.cmdline())[:120]}")
+                proc.kill()
+                proc.wait(timeout=10)
+            except psutil.Error:
+                pass
+        self.http.close()
+        return survivors
+
+    def ports(self) -> set[int]:
+        return {self.port, self.hub_port, self.api_port, *self.server_ports}
+
+
+@pytest.fixture
+def hub(tmp_path):
+    """A running JupyterHub for one test; stopped, with its proxy and servers, whatever happens."""
+    try:
+        import jupyterhub  # noqa: F401
+    except ImportError:
+        require_tool("the Python package jupyterhub is missing (pip install -e '.[test]')",
+                     "the JupyterHub classroom test")
+    try:
+        proxy = hub_proxy.install()
+    except RuntimeError as error:
+        require_tool(str(error), "the JupyterHub classroom test")
+        raise
+    hub = Hub(tmp_path, secrets.token_hex(16))
+    try:
+        hub.start(proxy)
+        yield hub
+    finally:
+        survivors = hub.stop()
+        deadline = time.monotonic() + 15
+        busy = hub.ports()
+        while busy and time.monotonic() < deadline:
+            busy = {p for p in busy if not port_is_free(p)}
+            time.sleep(0.2) if busy else None
+        REPORT["hub: processes left / ports busy after stop"] = f"{len(survivors)} / {len(busy)}"
+        assert not survivors, f"processes outlived the hub and had to be killed: {survivors}"
+        assert not busy, f"ports still in use after the hub stopped: {sorted(busy)}"
+
+
+def test_classroom_through_jupyterhub(hub):
+    start = time.monotonic()
+    exchange = hub.base / "exchange"
+    exchange.mkdir()
+    exchange.chmod(0o777)
+    (hub.etc / "nbgrader_config.py").write_text(deployed("nbgrader_config.py", {EXCHANGE_ROOT: str(exchange)}))
+    course = make_course(hub.homes / "instructor" / "dissecting-cnns-3")
+    (hub.homes / "instructor" / ".jupyter").mkdir()
+    (hub.homes / "instructor" / ".jupyter" / "nbgrader_config.py").write_text(
+        deployed("instructor_nbgrader_config.py", {INSTRUCTOR_COURSE: str(course)}))
+    for student in STUDENTS:
+        write_student_config(hub.homes / student, student)
+
+    for group, members in {f"formgrade-{COURSE_ID}": ["instructor"], f"nbgrader-{COURSE_ID}": list(STUDENTS)}.items():
+        assert sorted(hub.api("GET", f"groups/{group}")["users"]) == members, f"hub group {group}"
+    startup = hub.spawn(["instructor", *STUDENTS])
+
+    def formgrader(path: str, what: str):
+        result = hub.user("instructor", "POST", f"formgrader/api/{path}").json()
+        assert result.get("success"), f"formgrader {what} failed:\n{result.get('error') or result.get('log')}"
+        return result
+
+    def student(name: str, action: str):
+        return hub.user(name, "POST", f"assignments/{action}",
+                        params={"course_id": COURSE_ID, "assignment_id": ASSIGNMENT}).json()
+
+    def contents(name: str, path: str):
+        return hub.user(name, "GET", f"api/contents/{path}", params={"content": "1"}).json()
+
+    # JupyterHub >= 4.1 forbids framing user servers: the formgrader's JupyterLab panel is blank.
+    csp = hub.user("instructor", "GET", "formgrader").headers.get("Content-Security-Policy", "")
+    REPORT["hub: Content-Security-Policy of a user server"] = csp
+    formgrader(f"assignment/{ASSIGNMENT}/assign", "generate_assignment")
+    formgrader(f"assignment/{ASSIGNMENT}/release", "release_assignment")
+
+    secrets_ = secret_lines()
+    for name in STUDENTS:
+        listed = student(name, "fetch")
+        assert listed.get("success"), listed
+        mine = [a for a in listed["value"] if a["assignment_id"] == ASSIGNMENT and a["status"] == "fetched"]
+        assert mine, f"{name} could not fetch {ASSIGNMENT}: {listed}"
+        fetched = contents(name, f"{ASSIGNMENT}/{NOTEBOOK}")["content"]
+        problems = leaks(json.dumps(fetched), set()) + leaks(nbformat.writes(nbformat.from_dict(fetched)), secrets_)
+        assert not problems, f"{name}'s fetched copy gives away answers or hidden tests: {problems}"
+        if name == "alice":
+            nb = solve(nbformat.from_dict(fetched))
+            hub.user(name, "PUT", f"api/contents/{ASSIGNMENT}/{NOTEBOOK}",
+                     json={"type": "notebook", "format": "json", "content": nb})
+        submitted = student(name, "submit")
+        assert submitted.get("success", True) and "value" in submitted, f"{name} could not submit: {submitted}"
+
+    collected = formgrader(f"assignment/{ASSIGNMENT}/collect", "collect")
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == sorted(STUDENTS), collected["log"]
+    for name in STUDENTS:
+        formgrader(f"submission/{ASSIGNMENT}/{name}/autograde", f"autograde of {name}")
+    formgrader(f"assignment/{ASSIGNMENT}/generate_feedback", "generate_feedback")
+    formgrader(f"assignment/{ASSIGNMENT}/release_feedback", "release_feedback")
+
+    scores = {}
+    for name in STUDENTS:
+        sub = hub.user("instructor", "GET", f"formgrader/api/submission/{ASSIGNMENT}/{name}").json()
+        scores[name] = (sub["score"], sub["max_score"])
+    assert scores["alice"][0] == scores["alice"][1] > 0, f"alice's solution did not get full marks: {scores}"
+    assert scores["bob"][0] == 0 < scores["bob"][1], f"bob's unsolved notebook earned points: {scores}"
+
+    for name in STUDENTS:
+        student(name, "fetch_feedback")
+        folder = contents(name, f"{ASSIGNMENT}/feedback")["content"]
+        htmls = [f for run in folder if run["type"] == "directory"
+                 for f in contents(name, run["path"])["content"] if f["name"].endswith(".html")]
+        assert len(htmls) == 1, f"{name} fetched {len(htmls)} feedback files: {[f['path'] for f in htmls]}"
+        html = contents(name, htmls[0]["path"])["content"]
+        own = (course / "feedback" / name / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+        assert html == own, f"{name} did not get their own feedback"
+        assert feedback_score(html) == scores[name], f"{name}'s feedback shows another score"
+        assert not shown_hidden_lines(html), f"{name}'s feedback shows hidden tests: {shown_hidden_lines(html)}"
+        assert not external_scripts(html), f"{name}'s feedback loads {external_scripts(html)}"
+    total = time.monotonic() - start
+    REPORT["hub classroom (alice full, bob zero)"] = (
+        f"{total:.0f} s, of which {startup:.0f} s starting three servers; scores "
+        + ", ".join(f"{n} {s[0]:g}/{s[1]:g}" for n, s in scores.items()))
+    assert "frame-ancestors 'none'" in csp, (
+        f"user servers no longer forbid framing ({csp!r}): update the formgrader note in docs/instructors.md")
+
+
+# --------------------------------------------------------------------------- without the hub
+BROKEN = {
+    "dupe": "a copied answer cell (two cells with one grade_id)",
+    "notest": "the test cell deleted",
+    "retyped": "the answer cell changed to markdown",
+    "nometa": "the notebook's metadata cleared",
+}
+
+
+def break_submission(kind: str, nb) -> None:
+    answer, test = _cell(nb, "class_counts"), _cell(nb, "test_class_counts")
+    if kind == "dupe":
+        twin = copy.deepcopy(nb.cells[answer])
+        twin.pop("id", None)
+        if nb.nbformat_minor >= 5:
+            twin["id"] = "copied-answer"
+        nb.cells.insert(answer + 1, twin)
+    elif kind == "notest":
+        del nb.cells[test]
+    elif kind == "retyped":
+        cell = nb.cells[answer]
+        cell.cell_type = "markdown"
+        cell.pop("outputs", None)
+        cell.pop("execution_count", None)
+    elif kind == "nometa":
+        nb.metadata = nbformat.NotebookNode()
+    else:
+        raise ValueError(kind)
+
+
+class FastClassroom:
+    """The classroom without a hub: nbgrader's API for the instructor, its exchange classes for
+    each student (home folder and exchange cache of their own)."""
+
+    def __init__(self, base: Path):
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        self.base = base
+        self.exchange = base / "exchange"
+        self.exchange.mkdir(parents=True)
+        self.course = make_course(base / "instructor" / "dissecting-cnns-3")
+        self.config = course_notebooks.load_config(self.course)
+        self.config.Exchange.root = str(self.exchange)
+        self.api = NbGraderAPI(coursedir=CourseDirectory(config=self.config), config=self.config)
+
+    def instructor(self, action: str, *args) -> dict:
+        result = getattr(self.api, action)(ASSIGNMENT, *args)
+        assert result["success"], f"nbgrader {action} failed:\n{result.get('error')}\n{result['log'][-3000:]}"
+        return result
+
+    def home(self, student: str) -> Path:
+        return self.base / "home" / student
+
+    def student(self, name: str, action: str) -> None:
+        from nbgrader.auth import Authenticator
+        from nbgrader.coursedir import CourseDirectory
+        from nbgrader.exchange import ExchangeFactory
+        from traitlets.config import Config
+
+        config = Config()
+        config.CourseDirectory.course_id = COURSE_ID
+        config.CourseDirectory.assignment_id = ASSIGNMENT
+        config.CourseDirectory.student_id = name
+        config.Exchange.root = str(self.exchange)
+        config.Exchange.cache = str(self.home(name) / ".nbgrader-cache")
+        config.Exchange.assignment_dir = str(self.home(name))
+        self.home(name).mkdir(parents=True, exist_ok=True)
+        app = getattr(ExchangeFactory(config=config), action)(
+            coursedir=CourseDirectory(config=config), authenticator=Authenticator(config=config), config=config)
+        app.start()
+
+    def notebook(self, name: str) -> Path:
+        return self.home(name) / ASSIGNMENT / NOTEBOOK
+
+    def scores(self) -> dict:
+        from nbgrader.api import Gradebook, MissingEntry
+
+        out = {}
+        with Gradebook(self.config.CourseDirectory.db_url) as gb:
+            for name in self.students:
+                try:
+                    sub = gb.find_submission(ASSIGNMENT, name)
+                except MissingEntry:
+                    out[name] = None
+                    continue
+                out[name] = {"score": sub.score, "max_score": sub.max_score,
+                             "needs_manual_grade": sub.needs_manual_grade}
+        return out
+
+
+@pytest.fixture(scope="module")
+def fast(tmp_path_factory):
+    """The whole flow without the hub, run once for the module's tests."""
+    start = time.monotonic()
+    room = FastClassroom(tmp_path_factory.mktemp("fast-classroom"))
+    room.instructor("generate_assignment")
+    room.instructor("release_assignment")
+    room.students = [*STUDENTS, "carol", *BROKEN]
+    for name in room.students:
+        room.student(name, "FetchAssignment")
+        path = room.notebook(name)
+        nb = nbformat.read(path, as_version=4)
+        if name == "alice" or name in BROKEN:
+            solve(nb)
+        if name == "carol":
+            nb.cells[_cell(nb, "class_counts")].source = CAROL_ANSWER
+        if name in BROKEN:
+            break_submission(name, nb)
+        nbformat.write(nb, path)
+        room.student(name, "Submit")
+    room.instructor("collect")
+    assert sorted(p.name for p in (room.course / "submitted").iterdir()) == sorted(room.students)
+
+    # nbgrader alone, on the copied cell (costs nothing: it stops before running the notebook).
+    alone = room.api.autograde(ASSIGNMENT, "dupe")
+    room.dupe_alone = alone
+    # The pre-flight check, then one autograde of the whole class, as `nbgrader autograde` does.
+    room.preflight = course_notebooks.preflight(ASSIGNMENT, root=room.course, repair=True)
+    grade_start = time.monotonic()
+    room.batch = room.api.autograde(ASSIGNMENT, "*")
+    room.grade_seconds = time.monotonic() - grade_start
+    room.final = room.scores()
+    room.instructor("generate_feedback")
+    room.instructor("release_feedback")
+    for name in room.students:
+        room.student(name, "FetchFeedback")
+    room.seconds = time.monotonic() - start
+    REPORT["fast classroom, no hub (7 students)"] = (
+        f"{room.seconds:.0f} s, of which {room.grade_seconds:.0f} s one batch autograde")
+    return room
+
+
+def _feedback(room: FastClassroom, name: str) -> list[Path]:
+    return sorted((room.home(name) / ASSIGNMENT / "feedback").glob(f"*/{ASSIGNMENT}.html"))
+
+
+def test_fast_classroom_flow(fast):
+    """Release, fetch, submit, collect, autograde and feedback without a hub: alice full, bob zero."""
+    assert fast.batch["success"], f"the batch autograde failed:\n{fast.batch.get('error')}"
+    secrets_ = secret_lines()
+    fetched = (fast.home("bob") / ASSIGNMENT / NOTEBOOK).read_text()
+    assert not leaks(fetched, secrets_), f"bob's fetched copy gives away answers: {leaks(fetched, secrets_)}"
+    alice, bob = fast.final["alice"], fast.final["bob"]
+    assert alice["score"] == alice["max_score"] > 0, alice
+    assert bob["score"] == 0 < bob["max_score"], bob
+    for name in fast.students:
+        files = _feedback(fast, name)
+        assert len(files) == 1, f"{name} fetched {len(files)} feedback files"
+        own = fast.course / "feedback" / name / ASSIGNMENT / f"{ASSIGNMENT}.html"
+        assert files[0].read_text() == own.read_text(), f"{name} did not get their own feedback"
+
+
+def test_feedback_hides_the_hidden_tests(fast):
+    """carol fails only a hidden test: her feedback has her score and error, not the hidden code."""
+    carol = fast.final["carol"]
+    assert carol["score"] == 0 < carol["max_score"], f"carol's answer should fail the hidden test: {carol}"
+    hidden = hidden_test_lines()
+    graded = nbformat.read(fast.course / "autograded" / "carol" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    test = graded.cells[_cell(graded, "test_class_counts")]
+    errors = [o for o in test.outputs if o.output_type == "error"]
+    raw = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", "\n".join(errors[0].traceback)) if errors else ""
+    assert errors and any(line in raw for line in hidden), (
+        "carol's answer no longer fails in the hidden tests (negative control: the raw traceback "
+        "quotes the failing hidden line)")
+    html = _feedback(fast, "carol")[0].read_text()
+    assert feedback_score(html) == (carol["score"], carol["max_score"])
+    shown = shown_hidden_lines(html)
+    assert not shown and "HIDDEN TESTS" not in html, f"carol's feedback shows hidden tests: {shown}"
+    assert errors[0].ename in html, "carol's feedback does not say which error her answer raised"
+    REPORT["feedback of a failed hidden test"] = (
+        f"score {carol['score']:g}/{carol['max_score']:g}, shows {errors[0].ename}: "
+        f"{errors[0].evalue[:60]!r}, no hidden-test line")
+
+
+def test_nbgrader_default_feedback_leaks_hidden_tests(fast):
+    """Negative control: nbgrader's own feedback preprocessors show carol the hidden tests."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    config = copy.deepcopy(fast.config)
+    config.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades",
+                                             "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+    config.CourseDirectory.feedback_directory = "feedback-nbgrader-default"
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    result = api.generate_feedback(ASSIGNMENT, "carol")
+    assert result["success"], result.get("error")
+    html = (fast.course / "feedback-nbgrader-default" / "carol" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert shown_hidden_lines(html), "the leak check would not see a leak"
+
+
+def test_feedback_works_offline(fast):
+    """The feedback loads nothing from another host; its MathJax is the slides' bundled copy."""
+    html = _feedback(fast, "alice")[0].read_text()
+    assert not external_scripts(html), f"the feedback loads {external_scripts(html)}"
+    scripts = re.findall(r"""<script[^>]*\bsrc=["']([^"']+)""", html)
+    mathjax = [s for s in scripts if "MathJax.js" in s]
+    assert mathjax and mathjax[0].startswith("file://"), f"no local MathJax in the feedback: {scripts}"
+    path = Path(mathjax[0].split("?")[0][len("file://"):])
+    assert path.parts[-5:] == ("build", "npm", "node_modules", "mathjax", "MathJax.js"), path
+    problem = None if path.exists() else (f"{path} is missing: the slide libraries are not installed "
+                                          "(make slides, or the slide tests, fetch them with npm)")
+    REPORT["feedback MathJax"] = f"{mathjax[0]} ({'present' if path.exists() else 'not fetched yet'})"
+    if problem:
+        require_tool(problem, "the offline-MathJax check of the feedback")
+
+
+def test_broken_submissions_are_reported_and_graded(fast):
+    """Each broken submission is graded like alice's, after the pre-flight check names and repairs
+    its problem; nbgrader alone crashes on the copied cell. No crash of the batch, no silent score."""
+    alone = fast.dupe_alone
+    crash = re.findall(r"^[\w.]*Error: .*$", alone.get("error") or "", re.M)
+    REPORT["broken: copied cell, nbgrader alone"] = (
+        "graded" if alone["success"] else f"autograde crashed: {crash[0] if crash else alone.get('error', '')[-200:]}")
+    alice = fast.final["alice"]
+    assert fast.batch["success"], f"the batch autograde crashed:\n{fast.batch.get('error')}"
+    for kind, what in BROKEN.items():
+        found = fast.preflight.get(kind, [])
+        score = fast.final[kind]
+        REPORT[f"broken: {what}"] = (
+            f"pre-flight: {'; '.join(found) or 'nothing found'} -> graded {score['score']:g}/{score['max_score']:g}"
+            + (" (needs manual grade)" if score["needs_manual_grade"] else ""))
+        assert found, f"the pre-flight check does not report {what}"
+        assert score["score"] == alice["score"] and score["max_score"] == alice["max_score"], (
+            f"{what}: graded {score}, alice's identical answer {alice}")
+        assert not score["needs_manual_grade"], f"{what}: left 'needs manual grading'"
+    assert set(fast.preflight) == set(BROKEN), f"the pre-flight check flags sound submissions: {fast.preflight}"
+
+
+def test_preflight_names_each_problem():
+    """The pre-flight check on notebooks in memory: each break is named, a sound copy passes."""
+    released = nbformat.read(SOURCE, as_version=4)
+    assert course_notebooks.check_submission(released, copy.deepcopy(released)) == []
+    expected = {"dupe": "grade_id 'class_counts' is on 2 cells", "notest": "cell 'test_class_counts' is missing",
+                "retyped": "changed from code to markdown", "nometa": "kernelspec"}
+    for kind, words in expected.items():
+        nb = copy.deepcopy(released)
+        break_submission(kind, nb)
+        problems = course_notebooks.check_submission(released, nb)
+        assert any(words in p for p in problems), f"{kind}: {problems}"
+        fixes = course_notebooks.repair_submission(released, nb)
+        assert fixes and course_notebooks.check_submission(released, nb) == [], (kind, fixes)
+
+
+# --------------------------------------------------------------------------- the deployment guide
+def test_the_guide_shows_the_tested_configuration_files():
+    """Every configuration file of docs/instructors.md's JupyterHub section is a file of
+    tests/classroom/, shown unchanged; Zero to JupyterHub's values embed the same files."""
+    import yaml
+
+    guide = (ROOT / "docs" / "instructors.md").read_text()
+    blocks = re.findall(r"<!-- file: (\S+) -->\n```[a-z]*\n(.*?)```", guide, re.S)
+    expected = {f"tests/classroom/{name}" for name in (
+        "nbgrader_config.py", "instructor_nbgrader_config.py", "jupyterhub_course.py",
+        "z2jh_exchange_pvc.yaml", "z2jh_config.yaml")}
+    assert {name for name, _ in blocks} == expected, "the guide's configuration files changed"
+    for name, text in blocks:
+        assert text == (ROOT / name).read_text(), f"docs/instructors.md shows another {name}"
+    values = yaml.safe_load((CLASSROOM / "z2jh_config.yaml").read_text())
+    single = values["singleuser"]
+    assert single["extraFiles"]["nbgrader-config"]["stringData"] == (CLASSROOM / "nbgrader_config.py").read_text()
+    assert single["extraFiles"]["nbgrader-config"]["mountPath"] == "/etc/jupyter/nbgrader_config.py"
+    assert values["hub"]["extraConfig"][COURSE_ID] == (CLASSROOM / "jupyterhub_course.py").read_text()
+    mounts = {m["name"]: m["mountPath"] for m in single["storage"]["extraVolumeMounts"]}
+    volumes = {v["name"]: v for v in single["storage"]["extraVolumes"]}
+    assert mounts == {"nbgrader-exchange": EXCHANGE_ROOT}
+    pvc = yaml.safe_load((CLASSROOM / "z2jh_exchange_pvc.yaml").read_text())
+    assert volumes["nbgrader-exchange"]["persistentVolumeClaim"]["claimName"] == pvc["metadata"]["name"]
+    assert pvc["spec"]["accessModes"] == ["ReadWriteMany"]
+    # The hub files name the course of the repository's nbgrader_config.py.
+    assert course_notebooks.load_config().CourseDirectory.course_id == COURSE_ID
+    assert f'course_id = "{COURSE_ID}"' in (CLASSROOM / "nbgrader_config.py").read_text()
+    assert f"formgrade-{COURSE_ID}" in (CLASSROOM / "jupyterhub_course.py").read_text()
