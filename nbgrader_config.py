@@ -53,8 +53,9 @@ c.LockCells.lock_grade_cells = True
 # hidden test gets feedback with the score and no hidden-test text.
 try:
     from nbconvert.preprocessors import Preprocessor as _Preprocessor
+    from traitlets import Bool as _Bool
 except ImportError:  # traitlets may read this file where nbconvert is missing: nothing to configure
-    _Preprocessor = object
+    _Preprocessor, _Bool = object, lambda value: value
 
 
 class HideHiddenTestTracebacks(_Preprocessor):
@@ -65,6 +66,7 @@ class HideHiddenTestTracebacks(_Preprocessor):
     (what a hidden assert's message says) stay.
     """
 
+    enabled = _Bool(True)  # nbconvert's preprocessors are off unless enabled
     note = "    (a line of the hidden tests: not shown)"
 
     def preprocess_cell(self, cell, resources, index):

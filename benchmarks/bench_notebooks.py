@@ -85,6 +85,10 @@ def time_load_mnist1d() -> dict:
     return {"seconds": round(time.perf_counter() - start, 3)}
 
 
+def _load_average() -> list[float] | None:
+    return [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None
+
+
 def _pinned(args: list[str]) -> list[str]:
     return ["taskset", "-c", "0", *args] if shutil.which("taskset") else args
 
@@ -108,6 +112,7 @@ def main() -> None:
     parser.add_argument("--only", default="", help="run only notebooks whose path contains this text")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per notebook")
     parser.add_argument("--out", type=Path, default=REPORT, help="JSON report (default build/bench_notebooks.json)")
+    parser.add_argument("--skip-load", action="store_true", help="do not time load_mnist1d()")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -128,17 +133,20 @@ def main() -> None:
     print(f"notebooks on one core ({pinning}), one thread; root {root}")
     report: dict = {
         "settings": {"pinning": pinning, **ONE_THREAD, "root": str(root), "python": platform.python_version(),
-                     "cpus_on_machine": os.cpu_count(), "modes": modes},
+                     "cpus_on_machine": os.cpu_count(), "modes": modes,
+                     # Pinned to one core, a run still shares it: a busy machine shows here.
+                     "load_average_at_start": _load_average()},
         "load_mnist1d_seconds": {},
         "notebooks": {},
     }
     with tempfile.TemporaryDirectory(prefix="bench-data-cache-") as scratch:
         cache = Path(scratch) / "load"
-        for mode in ("cold", "warm"):
+        for mode in () if args.skip_load else ("cold", "warm"):
             report["load_mnist1d_seconds"][mode] = child(["load"], root, cache, args.timeout)
         loads = report["load_mnist1d_seconds"]
-        print(f"  load_mnist1d(), new process: {loads['cold'].get('seconds')} s with an empty cache, "
-              f"{loads['warm'].get('seconds')} s with a filled one")
+        if loads:
+            print(f"  load_mnist1d(), new process: {loads['cold'].get('seconds')} s with an empty cache, "
+                  f"{loads['warm'].get('seconds')} s with a filled one")
         for i, path in enumerate(notebooks):
             rel = str(path.relative_to(root))
             cache = Path(scratch) / f"nb{i}"  # cold: empty; warm: what the cold run left
@@ -154,6 +162,7 @@ def main() -> None:
                     "  over Binder's memory" if r.get("peak_mb", 0) > BINDER_MEMORY_MB else "")
                 print(f"  {rel:<50} {mode:<4} {r.get('seconds', float('nan')):7.1f} s   "
                       f"peak {r.get('peak_mb', float('nan')):7.0f} MB{flag}")
+    report["settings"]["load_average_at_end"] = _load_average()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(json.dumps(report, indent=2) + "\n")

@@ -41,8 +41,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from course_utils.fullscale import augmentation_params, build_model, paper_recipe
-# The training loop's own augmentation, without the argument checks (which would sync the GPU).
-from course_utils.fullscale.data import PADDING, _pad_crop_flip
+from course_utils.fullscale.data import PADDING, _pad_crop_flip  # the loop's own, unchecked: no GPU sync
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -85,18 +84,17 @@ class UtilisationSampler:
         while not self._stop.is_set():
             try:
                 text = subprocess.run([self.tool, "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits"],
-                                      capture_output=True, text=True, timeout=5).stdout
+                                      capture_output=True, text=True, timeout=5, check=False).stdout
                 self.samples.append([float(v) for v in text.split()])
             except (OSError, subprocess.SubprocessError, ValueError):
                 return
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> UtilisationSampler:
+    def start(self) -> None:
         if self.tool:
             self._thread.start()
-        return self
 
-    def __exit__(self, *exc: object) -> None:
+    def stop(self) -> None:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
@@ -157,14 +155,14 @@ def worker(local_rank: int, args: argparse.Namespace, port: int | None) -> None:
         sampler = UtilisationSampler() if cuda and rank == 0 else None
         start = time.perf_counter()
         if sampler:
-            sampler.__enter__()
+            sampler.start()
         for i in range(args.iterations):
             step(args.warmup + i)
         if cuda:
             torch.cuda.synchronize()
         elapsed = torch.tensor([time.perf_counter() - start], dtype=torch.float64, device=device)
         if sampler:
-            sampler.__exit__()
+            sampler.stop()
         dist.all_reduce(elapsed, op=dist.ReduceOp.MAX)
         if rank == 0:
             seconds = elapsed.item()

@@ -124,12 +124,16 @@ def test_precompute_script_rejects_an_unknown_topic() -> None:
     assert done.returncode == 2 and "unknown topic(s) ['dropout']" in done.stderr
 
 
-def test_residual_block_svg_is_well_formed() -> None:
-    root = ET.parse(asset_path("residual_block.svg")).getroot()
+@pytest.mark.parametrize(("name", "needed"), [
+    ("residual_block.svg", ("ReLU(F(x) + x)", "identity", "H(x)")),
+    ("bottleneck_block.svg", ("1×1", "3×3", "256")),
+])
+def test_the_course_diagrams_are_well_formed(name, needed) -> None:
+    root = ET.parse(asset_path(name)).getroot()
     assert root.tag.endswith("svg")
-    text = " ".join(t.text or "" for t in root.iter() if t.tag.endswith(("text", "title")))
-    for needed in ("F(x) + x", "identity", "H(x)"):
-        assert needed in text
+    text = " ".join(t.text or "" for t in root.iter() if t.tag.endswith(("text", "title", "tspan")))
+    for word in needed:
+        assert word in text, f"{name} should say {word!r}"
 
 
 def test_asset_path_names_the_files_there_are() -> None:

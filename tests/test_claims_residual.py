@@ -18,6 +18,8 @@ VGG-19, a bottleneck on 256 channels about the cost of a basic block on 64.
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import torch
 
@@ -157,10 +159,11 @@ def test_the_experiments_deep_plain_net_has_a_gradient_growing_toward_the_input(
         f"seed {seed}: the experiment's 42-layer plain net (BN, He init) should start with a first-block gradient "
         f"over {EXPLODING_RATIO:g} times its last block's; got {ratio['plain, BN']:.3g}. All ratios: {ratio}")
     assert 1 / RESIDUAL_RATIO < ratio["residual, BN"] < RESIDUAL_RATIO, (
-        f"seed {seed}: the residual net of the same recipe should keep the gradient within {RESIDUAL_RATIO:g} times; "
-        f"got {ratio['residual, BN']:.3g}")
+        f"seed {seed}: the residual net of the same recipe should keep the gradient within {RESIDUAL_RATIO:g} "
+        f"times; got {ratio['residual, BN']:.3g}")
     assert 1 / RESIDUAL_RATIO < ratio["plain, no BN"] < RESIDUAL_RATIO, (
-        f"seed {seed}: with He initialisation the plain net without BN should not vanish; got {ratio['plain, no BN']:.3g}")
+        f"seed {seed}: with He initialisation the plain net without BN should not vanish; "
+        f"got {ratio['plain, no BN']:.3g}")
 
 
 def test_the_notebooks_gradient_ratio_is_about_150(he_gradient_ratios) -> None:
@@ -184,7 +187,8 @@ def test_equal_parameters_end_far_apart_in_the_stored_sweep() -> None:
     depth = experiments.load_degradation_sweep("depth")
     for n in (8, 16, 32):
         plain, residual = (depth.history(n, r).train_error[-1] for r in (False, True))
-        assert plain >= residual + 0.2, f"{2 * n + 2} layers, same parameters: plain {plain:.3f}, residual {residual:.3f}"
+        assert plain >= residual + 0.2, (
+            f"{2 * n + 2} layers, same parameters: plain {plain:.3f}, residual {residual:.3f}")
     # and the 66-layer residual net, with 15 times the parameters of the 6-layer plain net, ends far lower.
     assert depth.history(32, True).train_error[-1] <= depth.history(2, False).train_error[-1] - 0.1
 
@@ -235,7 +239,7 @@ def test_a_bottleneck_block_costs_the_same_in_every_stage() -> None:
 def test_a_bottleneck_blocks_parameters_grow_four_times_per_stage() -> None:
     params = [_stage_block(*spec)["params"] for spec in BOTTLENECK_STAGES.values()]
     assert params[0] == 70_400, params
-    for smaller, larger in zip(params, params[1:]):
+    for smaller, larger in itertools.pairwise(params):
         assert larger / smaller == pytest.approx(4, rel=0.01), params
     assert [round(p / 1e6, 2) for p in params] == [0.07, 0.28, 1.12, 4.46]
 

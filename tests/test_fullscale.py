@@ -190,7 +190,10 @@ def test_recipe_errors_are_in_scikit_learns_form():
 @pytest.mark.parametrize("depth", [20, 56])
 def test_plain_twin_has_the_resnets_layers_without_shortcuts(depth):
     res, plain = build_model(paper_recipe(depth)), build_model(paper_recipe(depth, residual=False))
-    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+
+    def count(m: nn.Module) -> int:
+        return sum(p.numel() for p in m.parameters())
+
     assert count(res) == count(plain)  # option A: shortcuts add no parameters
     assert round(count(res) / 1e6, 2) == {20: 0.27, 56: 0.85}[depth]  # the paper: 0.27 M and 0.85 M
     blocks = [m for m in plain.modules() if isinstance(m, BasicBlock)]
@@ -221,9 +224,8 @@ def test_pad_crop_flip_matches_a_per_example_reference():
     assert offsets.dtype == torch.int64 and offsets.shape == (64, 2) and flips.shape == (64,)
     assert int(offsets.min()) == 0 and int(offsets.max()) == 8 and 0 < int(flips.sum()) < 64
     padded = torch.nn.functional.pad(x, (4, 4, 4, 4))
-    expected = torch.stack([
-        (lambda crop: crop.flip(-1) if f else crop)(padded[i, :, int(r):int(r) + 32, int(c):int(c) + 32])
-        for i, ((r, c), f) in enumerate(zip(offsets, flips))])
+    crops = [padded[i, :, int(r):int(r) + 32, int(c):int(c) + 32] for i, (r, c) in enumerate(offsets)]
+    expected = torch.stack([crop.flip(-1) if f else crop for crop, f in zip(crops, flips)])
     assert torch.equal(pad_crop_flip(x, offsets, flips), expected)
     centre = torch.full((64, 2), 4)
     assert torch.equal(pad_crop_flip(x, centre, torch.zeros(64, dtype=torch.bool)), x)  # the identity

@@ -23,6 +23,7 @@ import re
 import course_notebooks
 import nbformat
 import pytest
+
 from course_utils.resources import asset_path
 
 GLOSSARY = json.loads(asset_path("glossary.json").read_text(encoding="utf-8"))
@@ -36,11 +37,7 @@ DECK_FILES = sorted((course_notebooks.ROOT.parent / "shared" / "seed").glob("*.t
 # Notebooks whose prose predates the glossary and is owned elsewhere: listed here with the
 # terms they still lack, so that the gap is visible; strict, so fixing one fails until its
 # entry is removed.
-KNOWN_GAPS: dict[str, str] = {
-    "00_welcome": "its title and course table use overfitting, regularization, plain network, shortcuts, "
-                  "parameters, multiply-adds, deterministic noise, early stopping and learning rate before or "
-                  "without their Korean form",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _pattern(form: str) -> re.Pattern:
@@ -111,7 +108,8 @@ def test_glossary_is_well_formed() -> None:
     # A banned variant of one term must not be what another term accepts.
     accepted_anywhere = {k for t in TERMS for k in (t["ko"], *t["also"])}
     banned_anywhere = {b for t in TERMS for b in t["banned"]}
-    assert not banned_anywhere & accepted_anywhere, f"banned and accepted at once: {banned_anywhere & accepted_anywhere}"
+    both = banned_anywhere & accepted_anywhere
+    assert not both, f"banned and accepted at once: {both}"
 
 
 def test_glossary_has_the_decks_own_korean_words() -> None:
@@ -119,9 +117,10 @@ def test_glossary_has_the_decks_own_korean_words() -> None:
     # forms that replaced calques.
     by_ko = {t["ko"]: t for t in TERMS}
     for word in ("연산량", "최적화", "복잡도", "설계 철학", "파라미터", "배치 정규화"):
-        assert word in by_ko and by_ko[word]["deck"], f"the deck's own word {word!r} is missing or not marked as the deck's"
-    for word in ("플레인 네트워크", "프로젝션 숏컷", "곱셈-누산", "과적합", "확률적 잡음", "결정적 잡음", "가중치 감쇠",
-                 "조기 종료", "드롭아웃", "데이터 증강", "레이블 스무딩", "적대적 학습"):
+        assert word in by_ko and by_ko[word]["deck"], (
+            f"the deck's own word {word!r} is missing or not marked as the deck's")
+    for word in ("플레인 네트워크", "프로젝션 숏컷", "곱셈-누산", "과적합", "확률적 잡음", "결정적 잡음",
+                 "가중치 감쇠", "조기 종료", "드롭아웃", "데이터 증강", "레이블 스무딩", "적대적 학습"):
         assert word in by_ko, f"the glossary lacks {word!r}"
     banned = {b for t in TERMS for b in t["banned"]}
     for word in ("일반 네트워크", "투영 지름길", "곱셈-덧셈", "무게 감쇠", "체중 감량"):

@@ -374,14 +374,15 @@ class WrongAnswer:
 
 
 _FINAL = "return self.relu(out + self.shortcut(x))"
+_RELU1 = "out = self.relu(self.bn1(self.conv1(x)))"
+_RELU2 = "out = self.relu(self.bn2(self.conv2(out)))"
 WRONG_ANSWERS: dict[tuple[str, str], list[WrongAnswer]] = {
     ("01_residual_learning", "residual_block_forward"): [
         WrongAnswer("no addition", ((_FINAL, "return self.relu(out)"),)),
         WrongAnswer("ReLU before the addition", ((_FINAL, "return self.relu(out) + self.shortcut(x)"),)),
         WrongAnswer("ReLU on the branch too", ((_FINAL, "return self.relu(self.relu(out) + self.shortcut(x))"),)),
         WrongAnswer("no final ReLU", ((_FINAL, "return out + self.shortcut(x)"),)),
-        WrongAnswer("no ReLU between the convolutions",
-                    (("out = self.relu(self.bn1(self.conv1(x)))", "out = self.bn1(self.conv1(x))"),)),
+        WrongAnswer("no ReLU between the convolutions", ((_RELU1, "out = self.bn1(self.conv1(x))"),)),
         WrongAnswer("zero channels before x", (("(0, 0, 0, self.out_channels - self.in_channels)",
                                                 "(0, 0, self.out_channels - self.in_channels, 0)"),)),
         WrongAnswer("subsampling from the wrong position",
@@ -394,9 +395,9 @@ WRONG_ANSWERS: dict[tuple[str, str], list[WrongAnswer]] = {
     ],
     ("02_bottleneck", "bottleneck_block"): [
         WrongAnswer("no addition", ((_FINAL, "return self.relu(out)"),)),
-        WrongAnswer("no middle ReLUs", (("out = self.relu(self.bn1(self.conv1(x)))", "out = self.bn1(self.conv1(x))"),
-                                        ("out = self.relu(self.bn2(self.conv2(out)))", "out = self.bn2(self.conv2(out))"))),
-        WrongAnswer("no ReLU after bn2", (("out = self.relu(self.bn2(self.conv2(out)))", "out = self.bn2(self.conv2(out))"),)),
+        WrongAnswer("no middle ReLUs",
+                    ((_RELU1, "out = self.bn1(self.conv1(x))"), (_RELU2, "out = self.bn2(self.conv2(out))"))),
+        WrongAnswer("no ReLU after bn2", ((_RELU2, "out = self.bn2(self.conv2(out))"),)),
         WrongAnswer("ReLU before the addition", ((_FINAL, "return self.relu(out) + self.shortcut(x)"),)),
         WrongAnswer("ReLU on the branch too", ((_FINAL, "return self.relu(self.relu(out) + self.shortcut(x))"),)),
         WrongAnswer("no final ReLU", ((_FINAL, "return out + self.shortcut(x)"),)),
@@ -414,6 +415,70 @@ WRONG_ANSWERS: dict[tuple[str, str], list[WrongAnswer]] = {
         WrongAnswer("biases in the convolutions", (("bias=False", "bias=True"),)),
     ],
 }
+# Notebook 05: inverted dropout's forward pass.
+_DROP_RETURN = "return x * keep / (1 - p)"
+_DROP_MASK = "torch.rand_like(x) >= p"
+WRONG_ANSWERS[("05_dropout", "dropout_forward")] = [
+    WrongAnswer("no scaling", ((_DROP_RETURN, "return x * keep"),)),
+    WrongAnswer("scaled by 1 - p instead of divided", ((_DROP_RETURN, "return x * keep * (1 - p)"),)),
+    WrongAnswer("keeps with probability p", ((_DROP_MASK, "torch.rand_like(x) < p"),)),
+    WrongAnswer("drops in evaluation mode too", (("if not training or p == 0:", "if p == 0:"),)),
+    WrongAnswer("the paper's form: no scaling in training, times 1 - p in evaluation", (
+        ("if not training or p == 0:\n        return x", "if p == 0:\n        return x\n    if not training:\n"
+                                                         "        return x * (1 - p)"),
+        (_DROP_RETURN, "return x * keep"))),
+    WrongAnswer("one mask for every example", ((_DROP_MASK, "torch.rand_like(x[0]) >= p"),)),
+    WrongAnswer("one random number for the whole tensor", ((_DROP_MASK, "torch.rand(()) >= p"),)),
+    WrongAnswer("changes its input in place", ((_DROP_RETURN, "return x.mul_(keep).div_(1 - p)"),)),
+    WrongAnswer("p not checked", (("if not 0 <= p < 1:", "if False:"),)),
+    WrongAnswer("p = 1 accepted", (("if not 0 <= p < 1:", "if not 0 <= p <= 1:"),)),
+]
+# Notebook 06: batch norm's forward pass (training and evaluation mode, running statistics) and backward pass.
+_BN_MEAN = "        mean = x.mean(dim=dims)\n"
+_BN_VAR = "        var = ((x - mean.view(shape)) ** 2).mean(dim=dims)\n"
+_BN_RM = "running_mean.mul_(1 - momentum).add_(momentum * mean)"
+_BN_RV = "running_var.mul_(1 - momentum).add_(momentum * var * m / (m - 1))"
+_BN_EVAL = "    else:\n        mean, var = running_mean, running_var\n"
+WRONG_ANSWERS[("06_batch_norm", "batch_norm_forward")] = [
+    WrongAnswer("unbiased variance in the normalisation",
+                ((_BN_VAR, "        var = ((x - mean.view(shape)) ** 2).sum(dim=dims) / (m - 1)\n"),)),
+    WrongAnswer("biased running variance", ((_BN_RV, "running_var.mul_(1 - momentum).add_(momentum * var)"),)),
+    WrongAnswer("eps outside the square root", (("torch.sqrt(var.view(shape) + eps)",
+                                                 "(torch.sqrt(var.view(shape)) + eps)"),)),
+    WrongAnswer("momentum the wrong way round", (
+        (_BN_RM, "running_mean.mul_(momentum).add_((1 - momentum) * mean)"),
+        (_BN_RV, "running_var.mul_(momentum).add_((1 - momentum) * var * m / (m - 1))"))),
+    WrongAnswer("statistics of each example (layer norm)", (
+        (_BN_MEAN, "        mean = x.mean(dim=1)\n"),
+        ("mean.view(shape)", "mean.view(-1, *[1] * (x.dim() - 1))"),
+        ("var = ((x - mean.view(-1, *[1] * (x.dim() - 1))) ** 2).mean(dim=dims)",
+         "var = ((x - mean.view(-1, *[1] * (x.dim() - 1))) ** 2).mean(dim=1)"))),
+    WrongAnswer("statistics over the batch, not the positions", (
+        ("dims = [0] + list(range(2, x.dim()))", "dims = [0]"),)),
+    WrongAnswer("running statistics not updated", ((f"            {_BN_RM}\n            {_BN_RV}\n", "            pass\n"),)),
+    WrongAnswer("running statistics rebound instead of updated in place", (
+        (_BN_RM, "running_mean = (1 - momentum) * running_mean + momentum * mean"),
+        (_BN_RV, "running_var = (1 - momentum) * running_var + momentum * var * m / (m - 1)"))),
+    WrongAnswer("batch statistics in evaluation mode", ((_BN_EVAL, "    else:\n" + _BN_MEAN + _BN_VAR),)),
+    WrongAnswer("running statistics updated in evaluation mode too", (
+        ("    if training:\n", "    if True:\n"),
+        (_BN_EVAL, "    if not training:\n        mean, var = running_mean, running_var\n"))),
+    WrongAnswer("no gamma and beta", (("return gamma.view(shape) * x_hat + beta.view(shape)", "return x_hat"),)),
+    WrongAnswer("statistics detached from the graph", (
+        (_BN_MEAN + _BN_VAR, "        with torch.no_grad():\n    " + _BN_MEAN + "    " + _BN_VAR),)),
+]
+_BN_GRAD_X = "grad_x = d_xhat / sigma + d_var * 2 * (x - mean) / m + d_mean / m"
+WRONG_ANSWERS[("06_batch_norm", "batch_norm_backward")] = [
+    WrongAnswer("batch statistics treated as constants", ((_BN_GRAD_X, "grad_x = d_xhat / sigma"),)),
+    WrongAnswer("no path through the variance", ((_BN_GRAD_X, "grad_x = d_xhat / sigma + d_mean / m"),)),
+    WrongAnswer("no path through the mean", ((_BN_GRAD_X, "grad_x = d_xhat / sigma + d_var * 2 * (x - mean) / m"),)),
+    WrongAnswer("wrong sign in the variance path", (("* -0.5 *", "* 0.5 *"),)),
+    WrongAnswer("m - 1 instead of m", (("m = x.numel() // x.shape[1]", "m = x.numel() // x.shape[1] - 1"),)),
+    WrongAnswer("dL/dgamma without x_hat", (("grad_gamma = (grad_out * x_hat).sum(dim=dims)",
+                                             "grad_gamma = grad_out.sum(dim=dims)"),)),
+    WrongAnswer("gamma left out of dL/dx_hat", (("d_xhat = grad_out * gamma.view(shape)", "d_xhat = grad_out"),)),
+    WrongAnswer("sums over the batch, not the positions", (("dims = [0] + list(range(2, x.dim()))", "dims = [0]"),)),
+]
 WRONG_CASES = [(exercise, wrong.name) for exercise, wrongs in WRONG_ANSWERS.items() for wrong in wrongs]
 
 

@@ -63,3 +63,29 @@ def test_a_notebook_over_two_gigabytes_fails(tmp_path):
     result = _run_notebook(tmp_path, [grab, "del block"])
     assert result.returncode != 0
     assert "over the 2048 MB limit" in result.stdout, result.stdout
+
+
+def test_kernels_get_a_scratch_data_cache(tmp_path):
+    """Notebook runs neither read nor fill a user's ~/.cache/course_utils."""
+    result = _run_notebook(tmp_path, ["import os", "assert 'course-data-cache-' in os.environ['COURSE_DATA_DIR']"])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_one_core_notebook_bench_reports_time_and_memory(tmp_path):
+    """benchmarks/bench_notebooks.py finds every notebooks/*/*.ipynb and reports both cache modes."""
+    folder = tmp_path / "notebooks" / "99_probe"
+    folder.mkdir(parents=True)
+    one_core = "assert len(os.sched_getaffinity(0)) == 1" if shutil.which("taskset") else "pass"
+    nb = new_notebook(cells=[new_code_cell("import os\nassert os.environ['OMP_NUM_THREADS'] == '1'"),
+                             new_code_cell(one_core)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, folder / "99_probe.ipynb")
+    out = tmp_path / "bench.json"
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_notebooks.py"), "--root", str(tmp_path),
+                             "--out", str(out), "--skip-load"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(out.read_text())
+    (rows,) = report["notebooks"].values()
+    assert set(rows) == {"cold", "warm"}
+    for row in rows.values():
+        assert row["error"] is None and row["seconds"] > 0 and row["peak_mb"] > 10, row

@@ -275,8 +275,7 @@ def preflight(assignment: str, root: Path | None = None, repair: bool = False) -
         for reference in released:
             path = folder / reference.name
             if not path.exists():
-                lines.append(f"{reference.name} is missing from the submission (renamed?): autograde "
-                             "grades it as not submitted")
+                lines.append(f"{reference.name} is missing from the submission (renamed or deleted?)")
                 continue
             try:
                 nb = nbformat.read(path, as_version=4)
@@ -290,7 +289,12 @@ def preflight(assignment: str, root: Path | None = None, repair: bool = False) -
                 if not backup.exists():
                     backup.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(path, backup)
-                fixes = repair_submission(nbformat.read(reference, as_version=4), nb)
+                try:
+                    fixes = repair_submission(nbformat.read(reference, as_version=4), nb)
+                except Exception as error:  # noqa: BLE001 - reported: grade this one by hand
+                    lines.append(f"{reference.name}: could not repair ({type(error).__name__}: {error}); "
+                                 "fix it by hand or grade it alone")
+                    continue
                 nbformat.write(nb, path)
                 lines += [f"{reference.name}: repaired: {f}" for f in fixes]
         if lines:
@@ -314,7 +318,11 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "check":
         if not args.assignment:
             parser.error("check needs the assignment, e.g. `check 01_residual_learning`")
-        report = preflight(args.assignment, repair=args.repair)
+        try:
+            report = preflight(args.assignment, repair=args.repair)
+        except FileNotFoundError as error:
+            print(error, file=sys.stderr)
+            return 2
         for student, lines in report.items():
             print(f"{student}:")
             for line in lines:

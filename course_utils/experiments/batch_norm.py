@@ -57,6 +57,7 @@ __all__ = [
     "norm_style",
     "run_batch_norm",
     "run_norm_setting",
+    "train_norm_net",
 ]
 
 #: The normalizations a recipe may compare, and their names in labels and legends.
@@ -108,6 +109,7 @@ def _conv_only(args) -> None:
     optimizer=OneOf("sgd", "adam"),
     momentum=Float(0, 1, high_open=True),
     schedule=OneOf(None, "cosine"),
+    noise=Float(0),
     n_train=[None, Int(10, 3200)],
     seed=_SEED,
     data_seed=_SEED,
@@ -136,6 +138,8 @@ class BatchNormRecipe:
         optimizer: ``"sgd"`` (with ``momentum``) or ``"adam"``.
         momentum: SGD momentum (0: plain SGD).
         schedule: ``None`` (constant learning rate) or ``"cosine"`` (decay to 0 over the budget).
+        noise: the strength of ``"batch+noise"``: :class:`CovariateShiftNoise` with ``shift`` and
+            ``log_scale`` both equal to it.
         n_train: training signals (a stratified subset), ``None`` for all 3200.
         seed: seeds the initialisation, the shuffling and any random layer; every run starts from it.
         data_seed: the MNIST-1D seed.
@@ -153,6 +157,7 @@ class BatchNormRecipe:
     optimizer: str = "sgd"
     momentum: float = 0.0
     schedule: str | None = None
+    noise: float = 1.0
     n_train: int | None = None
     seed: int = 0
     data_seed: int = 0
@@ -199,32 +204,34 @@ def norm_style(norm: str, dashed: bool = False) -> dict[str, str]:
     return {"color": NORM_COLOURS[norm], "linestyle": "--" if dashed else "-", "marker": "s" if dashed else "o"}
 
 
-def _norm_layer(norm: str, model: str) -> Callable[[int], nn.Module] | None:
+def _norm_layer(norm: str, noise: float) -> Callable[[int], nn.Module] | None:
     bn = nn.BatchNorm1d
     return {
         "none": None,
         "batch": bn,
         "group": lambda c: nn.GroupNorm(4, c),
-        "batch+noise": lambda c: nn.Sequential(bn(c), CovariateShiftNoise(c)),
+        "batch+noise": lambda c: nn.Sequential(bn(c), CovariateShiftNoise(c, shift=noise, log_scale=noise)),
         "lrn": lambda c: nn.LocalResponseNorm(5),
         "batch+lrn": lambda c: nn.Sequential(bn(c), nn.LocalResponseNorm(5)),
     }[norm]
 
 
 @validate(norm=_NORM, model=OneOf("mlp", "conv"), width=_POSITIVE_INT, depth=_POSITIVE_INT, dropout=_RATE,
-          seed=_SEED, checks=[lambda a: _conv_only({"model": a["model"], "norm": (a["norm"],)})])
+          noise=Float(0), seed=_SEED, checks=[lambda a: _conv_only({"model": a["model"], "norm": (a["norm"],)})])
 def norm_net(norm: str, *, model: str = "mlp", width: int = 128, depth: int = 4, dropout: float = 0.0,
-             seed: int = 0) -> nn.Module:
+             noise: float = 1.0, seed: int = 0) -> nn.Module:
     """The experiment's net with one normalization, freshly initialised from ``seed``.
 
     ``model="mlp"``: ``models.MLP(40, 10, width, depth, dropout, batch_norm=norm != "none",
     norm_layer=...)`` (with a norm, the linear layers drop their bias: the norm's beta replaces it).
-    ``model="conv"``: ``models.ConvNet1d(width=width, num_blocks=depth, residual=False, ...)``.
+    ``model="conv"``: ``models.ConvNet1d(width=width, num_blocks=depth, residual=False, ...)``;
+    there too a norm replaces the convolutions' biases, so the LRN nets have none (LRN has no beta).
+    ``noise`` is the strength of ``"batch+noise"`` (see :class:`BatchNormRecipe`).
 
     Shape:
         (N, 40) -> (N, 10).
     """
-    layer = _norm_layer(norm, model)
+    layer = _norm_layer(norm, noise)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         if model == "mlp":
@@ -260,6 +267,39 @@ _RUN_CONSTRAINTS = {
 
 
 @validate(setting=Instance(NormSetting, hint="e.g. NormSetting('batch', 2.0, 10, 128)"), **_RUN_CONSTRAINTS)
+def train_norm_net(setting: NormSetting, *, recipe: BatchNormRecipe, data: Splits | None = None,
+                   threads: int | None = 1, device: str | torch.device | None = "cpu",
+                   progress: bool = True) -> tuple[nn.Module, History]:
+    """:func:`run_norm_setting`, also returning the trained net (e.g. to evaluate it in the wrong mode).
+
+    Returns:
+        ``(net, history)``: the net after its last epoch (in training mode) and the run's history.
+    """
+    if setting.norm in _CONV_ONLY and recipe.model != "conv":
+        raise invalid("setting", "a setting whose norm the recipe's model can use",
+                      f"norm {setting.norm!r} with model {recipe.model!r}", "Use model='conv' for LRN.")
+    splits = _data(data, recipe)
+    seen: list[History] = []
+
+    def keep(epoch: int, model: nn.Module, history: History) -> None:
+        if not seen:
+            seen.append(history)
+
+    with torch_threads(threads):
+        model = norm_net(setting.norm, model=recipe.model, width=recipe.width, depth=recipe.depth,
+                         dropout=setting.dropout, noise=recipe.noise, seed=recipe.seed)
+        start = time.perf_counter()
+        try:
+            history = fit(model, splits.train, splits.test, epochs=setting.epochs, batch_size=setting.batch_size,
+                          optimizer=recipe.optimizer, lr=setting.lr, momentum=recipe.momentum,
+                          weight_decay=setting.weight_decay, schedule=recipe.schedule, seed=recipe.seed,
+                          device=device, progress=progress, callbacks=[keep], description=norm_label(setting))
+        except FloatingPointError:
+            history = _diverged_history(seen[0] if seen else None, setting.lr, time.perf_counter() - start)
+    return model, history
+
+
+@validate(setting=Instance(NormSetting, hint="e.g. NormSetting('batch', 2.0, 10, 128)"), **_RUN_CONSTRAINTS)
 def run_norm_setting(setting: NormSetting, *, recipe: BatchNormRecipe, data: Splits | None = None,
                      threads: int | None = 1, device: str | torch.device | None = "cpu",
                      progress: bool = True) -> History:
@@ -278,27 +318,7 @@ def run_norm_setting(setting: NormSetting, *, recipe: BatchNormRecipe, data: Spl
         The run's :class:`History` (``val_*`` is the test set). A run that diverges ends early,
         with NaN in its last epoch (:func:`diverged`).
     """
-    if setting.norm in _CONV_ONLY and recipe.model != "conv":
-        raise invalid("setting", "a setting whose norm the recipe's model can use",
-                      f"norm {setting.norm!r} with model {recipe.model!r}", "Use model='conv' for LRN.")
-    splits = _data(data, recipe)
-    seen: list[History] = []
-
-    def keep(epoch: int, model: nn.Module, history: History) -> None:
-        if not seen:
-            seen.append(history)
-
-    with torch_threads(threads):
-        model = norm_net(setting.norm, model=recipe.model, width=recipe.width, depth=recipe.depth,
-                         dropout=setting.dropout, seed=recipe.seed)
-        start = time.perf_counter()
-        try:
-            return fit(model, splits.train, splits.test, epochs=setting.epochs, batch_size=setting.batch_size,
-                       optimizer=recipe.optimizer, lr=setting.lr, momentum=recipe.momentum,
-                       weight_decay=setting.weight_decay, schedule=recipe.schedule, seed=recipe.seed,
-                       device=device, progress=progress, callbacks=[keep], description=norm_label(setting))
-        except FloatingPointError:
-            return _diverged_history(seen[0] if seen else None, setting.lr, time.perf_counter() - start)
+    return train_norm_net(setting, recipe=recipe, data=data, threads=threads, device=device, progress=progress)[1]
 
 
 @validate(**_RUN_CONSTRAINTS)
@@ -380,8 +400,11 @@ def _repeat(recipe: BatchNormRecipe) -> tuple[str, History]:
 
 
 _LRS = (0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 4.0, 8.0)
-#: The overfitting setting of notebook 05 (1000 signals, 2 x 512 units, Adam, 60 epochs).
-_OVERFIT = dict(n_train=1000, width=512, depth=2, optimizer="adam", lr=(1e-3,), epochs=(60,), batch_size=(100,))
+#: The overfitting setting of notebook 05 (1000 signals, 2 x 512 units, Adam, 60 epochs), with a cosine
+#: decay: with BN and a constant rate the test accuracy read in evaluation mode swings from epoch to epoch,
+#: and the decay makes the last epoch a steady reading.
+_OVERFIT = dict(n_train=1000, width=512, depth=2, optimizer="adam", lr=(1e-3,), epochs=(60,), batch_size=(100,),
+                schedule="cosine")
 
 
 def _spec(name: str, recipe: BatchNormRecipe, description: str) -> SweepSpec[BatchNormRecipe]:
@@ -395,10 +418,11 @@ BATCH_NORM_SWEEPS: dict[str, SweepSpec[BatchNormRecipe]] = {
                 "Benefit 1 and the learning-rate slider: a 4-layer MLP, plain SGD, 10 epochs, learning rates "
                 "0.01 to 8, with and without BN."),
     "dropout": _spec("dropout", BatchNormRecipe(dropout=(0.0, 0.5), **_OVERFIT),
-                     "Benefit 2: the overfitting MLP of notebook 05, with and without BN, with and without "
-                     "dropout 0.5."),
+                     "Benefit 2: the overfitting MLP of notebook 05 (with a cosine decay), with and without "
+                     "BN, with and without dropout 0.5."),
     "l2": _spec("l2", BatchNormRecipe(weight_decay=(0.0, 1e-4, 1e-3, 1e-2, 1e-1), **_OVERFIT),
-                "Benefit 3: the overfitting MLP of notebook 05, with and without BN, L2 weight decay 0 to 0.1."),
+                "Benefit 3: the overfitting MLP of notebook 05 (with a cosine decay), with and without BN, "
+                "L2 weight decay 0 to 0.1."),
     "decay": _spec("decay", BatchNormRecipe(lr=(0.3,), epochs=(1, 2, 4, 8, 16), schedule="cosine"),
                    "Benefit 4: the 4-layer MLP with a cosine decay over budgets of 1 to 16 epochs, with and "
                    "without BN."),
@@ -411,10 +435,15 @@ BATCH_NORM_SWEEPS: dict[str, SweepSpec[BatchNormRecipe]] = {
                                                       batch_size=(2, 8, 32, 128), epochs=(5,)),
                         "Pitfall: tiny batches; the 4-layer MLP at batch sizes 2 to 128 with no norm, BN and "
                         "GroupNorm."),
-    "shift": _spec("shift", BatchNormRecipe(norm=("none", "batch", "batch+noise"), lr=(0.1, 1.0)),
-                   "Why BN helps: noise that shifts and scales every BN output at every step "
-                   "(Santurkar et al. 2018), at learning rates 0.1 and 1."),
+    "shift": _spec("shift", BatchNormRecipe(norm=("none", "batch", "batch+noise"), lr=(0.1, 1.0), noise=0.5),
+                   "Why BN helps: noise that shifts (by up to 0.5) and scales (by 0.61 to 1.65) every BN output "
+                   "at every step (after Santurkar et al. 2018), at learning rates 0.1 and 1."),
 }
+#: The notebook's pair (no norm and BN at learning rate 2) on seeds 1 to 3: the claim's seeds.
+for _seed in (1, 2, 3):
+    BATCH_NORM_SWEEPS[f"seed{_seed}"] = _spec(
+        f"seed{_seed}", BatchNormRecipe(seed=_seed),
+        f"The notebook's pair, no norm and BN at learning rate 2, from seed {_seed}.")
 
 
 @validate(name=OneOf(*BATCH_NORM_SWEEPS))
@@ -424,7 +453,8 @@ def load_batch_norm_sweep(name: str = "lr") -> BatchNormSweep:
     Args:
         name: ``"lr"`` (benefit 1, the slider), ``"dropout"`` (2), ``"l2"`` (3), ``"decay"`` (4),
             ``"lrn"`` (5, and the ``norm_layer`` comparison), ``"batch_size"`` (tiny batches) or
-            ``"shift"`` (noise after BN).
+            ``"shift"`` (noise after BN); ``"seed1"``, ``"seed2"``, ``"seed3"``: the default recipe
+            (no norm and BN at learning rate 2) from seeds 1 to 3.
 
     Returns:
         The sweep: ``.recipe``, ``.runs``, ``.history(norm, **axes)``.

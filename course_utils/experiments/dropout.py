@@ -44,6 +44,7 @@ __all__ = [
     "load_dropout_sweep",
     "run_dropout",
     "run_dropout_setting",
+    "train_dropout_net",
     "train_test_gap",
 ]
 
@@ -171,6 +172,24 @@ _RUN_CONSTRAINTS = {
 
 
 @validate(p=_RATE, method=_METHOD, **_RUN_CONSTRAINTS)
+def train_dropout_net(p: float, method: str = "dropout", *, recipe: DropoutRecipe, data: Splits | None = None,
+                      threads: int | None = 1, device: str | torch.device | None = "cpu",
+                      progress: bool = True) -> tuple[nn.Module, History]:
+    """:func:`run_dropout_setting`, also returning the trained net (e.g. for the ensemble measurement).
+
+    Returns:
+        ``(net, history)``: the net after the last epoch (in training mode) and the run's history.
+    """
+    splits = _data(data, recipe)
+    with torch_threads(threads):
+        model = dropout_net(p, method, width=recipe.width, depth=recipe.depth, seed=recipe.seed)
+        history = fit(model, splits.train, splits.test, epochs=recipe.epochs, batch_size=recipe.batch_size,
+                      optimizer="adam", lr=recipe.lr, seed=recipe.seed, device=device, progress=progress,
+                      callbacks=[_train_in_eval_mode(splits.train)], description=dropout_label(p, method))
+    return model, history
+
+
+@validate(p=_RATE, method=_METHOD, **_RUN_CONSTRAINTS)
 def run_dropout_setting(p: float, method: str = "dropout", *, recipe: DropoutRecipe, data: Splits | None = None,
                         threads: int | None = 1, device: str | torch.device | None = "cpu",
                         progress: bool = True) -> History:
@@ -191,12 +210,8 @@ def run_dropout_setting(p: float, method: str = "dropout", *, recipe: DropoutRec
         The run's :class:`History`; ``val_*`` is the test set, and ``extra`` holds
         ``train_eval_acc`` and ``train_eval_loss`` (the training set in evaluation mode).
     """
-    splits = _data(data, recipe)
-    with torch_threads(threads):
-        model = dropout_net(p, method, width=recipe.width, depth=recipe.depth, seed=recipe.seed)
-        return fit(model, splits.train, splits.test, epochs=recipe.epochs, batch_size=recipe.batch_size,
-                   optimizer="adam", lr=recipe.lr, seed=recipe.seed, device=device, progress=progress,
-                   callbacks=[_train_in_eval_mode(splits.train)], description=dropout_label(p, method))
+    return train_dropout_net(p, method, recipe=recipe, data=data, threads=threads, device=device,
+                             progress=progress)[1]
 
 
 def _settings(recipe: DropoutRecipe) -> list[tuple[float, str]]:
@@ -311,6 +326,12 @@ DROPOUT_SWEEPS: dict[str, SweepSpec[DropoutRecipe]] = {
                     "MLP (1000 training signals, 2 x 512 units, 60 epochs).",
     ),
 }
+#: The notebook's pair (no dropout, dropout 0.5) on seeds 1 to 3: the claim's seeds, shown in the notebook.
+for _seed in (1, 2, 3):
+    DROPOUT_SWEEPS[f"seed{_seed}"] = SweepSpec(
+        topic="dropout", name=f"seed{_seed}", file=f"dropout_seed{_seed}.json", recipe=DropoutRecipe(seed=_seed),
+        run=_run, labels=_labels, repeat=_repeat,
+        description=f"The notebook's pair, no dropout and dropout 0.5, from seed {_seed}.")
 
 
 @validate(name=OneOf(*DROPOUT_SWEEPS))
@@ -318,7 +339,8 @@ def load_dropout_sweep(name: str = "p") -> DropoutSweep:
     """One of notebook 05's stored sweeps, checked against its current recipe.
 
     Args:
-        name: ``"p"``: dropout and DropConnect at p = 0, 0.1, …, 0.8.
+        name: ``"p"``: dropout and DropConnect at p = 0, 0.1, …, 0.8 (seed 0); ``"seed1"``,
+            ``"seed2"``, ``"seed3"``: the default recipe's pair (p = 0 and 0.5) from seeds 1 to 3.
 
     Returns:
         The sweep: ``.recipe``, ``.runs`` (``{label: History}``), ``.history(p, method)``, ``.gap(p, method)``.

@@ -22,7 +22,7 @@ import torch
 from .._validation import Instance, MappingOf, PathLike, invalid, unvalidated, validate
 from ..resources import asset_path
 from ..train import History
-from .recipe import PAPER_TABLE6, CifarRecipe
+from .recipe import CifarRecipe
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -95,7 +95,10 @@ class FullscaleResults:
         """One line saying what, where and when, for a figure's title."""
         hw = self.meta.get("hardware", {})
         where = hw.get("gpu") if hw.get("gpu", "none") != "none" else f"CPU ({hw.get('cpu', '?')})"
-        return f"{self.meta.get('dataset', '?')} | {where} | {self.meta.get('date', '?')[:10]}"
+        data = self.meta.get("dataset", "?")
+        if data != "cifar10":
+            data += " (a stand-in, not CIFAR-10)"
+        return f"{data} | {where} | {self.meta.get('date', '?')[:10]}"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON layout of a results file."""
@@ -108,7 +111,7 @@ def _make_results(runs: Mapping[str, tuple[CifarRecipe, History, bool]], meta: M
     for name, (recipe, history, finished) in runs.items():
         final = 100 * (1 - history.val_acc[-1]) if history.epochs else None
         stored[name] = {"recipe": recipe.to_dict(), "history": history.to_dict(), "finished": finished,
-                        "final_test_error": final, "paper_test_error": PAPER_TABLE6.get(name)}
+                        "final_test_error": final}
     label = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "hardware": describe_hardware(),
              **meta}
     return FullscaleResults(runs=stored, meta=label)
