@@ -28,7 +28,6 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -170,8 +169,10 @@ class BatchNormRecipe:
             object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
 
 
-class NormSetting(NamedTuple):
-    """One run of a :class:`BatchNormRecipe`: a value on every axis."""
+@validate(norm=_NORM, lr=_LR, epochs=_POSITIVE_INT, batch_size=_POSITIVE_INT, dropout=_RATE, weight_decay=_DECAY)
+@dataclass(frozen=True)
+class NormSetting:
+    """One run of a :class:`BatchNormRecipe`: a value on every axis, e.g. ``NormSetting("batch", 2.0, 10, 128)``."""
 
     norm: str
     lr: float
