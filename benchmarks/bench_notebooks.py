@@ -97,8 +97,10 @@ def child(args: list[str], root: Path, cache: Path, timeout: int) -> dict:
     """Run this script's ``--child`` mode on CPU 0 with one thread and the given data cache."""
     env = {**os.environ, **ONE_THREAD, "COURSE_DATA_DIR": str(cache),
            "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
-    done = subprocess.run(_pinned([sys.executable, __file__, "--child", *args]), env=env, cwd=root,
-                          capture_output=True, text=True, timeout=timeout + 120)
+    # No timeout here: nbclient's per-cell timeout ends a stuck notebook and shuts its kernel down.
+    command = [sys.executable, __file__, "--timeout", str(timeout), "--child", *args]
+    done = subprocess.run(_pinned(command), env=env, cwd=root,
+                          capture_output=True, text=True)
     if done.returncode != 0:
         return {"error": (done.stderr.strip().splitlines() or ["no output"])[-1][:300]}
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -110,7 +112,7 @@ def main() -> None:
                         help="checkout whose notebooks/ and course_utils/ run (default: this one)")
     parser.add_argument("--modes", default="cold,warm", help="comma-separated: cold, warm (default both)")
     parser.add_argument("--only", default="", help="run only notebooks whose path contains this text")
-    parser.add_argument("--timeout", type=int, default=600, help="seconds per notebook")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     parser.add_argument("--out", type=Path, default=REPORT, help="JSON report (default build/bench_notebooks.json)")
     parser.add_argument("--skip-load", action="store_true", help="do not time load_mnist1d()")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
