@@ -1,0 +1,147 @@
+"""Notebook 06, batch normalization: a learning-rate slider over the stored sweep, with and without BN.
+
+Colour is the normalization (as in the notebook's figures: no norm orange, BN blue), line style
+the set (solid: training, dashed: test); a run that diverged is marked with a cross at chance
+level.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+from IPython.display import display
+from matplotlib.axes import Axes
+
+from .._validation import Constraint, IsCallable, validate
+from ..train import History
+
+if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it never loads one
+    from ..experiments.batch_norm import BatchNormSweep
+
+__all__ = ["learning_rate_explorer"]
+
+_NAMES = {"none": "no norm", "batch": "BN"}
+
+
+class _StoredSweep(Constraint):
+    """A stored batch-norm sweep over learning rates; checked by what it offers."""
+
+    needs = ("recipe", "history", "style")
+
+    def describe(self) -> str:
+        return "a stored sweep such as experiments.load_batch_norm_sweep('lr')"
+
+    def failure(self, value: Any) -> Any:
+        ok = all(hasattr(value, a) for a in self.needs) and len(getattr(value.recipe, "lr", ())) >= 1
+        return None if ok else self.wrong_type(value)
+
+
+def _diverged(h: History) -> bool:
+    return not math.isfinite(h.train_loss[-1])
+
+
+def _final(h: History) -> float:
+    return 0.1 if _diverged(h) else h.val_acc[-1]
+
+
+@validate(sweep=_StoredSweep(), run=IsCallable("a callable (norm, lr) -> History",
+                                               hint="e.g. lambda norm, lr: experiments.run_norm_setting("
+                                                    "sweep.setting(norm, lr=lr), recipe=sweep.recipe, data=mnist)"))
+def learning_rate_explorer(sweep: BatchNormSweep, run: Callable[[str, float], History]) -> W.VBox:
+    """Learning-rate slider over a stored sweep of the same net with and without batch norm.
+
+    Moving the slider redraws at once from the stored runs: on the left the accuracy per epoch of
+    both nets at the chosen learning rate (training accuracy in training mode, solid; test accuracy
+    in evaluation mode, dashed); on the right the final test accuracy against the learning rate, a
+    cross where a run diverged (its loss became NaN; plotted at chance, 0.1), the chosen rate
+    marked. "train live" calls ``run(norm, lr)`` for the net chosen with the switch, with a
+    progress bar, and adds its curves; nothing trains until it is clicked.
+
+    Args:
+        sweep: a stored sweep, ``experiments.load_batch_norm_sweep("lr")``.
+        run: trains one net at one learning rate and returns its history.
+
+    Returns:
+        A widget: a ``SelectionSlider`` "learning rate", a ``ToggleButtons`` "train live", a
+        "train live" ``Button`` with a status line, and the plot.
+    """
+    rates = list(sweep.recipe.lr)
+    norms = [n for n in sweep.recipe.norm if n in _NAMES]
+    slider = W.SelectionSlider(options=[(f"{r:g}", r) for r in rates], value=2.0 if 2.0 in rates else rates[-1],
+                               description="learning rate", continuous_update=False,
+                               style={"description_width": "initial"})
+    which = W.ToggleButtons(options=[(_NAMES[n], n) for n in norms], value=norms[-1], description="net")
+    button = W.Button(description="train live", icon="play",
+                      tooltip="train the chosen net at the chosen learning rate now, with the stored recipe and seed")
+    status = W.HTML(value="<i>curves from the stored sweep; click “train live” to train the chosen net now</i>")
+    progress_out, plot_out = W.Output(), W.Output()
+    live: dict[tuple[str, float], History] = {}
+
+    def curves(ax: Axes, h: History, norm: str, label: str, **extra: Any) -> None:
+        epochs = list(range(1, h.epochs + 1))
+        ax.plot(epochs, h.train_acc, label=f"{label}, training", **{**sweep.style(norm), "marker": None, **extra})
+        ax.plot(epochs, h.val_acc, label=f"{label}, test", **{**sweep.style(norm, True), "marker": None, **extra})
+        if _diverged(h):
+            ax.plot([h.epochs], [0.1], "x", color=sweep.style(norm)["color"], ms=12, mew=2,
+                    label=f"{label}: diverged (loss NaN) in epoch {h.epochs}")
+
+    def draw(*_: Any) -> None:
+        lr = slider.value
+        with plot_out:
+            plot_out.clear_output(wait=True)
+            fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+            for n in norms:
+                curves(left, sweep.history(n, lr=lr), n, _NAMES[n])
+                if (n, lr) in live:
+                    curves(left, live[(n, lr)], n, f"{_NAMES[n]} (live)", alpha=0.5, lw=3)
+            left.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1), xlim=(0.5, sweep.recipe.epochs[0] + 0.5),
+                     title=f"learning rate {lr:g}")
+            left.grid(alpha=0.3)
+            left.legend(fontsize="small")
+            for n in norms:
+                runs = [sweep.history(n, lr=r) for r in rates]
+                right.plot(rates, [_final(h) for h in runs], label=_NAMES[n], **sweep.style(n, True))
+                bad = [r for r, h in zip(rates, runs) if _diverged(h)]
+                if bad:
+                    right.plot(bad, [0.1] * len(bad), "x", color=sweep.style(n)["color"], ms=12, mew=2,
+                               label=f"{_NAMES[n]}: diverged")
+            right.axvline(lr, color="black", lw=0.8, ls=":", label="chosen learning rate")
+            right.axhline(0.1, color="grey", lw=0.6, label="chance (10 classes)")
+            right.set(xscale="log", xlabel="learning rate (log scale)", ylabel="test accuracy after the last epoch",
+                      ylim=(0, 1), title="final test accuracy against the learning rate (stored sweep)")
+            right.grid(alpha=0.3)
+            right.legend(fontsize="small")
+            fig.tight_layout()
+            display(fig)
+            plt.close(fig)
+
+    def train_live(_: Any) -> None:
+        norm, lr = which.value, slider.value
+        button.disabled = True
+        status.value = f"training <b>{_NAMES[norm]}</b> at learning rate {lr:g} …"
+        start = time.perf_counter()
+        try:
+            with progress_out:
+                progress_out.clear_output()
+                history = run(norm, lr)
+            live[(norm, lr)] = history
+            stored = _final(sweep.history(norm, lr=lr))
+            result = "diverged" if _diverged(history) else f"final test accuracy {history.val_acc[-1]:.3f}"
+            status.value = (f"<b>{_NAMES[norm]}</b> at learning rate {lr:g} trained live in "
+                            f"{time.perf_counter() - start:.0f} s: {result} (stored: "
+                            f"{'diverged' if _diverged(sweep.history(norm, lr=lr)) else f'{stored:.3f}'})")
+            draw()
+        except Exception as err:  # shown in the widget: a callback's exception would vanish silently
+            status.value = f"<span style='color:#b00'>live training failed: {type(err).__name__}: {err}</span>"
+        finally:
+            button.disabled = False
+
+    slider.observe(draw, names="value")
+    button.on_click(train_live)
+    draw()
+    return W.VBox([slider, W.HBox([which, button, status]), progress_out, plot_out])

@@ -1,0 +1,200 @@
+"""Notebook 05, dropout: the deck's network picture, and a p slider over the stored sweep.
+
+:func:`draw_dropout_net` draws the deck's figure — (a) a standard net, (b) the same net after
+dropout — from a mask it samples. :func:`dropout_explorer` is the notebook's widget: a slider over
+the drop rate p and a switch between dropout and DropConnect over a stored sweep, with live
+training of the chosen setting. Colour is the method (grey: no dropout), line style the set
+(solid: training set, dashed: test set), as in the notebook's figures.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import torch
+from IPython.display import display
+from matplotlib.axes import Axes
+
+from .._validation import Constraint, Float, Instance, Int, IsCallable, SequenceOf, validate
+from ..plots import plot_lines
+from ..train import History
+
+if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it never loads one
+    from ..experiments.dropout import DropoutSweep
+
+__all__ = ["draw_dropout_net", "dropout_explorer"]
+
+
+@validate(layer_sizes=SequenceOf(Int(1, 12), min_len=2, desc="a list of at least 2 layer sizes in [1, 12]"),
+          p=Float(0, 1, high_open=True), seed=Int(0, 2**32 - 1),
+          ax=[None, Instance(Axes, desc="a matplotlib Axes")], title=[None, str])
+def draw_dropout_net(layer_sizes: Sequence[int] = (4, 6, 6, 2), p: float = 0.5, *, seed: int = 0,
+                     ax: Axes | None = None, title: str | None = None) -> dict[str, Any]:
+    """Draw a fully connected net with a sampled dropout mask on its hidden units (the deck's figure).
+
+    Input and output units are never dropped; each hidden unit is dropped with probability ``p``
+    (crossed out), and so are the connections into and out of it. ``p = 0`` draws the standard net.
+
+    Args:
+        layer_sizes: units per layer, input first, e.g. ``(4, 6, 6, 2)``.
+        p: the drop rate.
+        seed: seeds the mask.
+        ax: axes to draw into; a new figure when ``None``.
+        title: the panel's title (default: says p and how many units were kept).
+
+    Returns:
+        ``{"ax": the Axes, "kept": [bool mask per layer], "connections": (kept, total)}``.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 3.2))
+    g = torch.Generator().manual_seed(seed)
+    kept = []
+    for i, n in enumerate(layer_sizes):
+        hidden = 0 < i < len(layer_sizes) - 1
+        kept.append((torch.rand(n, generator=g) >= p).tolist() if hidden else [True] * n)
+    pos = [[(i, (n - 1) / 2 - j) for j in range(n)] for i, n in enumerate(layer_sizes)]
+    live = total = 0
+    for i in range(len(layer_sizes) - 1):
+        for a, (xa, ya) in enumerate(pos[i]):
+            for b, (xb, yb) in enumerate(pos[i + 1]):
+                on = kept[i][a] and kept[i + 1][b]
+                live, total = live + on, total + 1
+                ax.plot([xa, xb], [ya, yb], color="#333333" if on else "#dddddd", lw=0.9 if on else 0.5, zorder=1)
+    for i, layer in enumerate(pos):
+        for j, (x, y) in enumerate(layer):
+            on = kept[i][j]
+            ax.scatter([x], [y], s=260, zorder=2, color="white" if on else "#f2f2f2",
+                       edgecolors="#0072B2" if on else "#bbbbbb", linewidths=1.5)
+            if not on:
+                ax.plot([x - 0.12, x + 0.12], [y - 0.25, y + 0.25], color="#D55E00", lw=1.5, zorder=3)
+                ax.plot([x - 0.12, x + 0.12], [y + 0.25, y - 0.25], color="#D55E00", lw=1.5, zorder=3)
+    hidden_kept = sum(sum(k) for k in kept[1:-1])
+    hidden_total = sum(layer_sizes[1:-1])
+    ax.set_title(title or ("(a) standard net" if p == 0 else
+                           f"(b) after dropout, p = {p:g}: {hidden_kept} of {hidden_total} hidden units kept"),
+                 fontsize="medium")
+    ax.set_aspect("equal", adjustable="datalim")  # round units and symmetric crosses in any panel shape
+    ax.set_axis_off()
+    return {"ax": ax, "kept": kept, "connections": (live, total)}
+
+
+class _StoredSweep(Constraint):
+    """A stored dropout sweep; checked by what it offers, since a widget never imports one."""
+
+    needs = ("recipe", "history", "label", "style", "gap")
+
+    def describe(self) -> str:
+        return "a stored sweep such as experiments.load_dropout_sweep('p')"
+
+    def failure(self, value: Any) -> Any:
+        return None if all(hasattr(value, a) for a in self.needs) else self.wrong_type(value)
+
+
+def _accuracies(h: History) -> tuple[float, float]:
+    return h.series("train_eval_acc")[-1], h.val_acc[-1]
+
+
+@validate(sweep=_StoredSweep(), run=IsCallable("a callable (p, method) -> History",
+                                               hint="e.g. partial(experiments.run_dropout_setting, "
+                                                    "recipe=sweep.recipe, data=mnist)"))
+def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str], History]) -> W.VBox:
+    """Slider over the drop rate p and a dropout/DropConnect switch over a stored sweep, and live training.
+
+    Moving the slider or the switch redraws at once from the stored runs: on the left the chosen
+    setting's accuracy per epoch on the training set (measured in evaluation mode, solid) and the
+    test set (dashed), next to the net without dropout (grey); on the right the final accuracies
+    against p for each method, the chosen setting circled; below, a thinned net at that p.
+    "train live" calls ``run(p, method)`` for the chosen setting, with a progress bar, and adds
+    its curves; nothing trains until it is clicked.
+
+    Args:
+        sweep: a stored sweep, ``experiments.load_dropout_sweep("p")``.
+        run: trains one setting and returns its history, e.g.
+            ``partial(experiments.run_dropout_setting, recipe=sweep.recipe, data=mnist)``.
+
+    Returns:
+        A widget: a ``SelectionSlider`` "p", a ``ToggleButtons`` "method", a "train live"
+        ``Button`` with a status line, and the plot.
+    """
+    rates = list(sweep.recipe.p)
+    methods = list(sweep.recipe.method)
+    names = {"dropout": "dropout (units)", "dropconnect": "DropConnect (weights)"}
+    slider = W.SelectionSlider(options=[(f"{p:g}", p) for p in rates], value=0.5 if 0.5 in rates else rates[-1],
+                               description="p", continuous_update=False)
+    method = W.ToggleButtons(options=[(names[m], m) for m in methods], value=methods[0], description="method")
+    button = W.Button(description="train live", icon="play",
+                      tooltip="train the chosen setting now with the stored recipe and seed")
+    status = W.HTML(value="<i>curves from the stored sweep; click “train live” to train this setting now</i>")
+    progress_out, plot_out = W.Output(), W.Output()
+    live: dict[tuple[float, str], History] = {}
+
+    def curves(ax: Axes, h: History, p: float, m: str, label: str, **extra: Any) -> None:
+        epochs = list(range(1, h.epochs + 1))
+        for split, values in (("train", h.series("train_eval_acc")), ("test", h.val_acc)):
+            style = {**sweep.style(p, m, split), "marker": None, **extra}
+            ax.plot(epochs, values, label=f"{label}, {'training' if split == 'train' else 'test'}", **style)
+
+    def draw(*_: Any) -> None:
+        p, m = slider.value, method.value
+        with plot_out:
+            plot_out.clear_output(wait=True)
+            fig = plt.figure(figsize=(12, 6.4))
+            grid = fig.add_gridspec(2, 2, height_ratios=(1.25, 1))
+            left, right = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
+            if 0.0 in rates and p != 0:
+                curves(left, sweep.history(0.0, m), 0.0, m, "no dropout")
+            curves(left, sweep.history(p, m), p, m, f"{sweep.label(p, m)} (stored)")
+            if (p, m) in live:
+                curves(left, live[(p, m)], p, m, "live", alpha=0.5, lw=3)
+            left.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02), title="accuracy per epoch")
+            left.grid(alpha=0.3)
+            left.legend(fontsize="small")
+            series, styles = {}, {}
+            for mm in methods:
+                finals = [_accuracies(sweep.history(q, mm)) for q in rates]
+                for k, split in enumerate(("training", "test")):
+                    key = f"{names[mm]}, {split}"
+                    series[key] = (rates, [f[k] for f in finals])
+                    styles[key] = {**sweep.style(0.5, mm, "train" if k == 0 else "test")}
+            plot_lines(series, xlabel="drop rate p", ylabel="accuracy after the last epoch", styles=styles,
+                       ax=right, title="final accuracy against p (stored sweep)")
+            right.plot([p], [_accuracies(sweep.history(p, m))[1]], "o", ms=14, mfc="none", mec="black",
+                       label="chosen setting")
+            right.legend(fontsize="small")
+            right.set_ylim(0, 1.02)
+            draw_dropout_net((4, 7, 7, 2), p, seed=round(100 * p),
+                             ax=fig.add_subplot(grid[1, :]))
+            fig.tight_layout()
+            display(fig)
+            plt.close(fig)
+
+    def train_live(_: Any) -> None:
+        p, m = slider.value, method.value
+        label = sweep.label(p, m)
+        button.disabled = True
+        status.value = f"training <b>{label}</b> for {sweep.recipe.epochs} epochs …"
+        start = time.perf_counter()
+        try:
+            with progress_out:
+                progress_out.clear_output()
+                history = run(p, m)
+            live[(p, m)] = history
+            train, test = _accuracies(history)
+            status.value = (f"<b>{label}</b> trained live in {time.perf_counter() - start:.0f} s: training "
+                            f"accuracy {train:.3f}, test {test:.3f}, gap {train - test:.3f} "
+                            f"(stored: gap {sweep.gap(p, m):.3f})")
+            draw()
+        except Exception as err:  # shown in the widget: a callback's exception would vanish silently
+            status.value = f"<span style='color:#b00'>live training failed: {type(err).__name__}: {err}</span>"
+        finally:
+            button.disabled = False
+
+    slider.observe(draw, names="value")
+    method.observe(draw, names="value")
+    button.on_click(train_live)
+    draw()
+    return W.VBox([W.HBox([slider, method]), W.HBox([button, status]), progress_out, plot_out])

@@ -1,0 +1,68 @@
+"""Notebook 06's learning-rate slider over a (tiny) stored sweep, with and without batch norm."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from course_utils import data, experiments  # noqa: E402
+from course_utils.widgets.batch_norm import learning_rate_explorer  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def small() -> data.Splits:
+    return data.load_mnist1d(n_train=256, seed=0)
+
+
+@pytest.fixture(scope="module")
+def sweep(small) -> experiments.BatchNormSweep:
+    """A sweep of the same type as the stored one, with a learning rate at which the plain net diverges."""
+    recipe = experiments.BatchNormRecipe(lr=(0.5, 2.0, 10000.0), epochs=(2,), width=16)
+    spec = dataclasses.replace(experiments.BATCH_NORM_SWEEPS["lr"], recipe=recipe)
+    return experiments.BatchNormSweep(spec, experiments.run_batch_norm(recipe, data=small))
+
+
+def test_the_explorer_redraws_and_trains_live(sweep, small) -> None:
+    assert experiments.diverged(sweep.history("none", lr=10000.0)), "the fixture needs a diverged run"
+    calls = []
+
+    def run(norm, lr):
+        calls.append((norm, lr))
+        return experiments.run_norm_setting(sweep.setting(norm, lr=lr), recipe=sweep.recipe, data=small,
+                                            progress=False)
+
+    widget = learning_rate_explorer(sweep, run)
+    slider, (which, button, status) = widget.children[0], widget.children[1].children
+    assert slider.value == 2.0 and which.value == "batch"
+    slider.value = 10000.0  # draws the diverged run's cross
+    which.value = "none"
+    button.click()
+    assert calls == [("none", 10000.0)]
+    assert "trained live" in status.value and "diverged (stored: diverged)" in status.value, status.value
+    slider.value = 0.5
+    which.value = "batch"
+    button.click()
+    stored = sweep.history("batch", lr=0.5).val_acc[-1]
+    assert f"(stored: {stored:.3f})" in status.value, status.value
+    plt.close("all")
+
+
+def test_the_explorer_shows_a_failure_and_rejects_bad_input(sweep) -> None:
+    def broken(norm, lr):
+        raise RuntimeError("boom")
+
+    widget = learning_rate_explorer(sweep, broken)
+    button, status = widget.children[1].children[1:]
+    button.click()
+    assert "live training failed" in status.value and "boom" in status.value and not button.disabled
+    with pytest.raises(TypeError, match=r"'sweep' parameter of learning_rate_explorer"):
+        learning_rate_explorer(object(), broken)
+    with pytest.raises(TypeError, match=r"'run' parameter of learning_rate_explorer"):
+        learning_rate_explorer(sweep, 3)
+    plt.close("all")
