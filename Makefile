@@ -62,12 +62,13 @@ test-notebooks: $(STAMP)
 	$(RUN) $(OFFLINE) $(BIN)/python -m pytest --nbval-lax --nbval-current-env notebooks
 
 # Unit and claim tests, then the delivery tests (grading, slides, browser, environments). The slide
-# tests fetch reveal.js, require.js, jQuery and MathJax with npm themselves, once, into build/npm.
-test-python: $(STAMP) hub-proxy
+# tests fetch reveal.js, require.js, jQuery and MathJax with npm themselves, once, into build/npm;
+# the classroom test fetches JupyterHub's proxy the same way, into build/npm-hub.
+test-python: $(STAMP)
 	$(RUN) $(BIN)/python -m pytest tests --durations=25
 
 # JupyterHub's proxy (configurable-http-proxy) for the classroom test, fetched once with npm into
-# build/npm-hub like the slide libraries. Without npm: a loud SKIPPED line (the hub test then skips
+# build/npm-hub like the slide libraries (the test fetches it itself when it is not there yet). Without npm: a loud SKIPPED line (the hub test then skips
 # loudly too); in CI (CI=true) that is an error.
 hub-proxy: $(STAMP)
 	$(RUN) $(BIN)/python tests/classroom/hub_proxy.py

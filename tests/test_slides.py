@@ -24,6 +24,7 @@ from testkit import NOTEBOOKS, REPORTS, ROOT, notebook_params, require_npm
 
 REPORT = REPORTS.setdefault("slide decks", {})
 EXTERNAL = re.compile(r"^(https?:)?//", re.I)
+MARKUP = re.compile(r"`|\*\*?")
 
 
 def expected_slides(nb) -> list[str]:
@@ -39,6 +40,7 @@ def expected_slides(nb) -> list[str]:
             started = True
             first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
             heading = first.lstrip("#").strip() if cell.cell_type == "markdown" and first.startswith("#") else ""
+            heading = MARKUP.sub("", heading)  # `code` and **bold** render without their marks
             slides.append(heading)
     return slides
 

@@ -2,8 +2,8 @@
 
 Installed once with npm into build/npm-hub, the way tools/build_slides.py fetches the slide
 libraries into build/npm (a separate prefix: an npm install into one prefix removes packages it
-did not install itself). `make test` runs this script first (the Makefile's `hub-proxy` target);
-tests/test_classroom.py calls :func:`install` too. Without npm it says so loudly and, outside CI,
+did not install itself). tests/test_classroom.py calls :func:`install`; `make hub-proxy` and
+`make classroom` run this script. Without npm it says so loudly and, outside CI,
 exits 0 so that the classroom test skips (loudly); in CI (CI=true) it fails.
 
 Usage: ``python tests/classroom/hub_proxy.py``
