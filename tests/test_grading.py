@@ -479,6 +479,93 @@ WRONG_ANSWERS[("06_batch_norm", "batch_norm_backward")] = [
     WrongAnswer("gamma left out of dL/dx_hat", (("d_xhat = grad_out * gamma.view(shape)", "d_xhat = grad_out"),)),
     WrongAnswer("sums over the batch, not the positions", (("dims = [0] + list(range(2, x.dim()))", "dims = [0]"),)),
 ]
+# Notebook 07a: label-smoothed cross-entropy.
+_LS_TARGET = "* (1 - alpha) + alpha / num_classes"
+_LS_RETURN = "return -(q * log_p).sum(dim=1).mean()"
+WRONG_ANSWERS[("07a_regularization_catalogue", "smoothed_cross_entropy")] = [
+    WrongAnswer("smoothing spread over the K - 1 other classes", ((_LS_TARGET, "* (1 - alpha) + alpha / (num_classes - 1)"),)),
+    WrongAnswer("no (1 - alpha) on the one-hot target", ((_LS_TARGET, "+ alpha / num_classes"),)),
+    WrongAnswer("alpha and 1 - alpha swapped", ((_LS_TARGET, "* alpha + (1 - alpha) / num_classes"),)),
+    WrongAnswer("softmax instead of log-softmax", (("torch.log_softmax(logits, dim=1)", "torch.softmax(logits, dim=1)"),)),
+    WrongAnswer("log of the raw logits, no softmax", (("torch.log_softmax(logits, dim=1)", "torch.log(logits.abs() + 1e-12)"),)),
+    WrongAnswer("log-softmax over the batch", (("torch.log_softmax(logits, dim=1)", "torch.log_softmax(logits, dim=0)"),)),
+    WrongAnswer("sum over the batch instead of the mean", ((_LS_RETURN, "return -(q * log_p).sum()"),)),
+    WrongAnswer("mean over the classes too", ((_LS_RETURN, "return -(q * log_p).mean()"),)),
+    WrongAnswer("wrong sign", ((_LS_RETURN, "return (q * log_p).sum(dim=1).mean()"),)),
+]
+# Notebook 07b: the bagging loop and the ensemble's prediction; FGSM.
+_BAG_DRAW = "torch.randint(0, n, (n,), generator=torch.Generator().manual_seed(seed + i))"
+_BAG_AVERAGE = "probs = torch.stack([torch.softmax(m(x), dim=1) for m in models]).mean(0)"
+WRONG_ANSWERS[("07b_regularization_catalogue", "bagging_loop")] = [
+    WrongAnswer("drawn without replacement", ((_BAG_DRAW, "torch.randperm(n, generator=torch.Generator().manual_seed(seed + i))"),)),
+    WrongAnswer("the same sample for every model", ((_BAG_DRAW, "torch.randint(0, n, (n,), generator=torch.Generator().manual_seed(seed))"),)),
+    WrongAnswer("seeds off by one", ((_BAG_DRAW, "torch.randint(0, n, (n,), generator=torch.Generator().manual_seed(seed + i + 1))"),)),
+    WrongAnswer("one generator for all the samples", (
+        ("members = []", "members = []\n    gen = torch.Generator().manual_seed(seed)"),
+        (_BAG_DRAW, "torch.randint(0, n, (n,), generator=gen)"))),
+    WrongAnswer("samples of half the size", ((_BAG_DRAW, "torch.randint(0, n, (n // 2,), generator=torch.Generator().manual_seed(seed + i))"),)),
+    WrongAnswer("average of the raw outputs", ((_BAG_AVERAGE, "probs = torch.stack([m(x) for m in models]).mean(0)"),)),
+    WrongAnswer("majority vote", ((_BAG_AVERAGE, "probs = torch.stack([torch.nn.functional.one_hot(m(x).argmax(1), "
+                                                 "m(x).shape[1]) for m in models]).sum(0).float()"),)),
+]
+_FGSM_STEP = "return (x + eps * grad.sign()).clamp(0, 1).detach()"
+WRONG_ANSWERS[("07b_regularization_catalogue", "fgsm_attack")] = [
+    WrongAnswer("the gradient instead of its sign", ((_FGSM_STEP, "return (x + eps * grad).clamp(0, 1).detach()"),)),
+    WrongAnswer("against the gradient", ((_FGSM_STEP, "return (x - eps * grad.sign()).clamp(0, 1).detach()"),)),
+    WrongAnswer("the sign of eps times the gradient", ((_FGSM_STEP, "return (x + (eps * grad).sign()).clamp(0, 1).detach()"),)),
+    WrongAnswer("no clipping", ((_FGSM_STEP, "return (x + eps * grad.sign()).detach()"),)),
+    WrongAnswer("not detached", ((_FGSM_STEP, "return (x + eps * grad.sign()).clamp(0, 1)"),)),
+    WrongAnswer("the gradient with respect to the weights, not the input",
+                (("(grad,) = torch.autograd.grad(loss, x)",
+                  "grad = torch.autograd.grad(loss, next(model.parameters()))[0].sum(0).expand_as(x)"),)),
+    WrongAnswer("the predicted labels instead of the true ones", (("F.cross_entropy(model(x), y)", "F.cross_entropy(model(x), model(x).argmax(1))"),)),
+    WrongAnswer("switches the model to evaluation mode", (("    x = x.detach().clone().requires_grad_(True)",
+                                                           "    model.eval()\n    x = x.detach().clone().requires_grad_(True)"),)),
+]
+_OM_RETURN = "return (weights * (c - a) ** 2).sum()"
+WRONG_ANSWERS[("03_overfitting_and_noise", "overfit_measure")] = [
+    WrongAnswer("no orthogonality weights 1/(2q+1)", ((_OM_RETURN, "return ((c - a) ** 2).sum()"),)),
+    WrongAnswer("weights 2q+1 instead of 1/(2q+1)", (("weights = 1 / (2 * torch.arange(size, dtype=x.dtype) + 1)",
+                                                      "weights = 2 * torch.arange(size, dtype=x.dtype) + 1"),)),
+    WrongAnswer("mean over coefficients instead of the sum", ((_OM_RETURN, "return (weights * (c - a) ** 2).mean()"),)),
+    WrongAnswer("wrong sign", (("return e_out(10) - e_out(2)", "return e_out(2) - e_out(10)"),)),
+    WrongAnswer("degrees off by one", (("legendre_features(x, degree)", "legendre_features(x, degree - 1)"),)),
+    WrongAnswer("target cut to the fit's length", (("size = max(len(coefs), len(target))", "size = len(coefs)"),)),
+    WrongAnswer("in-sample error instead of E_out",
+                ((_OM_RETURN, "return ((legendre_features(x, degree) @ coefs - y) ** 2).mean()"),)),
+    WrongAnswer("fits in the power basis 1, x, x², … compared with Legendre coefficients",
+                (("legendre_features(x, degree)", "torch.stack([x ** d for d in range(degree + 1)], dim=1)"),)),
+    WrongAnswer("E_out(g10) alone", (("return e_out(10) - e_out(2)", "return e_out(10)"),)),
+]
+_L2_RETURN = "return 0.5 * lam * sum((w ** 2).sum() for w in weights)"
+_L1_RETURN = "return lam * sum(w.abs().sum() for w in weights)"
+WRONG_ANSWERS[("04_weight_decay", "norm_penalties")] = [
+    WrongAnswer("L2 without the ½", ((_L2_RETURN, "return lam * sum((w ** 2).sum() for w in weights)"),)),
+    WrongAnswer("L2 as the norm, not its square", ((_L2_RETURN, "return 0.5 * lam * sum(w.norm() for w in weights)"),)),
+    WrongAnswer("L2 as a mean", ((_L2_RETURN, "return 0.5 * lam * sum((w ** 2).mean() for w in weights)"),)),
+    WrongAnswer("L2 detached from autograd",
+                ((_L2_RETURN, "return torch.tensor(float(0.5 * lam * sum((w ** 2).sum() for w in weights)))"),)),
+    WrongAnswer("L1 without the absolute value", ((_L1_RETURN, "return lam * sum(w.sum() for w in weights)"),)),
+    WrongAnswer("L1 squared", ((_L1_RETURN, "return lam * sum((w ** 2).sum() for w in weights)"),)),
+    WrongAnswer("L1 with a ½", ((_L1_RETURN, "return 0.5 * lam * sum(w.abs().sum() for w in weights)"),)),
+    WrongAnswer("only the first tensor", (("for w in weights)", "for w in weights[:1])"),)),
+    WrongAnswer("L2 with the wrong sign", ((_L2_RETURN, "return -0.5 * lam * sum((w ** 2).sum() for w in weights)"),)),
+    WrongAnswer("L1 with the wrong sign", ((_L1_RETURN, "return -lam * sum(w.abs().sum() for w in weights)"),)),
+    WrongAnswer("L2 without λ", ((_L2_RETURN, "return 0.5 * sum((w ** 2).sum() for w in weights)"),)),
+]
+WRONG_ANSWERS[("04_weight_decay", "early_stopping_rule")] = [
+    WrongAnswer("ties count as improvements", (("if loss < best_loss:", "if loss <= best_loss:"),)),
+    WrongAnswer("one epoch too late", (("if waited >= patience:", "if waited > patience:"),)),
+    WrongAnswer("the last epoch's weights kept", (("return best, epoch", "return epoch, epoch"),)),
+    WrongAnswer("the global minimum, looking past the stop",
+                (("return best, epoch", "return min(range(len(val_losses)), key=val_losses.__getitem__), epoch"),)),
+    WrongAnswer("the count never reset", (("best, best_loss, waited = epoch, loss, 0", "best, best_loss = epoch, loss"),)),
+    WrongAnswer("epochs counted from 1 at the end", (("return best, len(val_losses) - 1", "return best, len(val_losses)"),)),
+    WrongAnswer("the count starts with the first epoch",
+                (("best, best_loss, waited = 0, float(\"inf\"), 0", "best, best_loss, waited = 0, val_losses[0], 0"),)),
+    WrongAnswer("stops one epoch early", (("if waited >= patience:", "if waited >= patience - 1:"),)),
+    WrongAnswer("the first epoch after the best is restored", (("return best, epoch", "return best + 1, epoch"),)),
+]
 WRONG_CASES = [(exercise, wrong.name) for exercise, wrongs in WRONG_ANSWERS.items() for wrong in wrongs]
 
 

@@ -7,8 +7,11 @@ that takes it, and the specs of its stored sweeps. The notebook, its claim test
 
 - :mod:`.residual` (notebook 01): the degradation problem, plain vs residual nets on MNIST-1D.
 - :mod:`.bottleneck` (notebook 02): the ResNet family counted; the deck's tables as data.
+- :mod:`.overfitting` (notebook 03): polynomial fits, decision boundaries, the overfit-measure maps.
+- :mod:`.weight_decay` (notebook 04): L2 and L1 penalties, AdamW, width, early stopping on MNIST-1D.
 - :mod:`.dropout` (notebook 05): the train–test gap against the drop rate; the ensemble view.
 - :mod:`.batch_norm` (notebook 06): the five claimed benefits of batch norm, one sweep each.
+- :mod:`.catalogue` (notebook 07): the regularization catalogue, every item measured on one baseline.
 - :mod:`.sweep`: stored sweeps, shared by every topic; a stale one refuses to load.
 """
 
@@ -69,12 +72,86 @@ from .dropout import (
     train_dropout_net,
     train_test_gap,
 )
-
+from .overfitting import (
+    DEGREE_COLOURS,
+    MODEL_COLOURS,
+    BoundaryRecipe,
+    BoundaryResult,
+    LFDExample,
+    NoiseRecipe,
+    OverfitMap,
+    boundary_data,
+    decision_grid,
+    degree_errors,
+    fit_legendre,
+    lfd_example,
+    map_trend,
+    out_of_sample_error,
+    overfit_map,
+    overfit_measure,
+    overfit_runs,
+    robust_average,
+    run_boundaries,
+)
+from .weight_decay import (
+    DECAY_COLOURS,
+    DECAY_METHOD_NAMES,
+    SPARSITY_THRESHOLD,
+    WEIGHT_DECAY_SWEEPS,
+    DecayRecipe,
+    DecaySweep,
+    EarlyStoppingRecipe,
+    decay_label,
+    decay_net,
+    early_stopping_label,
+    early_stopping_point,
+    early_stopping_summary,
+    final_decay_errors,
+    load_weight_decay_sweep,
+    noisy_labels,
+    ridge_fit,
+    run_decay,
+    run_decay_setting,
+    run_early_stopping,
+    run_early_stopping_setting,
+    train_decay_net,
+    weight_sparsity,
+)
+from .catalogue import (
+    CATALOGUE_SWEEPS,
+    EFFECT_ROWS,
+    SMALL_WEIGHT,
+    TECHNIQUES,
+    TEST_CURVES,
+    CatalogueRecipe,
+    CatalogueSweep,
+    DigitsRecipe,
+    adversarial_label,
+    catalogue_data,
+    catalogue_net,
+    catalogue_table,
+    digits_data,
+    fgsm_series,
+    load_catalogue_sweep,
+    other_signals,
+    run_adversarial,
+    run_shift,
+    run_smoothing,
+    run_technique,
+    second_domain,
+    shift_label,
+    smoothing_label,
+    train_digits_cnn,
+    train_digits_mlp,
+    train_technique,
+)
 
 #: Every stored sweep of the course, by topic: what ``assets/precompute.py <topic>`` makes.
 TOPICS: dict[str, dict[str, SweepSpec]] = {"residual": SWEEPS}
+TOPICS["weight_decay"] = WEIGHT_DECAY_SWEEPS
 TOPICS["dropout"] = DROPOUT_SWEEPS
 TOPICS["batch_norm"] = BATCH_NORM_SWEEPS
+TOPICS["catalogue"] = CATALOGUE_SWEEPS
 
 __all__ = [
     "IMAGENET_RESNETS",
@@ -103,11 +180,28 @@ __all__ = [
     "save_sweep",
     "shortcut_table",
 ]
+# notebook 03 (overfitting and noise)
+__all__ += ["DEGREE_COLOURS", "MODEL_COLOURS", "BoundaryRecipe", "BoundaryResult", "LFDExample",
+            "NoiseRecipe", "OverfitMap", "boundary_data", "decision_grid", "degree_errors", "fit_legendre",
+            "lfd_example", "map_trend", "out_of_sample_error", "overfit_map", "overfit_measure",
+            "overfit_runs", "robust_average", "run_boundaries"]
+# notebook 04 (weight decay and early stopping)
+__all__ += ["DECAY_COLOURS", "DECAY_METHOD_NAMES", "SPARSITY_THRESHOLD", "WEIGHT_DECAY_SWEEPS", "DecayRecipe",
+            "DecaySweep", "EarlyStoppingRecipe", "decay_label", "decay_net", "early_stopping_label",
+            "early_stopping_point", "early_stopping_summary", "final_decay_errors", "load_weight_decay_sweep",
+            "noisy_labels", "ridge_fit", "run_decay", "run_decay_setting", "run_early_stopping",
+            "run_early_stopping_setting", "train_decay_net", "weight_sparsity"]
 # notebook 05 (dropout)
-__all__ += ["DROPOUT_SWEEPS", "METHOD_COLOURS", "DropoutRecipe", "DropoutSweep", "dropout_label", "dropout_net",
-            "dropout_style", "ensemble_accuracies", "load_dropout_sweep", "run_dropout", "run_dropout_setting",
-            "train_dropout_net", "train_test_gap"]
+__all__ += ["DROPOUT_SWEEPS", "METHOD_COLOURS", "DropoutRecipe", "DropoutSweep", "dropout_label",
+            "dropout_net", "dropout_style", "ensemble_accuracies", "load_dropout_sweep", "run_dropout",
+            "run_dropout_setting", "train_dropout_net", "train_test_gap"]
 # notebook 06 (batch normalization)
 __all__ += ["BATCH_NORM_SWEEPS", "NORMS", "NORM_COLOURS", "BatchNormRecipe", "BatchNormSweep", "NormSetting",
             "diverged", "final_test_acc", "load_batch_norm_sweep", "norm_label", "norm_net", "norm_settings",
             "norm_style", "run_batch_norm", "run_norm_setting", "train_norm_net"]
+# notebook 07 (the regularization catalogue)
+__all__ += ["CATALOGUE_SWEEPS", "EFFECT_ROWS", "SMALL_WEIGHT", "TECHNIQUES", "TEST_CURVES", "CatalogueRecipe",
+            "CatalogueSweep", "DigitsRecipe", "adversarial_label", "catalogue_data", "catalogue_net",
+            "catalogue_table", "digits_data", "fgsm_series", "load_catalogue_sweep", "other_signals",
+            "run_adversarial", "run_shift", "run_smoothing", "run_technique", "second_domain", "shift_label",
+            "smoothing_label", "train_digits_cnn", "train_digits_mlp", "train_technique"]

@@ -1,0 +1,679 @@
+"""Notebook 03, overfitting and noise: polynomial fits, decision boundaries, and the overfit measure.
+
+Three experiments, all small enough to run live:
+
+* **Rising degree** (:func:`degree_errors`): least-squares polynomials of degree 0 to 12 fitted to
+  a few noisy samples of a Legendre target (``data.sample_lfd_regression``); training error
+  falls with the degree, the error on the whole interval first falls, then climbs.
+* **Decision boundaries** (:class:`BoundaryRecipe`, :func:`run_boundaries`): a small and a large
+  MLP trained on 100 points of the noisy two-moons set (600 full-batch Adam steps) until the large
+  one classifies (nearly) every training point correctly; accuracy measured on 800 held-out points.
+* **Stochastic vs deterministic noise** (:class:`NoiseRecipe`, :func:`overfit_map`), the
+  experiment of Abu-Mostafa, Magdon-Ismail and Lin, *Learning From Data* (2012), section 4.1:
+  a target ``f`` of order ``Q_f`` in the Legendre basis with ``N(0, 1)`` coefficients, rescaled
+  so that ``E[f(x)^2] = 1`` for ``x ~ U[-1, 1]``; ``N`` samples ``y = f(x) + sigma * eps``;
+  ``g2`` and ``g10`` are the least-squares polynomials of degree 2 and 10, and the **overfit
+  measure** is ``E_out(g10) - E_out(g2)``: how much the more flexible model loses.
+
+Exact out-of-sample error. The Legendre polynomials are orthogonal on ``[-1, 1]``:
+``E_x[L_q(x) L_r(x)] = delta_qr / (2q + 1)`` for ``x ~ U[-1, 1]``. So a fit ``g = sum c_q L_q``
+of a target ``f = sum a_q L_q`` has ``E_x[(g - f)^2] = sum_q (c_q - a_q)^2 / (2q + 1)``
+(:func:`out_of_sample_error`): no test set, no sampling error. (The error on a *noisy* test point
+adds ``sigma^2`` to both fits' errors; it cancels in the overfit measure.)
+
+Why the grid takes seconds. A least-squares fit is linear in ``y``: with ``P`` the fit's
+solution operator for the points ``x``, ``c = P y = P f(x) + sigma P eps``. For one draw of
+``(x, eps, a)`` the error is therefore a quadratic in ``sigma`` (:func:`overfit_runs` computes its
+three coefficients once for every noise level), and every target order ``Q_f`` is one more
+right-hand side of the same factorisation (targets of different orders are the prefixes of one
+``N(0, 1)`` vector, each rescaled to power 1). A whole heat map of 23 x 21 cells x 400 runs is a
+few hundred batched solves.
+
+Why a robust average. With ``N`` not far above the 11 coefficients of ``g10``, a few draws put
+the points where the fit is badly conditioned and ``g10`` explodes between them: the per-run
+measure has a heavy right tail (values of 10^6 beside a median of 1), so the plain mean over a
+few hundred runs is decided by its largest draw and changes from seed to seed by orders of
+magnitude. The median (or a trimmed mean) measures the typical run and is stable
+(:func:`robust_average`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from .._validation import (
+    Bool,
+    Float,
+    Instance,
+    Int,
+    MappingOf,
+    OneOf,
+    Pair,
+    SequenceOf,
+    TensorOf,
+    invalid,
+    requires,
+    validate,
+)
+from ..data import Splits, legendre_features, make_toy_2d
+from ..device import torch_threads
+from ..models import MLP
+from ..train import History, evaluate, fit
+
+__all__ = [
+    "DEGREE_COLOURS",
+    "MODEL_COLOURS",
+    "BoundaryRecipe",
+    "BoundaryResult",
+    "LFDExample",
+    "NoiseRecipe",
+    "OverfitMap",
+    "boundary_data",
+    "decision_grid",
+    "degree_errors",
+    "fit_legendre",
+    "lfd_example",
+    "map_trend",
+    "out_of_sample_error",
+    "overfit_map",
+    "overfit_measure",
+    "overfit_runs",
+    "robust_average",
+    "run_boundaries",
+]
+
+_SEED = Int(0, 2**32 - 1)
+_POSITIVE_INT = Int(1)
+_DEGREE = Int(0, 40, hint="Degrees above 40 are not stable in float64 on a few points.")
+_POINTS = TensorOf("floating", ndim=(1, 2), nonempty=True, finite=True,
+                   desc="a float tensor of shape (N,) or (B, N) with finite values")
+_COEFS = TensorOf("floating", min_ndim=1, nonempty=True, finite=True,
+                  desc="a float tensor of Legendre coefficients of shape (..., Q + 1)")
+_AVERAGES = ("median", "trimmed", "mean")
+
+#: Colour = the fitted degree, the same in every figure and widget of notebooks 03 and 04 (Okabe-Ito).
+DEGREE_COLOURS = {2: "#0072B2", 10: "#D55E00"}
+#: Colour = the model's size in the decision-boundary figures (Okabe-Ito).
+MODEL_COLOURS = {"small": "#0072B2", "large": "#D55E00"}
+
+
+# --------------------------------------------------------------------------- fitting and error
+
+
+@validate(x=_POINTS, y=_POINTS, degree=_DEGREE, lam=Float(0, hint="λ is a penalty strength and cannot be negative."),
+          checks=[requires("y", lambda a: a["y"].shape == a["x"].shape, "a tensor of the shape of x",
+                           got=lambda a: f"shape {tuple(a['y'].shape)} for x of shape {tuple(a['x'].shape)}")])
+def fit_legendre(x: Tensor, y: Tensor, degree: int, *, lam: float = 0.0) -> Tensor:
+    """Least-squares polynomial of degree ``degree`` in the Legendre basis, optionally with an L2 penalty.
+
+    Minimises ``(1/N) sum_n (g(x_n) - y_n)^2 + lam * sum_q c_q^2`` over ``g = sum_q c_q L_q``;
+    ``lam = 0`` is ordinary least squares (the minimum-norm solution when ``N <= degree``).
+    Computed in float64 for every fit of a batch at once.
+
+    Args:
+        x: points, shape ``(N,)`` or ``(B, N)`` (a batch of ``B`` data sets).
+        y: targets of the same shape.
+        degree: the polynomial's degree (``degree + 1`` coefficients).
+        lam: the weight-decay strength λ ≥ 0 (notebook 04).
+
+    Returns:
+        Coefficients ``c_0 … c_degree`` of shape ``(degree + 1,)`` or ``(B, degree + 1)``, float64.
+    """
+    x64, y64 = x.double(), y.double()
+    X = legendre_features(x64, degree)  # (..., N, degree + 1)
+    if lam > 0:
+        # Ridge as an ordinary least-squares problem: rows sqrt(N lam) I below X, zeros below y.
+        n = X.shape[-2]
+        eye = math.sqrt(n * lam) * torch.eye(degree + 1, dtype=torch.float64).expand(*X.shape[:-2], -1, -1)
+        X = torch.cat([X, eye], dim=-2)
+        y64 = torch.cat([y64, torch.zeros(*y64.shape[:-1], degree + 1, dtype=torch.float64)], dim=-1)
+    return torch.linalg.lstsq(X, y64.unsqueeze(-1), driver="gelsd").solution.squeeze(-1)
+
+
+@validate(fit=_COEFS, target=_COEFS)
+def out_of_sample_error(fit: Tensor, target: Tensor) -> Tensor:
+    """``E_x[(g(x) - f(x))^2]`` for ``x ~ U[-1, 1]``, exactly, from Legendre coefficients.
+
+    Orthogonality gives ``sum_q (c_q - a_q)^2 / (2q + 1)``; the shorter coefficient vector is
+    padded with zeros (a degree-2 fit of an order-20 target misses ``a_3 … a_20`` entirely).
+
+    Args:
+        fit: coefficients of ``g``, shape ``(..., Q_g + 1)``.
+        target: coefficients of ``f``, shape ``(..., Q_f + 1)``; leading dimensions broadcast.
+
+    Returns:
+        The error, shape ``(...)`` (the broadcast leading shape), float64.
+    """
+    q = max(fit.shape[-1], target.shape[-1])
+    c = torch.nn.functional.pad(fit.double(), (0, q - fit.shape[-1]))
+    a = torch.nn.functional.pad(target.double(), (0, q - target.shape[-1]))
+    weights = 1.0 / (2 * torch.arange(q, dtype=torch.float64) + 1)
+    return ((c - a) ** 2 * weights).sum(-1)
+
+
+_DEGREES = SequenceOf(_DEGREE, min_len=2, max_len=2, desc="a pair (low, high) of polynomial degrees, e.g. (2, 10)")
+
+
+@validate(x=_POINTS, y=_POINTS, coefs=_COEFS, degrees=_DEGREES,
+          checks=[requires("y", lambda a: a["y"].shape == a["x"].shape, "a tensor of the shape of x",
+                           got=lambda a: f"shape {tuple(a['y'].shape)} for x of shape {tuple(a['x'].shape)}")])
+def overfit_measure(x: Tensor, y: Tensor, coefs: Tensor, *, degrees: Sequence[int] = (2, 10)) -> Tensor:
+    """The overfit measure of one data set: ``E_out(g_high) - E_out(g_low)``.
+
+    ``g_low`` and ``g_high`` are the least-squares fits of degree ``degrees[0]`` and
+    ``degrees[1]`` to ``(x, y)``; ``E_out`` is :func:`out_of_sample_error` against the target's
+    coefficients. Positive: the flexible model does worse out of sample (it overfits).
+
+    Args:
+        x: points, shape ``(N,)`` (or ``(B, N)`` for a batch of data sets).
+        y: noisy targets of the same shape.
+        coefs: the target's Legendre coefficients, shape ``(Q_f + 1,)`` (or ``(B, Q_f + 1)``).
+        degrees: ``(low, high)``, ``(2, 10)`` in *Learning From Data*.
+
+    Returns:
+        A float64 tensor of shape ``()`` (or ``(B,)``).
+    """
+    low, high = degrees
+    return (out_of_sample_error(fit_legendre(x, y, high), coefs)
+            - out_of_sample_error(fit_legendre(x, y, low), coefs))
+
+
+# --------------------------------------------------------------------------- one run, for the figures and the sliders
+
+
+_FLOATS = TensorOf("floating", ndim=1, desc="a 1-D float tensor")
+
+
+@validate(x=_FLOATS, y=_FLOATS, target=_FLOATS,
+          fits=MappingOf(Int(0), _FLOATS, desc="a dict {degree: coefficients}"),
+          e_in=MappingOf(Int(0), Float(0), desc="a dict {degree: error >= 0}"),
+          e_out=MappingOf(Int(0), Float(0), desc="a dict {degree: error >= 0}"),
+          n=Int(1), sigma2=Float(0), q_f=Int(0), seed=_SEED)
+@dataclass(frozen=True)
+class LFDExample:
+    """One draw of the Learning-From-Data experiment and its two fits.
+
+    Attributes:
+        x, y: the ``N`` sample points and their noisy targets, float64 of shape ``(N,)``.
+        target: the target's Legendre coefficients, shape ``(Q_f + 1,)``.
+        fits: ``{degree: coefficients}`` of each least-squares fit.
+        e_in: ``{degree: mean squared error on the N samples}``.
+        e_out: ``{degree: exact E_x[(g - f)^2]}``.
+        n, sigma2, q_f, seed: the setting.
+    """
+
+    x: Tensor
+    y: Tensor
+    target: Tensor
+    fits: dict[int, Tensor]
+    e_in: dict[int, float]
+    e_out: dict[int, float]
+    n: int
+    sigma2: float
+    q_f: int
+    seed: int
+
+    @property
+    def measure(self) -> float:
+        """``E_out`` of the highest degree minus that of the lowest: the overfit measure."""
+        return self.e_out[max(self.fits)] - self.e_out[min(self.fits)]
+
+
+def _target_and_points(n: int, q_f: int, seed: int) -> tuple[Tensor, Tensor, Tensor]:
+    """``(a, x, eps)``: normalised coefficients ``(q_f + 1,)``, points and unit noise ``(n,)``, float64."""
+    gen = torch.Generator().manual_seed(seed)
+    a = torch.randn(q_f + 1, generator=gen, dtype=torch.float64)
+    a = a / torch.sqrt((a**2 / (2 * torch.arange(q_f + 1, dtype=torch.float64) + 1)).sum())
+    x = torch.rand(n, generator=gen, dtype=torch.float64) * 2 - 1
+    eps = torch.randn(n, generator=gen, dtype=torch.float64)
+    return a, x, eps
+
+
+@validate(n=Int(1, 100_000), sigma2=Float(0), q_f=Int(0, 200), seed=_SEED,
+          degrees=SequenceOf(_DEGREE, unique=True, desc="a non-empty list of polynomial degrees, e.g. (2, 10)"))
+def lfd_example(n: int, sigma2: float, q_f: int, *, seed: int = 0, degrees: Sequence[int] = (2, 10)) -> LFDExample:
+    """Draw one data set of the experiment and fit a polynomial of every degree in ``degrees``.
+
+    The target and the points come from ``seed`` alone (the same seed gives the same target and
+    points whatever ``sigma2``, so a slider over the noise moves only the noise).
+
+    Args:
+        n: number of samples N.
+        sigma2: noise variance σ² (the target has power 1, so σ² is the noise-to-signal ratio).
+        q_f: the target's order Q_f.
+        seed: seeds the target, the points and the noise.
+        degrees: the fits' degrees.
+
+    Returns:
+        An :class:`LFDExample`.
+    """
+    a, x, eps = _target_and_points(n, q_f, seed)
+    y = legendre_features(x, q_f) @ a + math.sqrt(sigma2) * eps
+    fits = {d: fit_legendre(x, y, d) for d in degrees}
+    e_in = {d: float(((legendre_features(x, d) @ c - y) ** 2).mean()) for d, c in fits.items()}
+    e_out = {d: float(out_of_sample_error(c, a)) for d, c in fits.items()}
+    return LFDExample(x, y, a, fits, e_in, e_out, n, float(sigma2), q_f, seed)
+
+
+@validate(n=Int(1, 100_000), sigma2=Float(0), q_f=Int(0, 200),
+          degrees=SequenceOf(_DEGREE, unique=True, types=(list, tuple, range),
+                             desc="a non-empty list or range of polynomial degrees"),
+          runs=Int(1, 100_000), seed=_SEED)
+def degree_errors(n: int, sigma2: float, q_f: int, *, degrees: Sequence[int] = tuple(range(13)), runs: int = 200,
+                  seed: int = 0) -> dict[str, list[float]]:
+    """Training and out-of-sample error against the degree, the median over ``runs`` data sets.
+
+    Each run draws a target, ``n`` points and their noise (as :func:`lfd_example`) and fits every
+    degree to the same data.
+
+    Args:
+        n: samples per data set.
+        sigma2: noise variance σ².
+        q_f: the target's order.
+        degrees: the degrees to fit.
+        runs: data sets.
+        seed: seeds all runs.
+
+    Returns:
+        ``{"degree": [...], "e_in": [...], "e_out": [...]}``, one entry per degree; ``e_out`` is
+        the exact error against the noiseless target (add σ² for noisy test points).
+    """
+    gen = torch.Generator().manual_seed(seed)
+    a = torch.randn(runs, q_f + 1, generator=gen, dtype=torch.float64)
+    a = a / torch.sqrt((a**2 / (2 * torch.arange(q_f + 1, dtype=torch.float64) + 1)).sum(-1, keepdim=True))
+    x = torch.rand(runs, n, generator=gen, dtype=torch.float64) * 2 - 1
+    y = (legendre_features(x, q_f) @ a.unsqueeze(-1)).squeeze(-1)
+    y = y + math.sqrt(sigma2) * torch.randn(runs, n, generator=gen, dtype=torch.float64)
+    e_in, e_out = [], []
+    for d in degrees:
+        c = fit_legendre(x, y, d)
+        e_in.append(float(((legendre_features(x, d) @ c.unsqueeze(-1)).squeeze(-1) - y).pow(2).mean(-1).median()))
+        e_out.append(float(out_of_sample_error(c, a).median()))
+    return {"degree": [float(d) for d in degrees], "e_in": e_in, "e_out": e_out}
+
+
+# --------------------------------------------------------------------------- the vectorised grid
+
+
+_SIGMA2S = SequenceOf(Float(0), desc="a non-empty list of noise variances >= 0, e.g. (0.0, 0.5, 1.0)")
+_QFS = SequenceOf(Int(0, 200), desc="a non-empty list of target orders in [0, 200], e.g. (5, 20)")
+
+
+@validate(n=Int(1, 100_000), sigma2=_SIGMA2S, q_f=_QFS, runs=Int(1, 1_000_000), seed=_SEED, degrees=_DEGREES)
+def overfit_runs(n: int, *, sigma2: Sequence[float], q_f: Sequence[int], runs: int, seed: int = 0,
+                 degrees: Sequence[int] = (2, 10)) -> Tensor:
+    """The overfit measure of ``runs`` data sets of ``n`` points, for every noise level and target order.
+
+    One set of draws per call: run ``r`` has the same points ``x``, the same unit noise ``eps``
+    and the same raw coefficients for every cell (common random numbers: the differences
+    between cells are not blurred by new draws). The target of order ``Q`` is the first
+    ``Q + 1`` raw coefficients rescaled to power 1, its data ``f(x) + sqrt(sigma2) * eps``. The
+    result equals :func:`overfit_measure` on those data sets (tested), computed with one
+    batched solve per degree (see the module docstring).
+
+    Args:
+        n: points per data set N (at most ``degrees[1]`` leaves the flexible fit underdetermined:
+            it then takes the minimum-norm solution).
+        sigma2: noise variances σ².
+        q_f: target orders Q_f.
+        runs: data sets per cell.
+        seed: seeds every draw.
+        degrees: ``(low, high)`` of the two fits.
+
+    Returns:
+        Float64 tensor of shape ``(len(sigma2), len(q_f), runs)``.
+    """
+    low, high = degrees
+    q_max = max(max(q_f), high)
+    gen = torch.Generator().manual_seed(seed)
+    raw = torch.randn(runs, max(q_f) + 1, generator=gen, dtype=torch.float64)
+    x = torch.rand(runs, n, generator=gen, dtype=torch.float64) * 2 - 1
+    eps = torch.randn(runs, n, generator=gen, dtype=torch.float64)
+
+    weights = 1.0 / (2 * torch.arange(q_max + 1, dtype=torch.float64) + 1)
+    targets = torch.zeros(runs, len(q_f), q_max + 1, dtype=torch.float64)  # (R, K, Q)
+    for k, q in enumerate(q_f):
+        prefix = raw[:, : q + 1]
+        targets[:, k, : q + 1] = prefix / torch.sqrt((prefix**2 * weights[: q + 1]).sum(-1, keepdim=True))
+    features = legendre_features(x, q_max)  # (R, N, Q)
+    clean = features @ targets.transpose(1, 2)  # (R, N, K): f(x) of every target order
+    rhs = torch.cat([clean, eps.unsqueeze(-1)], dim=-1)  # (R, N, K + 1)
+    scale = torch.tensor([math.sqrt(s) for s in sigma2], dtype=torch.float64)[None, :, None]  # (1, S, 1)
+
+    errors = []
+    for d in (low, high):
+        solution = torch.linalg.lstsq(features[..., : d + 1], rhs).solution  # (R, d + 1, K + 1)
+        fit_clean, fit_noise = solution[..., :-1].transpose(1, 2), solution[..., -1]  # (R, K, d + 1), (R, d + 1)
+        miss = -targets.clone()
+        miss[..., : d + 1] += fit_clean  # c - a for the noiseless data, (R, K, Q)
+        # E_out(sigma) = A + 2 sigma B + sigma^2 C, with the noise fit's coefficients fit_noise.
+        a_term = (miss**2 * weights).sum(-1)  # (R, K)
+        b_term = (miss[..., : d + 1] * fit_noise.unsqueeze(1) * weights[: d + 1]).sum(-1)  # (R, K)
+        c_term = (fit_noise**2 * weights[: d + 1]).sum(-1)  # (R,)
+        errors.append(a_term.unsqueeze(1) + 2 * scale * b_term.unsqueeze(1) + scale**2 * c_term[:, None, None])
+    return (errors[1] - errors[0]).permute(1, 2, 0).contiguous()
+
+
+@validate(values=TensorOf("floating", min_ndim=1, nonempty=True), how=OneOf(*_AVERAGES),
+          trim=Float(0, 0.5, high_open=True, hint="trim is the share cut from each end, e.g. 0.1."))
+def robust_average(values: Tensor, *, how: str = "median", trim: float = 0.1) -> Tensor:
+    """Average over the last dimension: the median, a trimmed mean, or the plain mean.
+
+    Args:
+        values: shape ``(..., R)``, e.g. :func:`overfit_runs`' result.
+        how: ``"median"``, ``"trimmed"`` (the mean of what is left after cutting ``trim`` of the
+            values from each end) or ``"mean"`` (not robust: shown for comparison).
+        trim: the share cut from each end for ``"trimmed"``.
+
+    Returns:
+        Shape ``(...)``.
+    """
+    if how == "median":
+        return values.median(-1).values if values.shape[-1] % 2 else values.quantile(0.5, dim=-1)
+    if how == "mean":
+        return values.mean(-1)
+    ordered = values.sort(-1).values
+    cut = int(trim * values.shape[-1])
+    return ordered[..., cut: values.shape[-1] - cut].mean(-1)
+
+
+@validate(
+    n_values=SequenceOf(Int(1, 100_000), unique=True, desc="a non-empty list of sample sizes N"),
+    sigma2_values=SequenceOf(Float(0), unique=True, desc="a non-empty list of noise variances >= 0"),
+    q_f_values=SequenceOf(Int(0, 200), unique=True, desc="a non-empty list of target orders in [0, 200]"),
+    q_f=Int(0, 200), sigma2=Float(0), degrees=_DEGREES, runs=Int(1, 1_000_000), average=OneOf(*_AVERAGES),
+    seed=_SEED,
+)
+@dataclass(frozen=True)
+class NoiseRecipe:
+    """Every setting of the stochastic/deterministic noise experiment (the overfit-measure maps).
+
+    Attributes:
+        n_values: sample sizes N, the horizontal axis of both maps.
+        sigma2_values: noise variances σ², the vertical axis of the stochastic-noise map.
+        q_f_values: target orders Q_f, the vertical axis of the deterministic-noise map.
+        q_f: the target order of the stochastic-noise map (20, as in the book).
+        sigma2: the noise of the deterministic-noise map (0.1, as in the book).
+        degrees: the two fits compared, ``(2, 10)``.
+        runs: data sets per cell.
+        average: how the runs of a cell are summarised (:func:`robust_average`).
+        seed: seeds every draw; N value ``i`` uses ``seed + i``.
+    """
+
+    n_values: tuple[int, ...] = tuple(range(20, 131, 5))
+    sigma2_values: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(21))
+    q_f_values: tuple[int, ...] = tuple(range(0, 101, 5))
+    q_f: int = 20
+    sigma2: float = 0.1
+    degrees: tuple[int, ...] = (2, 10)
+    runs: int = 400
+    average: str = "median"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "n_values", tuple(self.n_values))
+        object.__setattr__(self, "sigma2_values", tuple(float(v) for v in self.sigma2_values))
+        object.__setattr__(self, "q_f_values", tuple(self.q_f_values))
+        object.__setattr__(self, "degrees", tuple(self.degrees))
+
+
+_GRID = TensorOf("floating", ndim=2, desc="a 2-D float tensor (rows: axis values, columns: N values)")
+
+
+@validate(axis=OneOf("sigma2", "q_f"), axis_values=SequenceOf(Float(0), desc="a non-empty list of numbers >= 0"),
+          n_values=SequenceOf(Int(1), desc="a non-empty list of sample sizes"), average=_GRID, mean=_GRID,
+          positive=_GRID, fixed=MappingOf(str, Float(0), desc="a dict such as {'q_f': 20}"),
+          recipe=Instance(NoiseRecipe))
+@dataclass(frozen=True)
+class OverfitMap:
+    """An overfit-measure heat map: one robust average per (axis value, N) cell.
+
+    Attributes:
+        axis: ``"sigma2"`` (noise variance) or ``"q_f"`` (target order): what the rows vary.
+        axis_values: the rows' values.
+        n_values: the columns' values N.
+        average: ``(len(axis_values), len(n_values))``, the cells' robust averages.
+        mean: the same cells' plain means (heavy-tailed: for comparison only).
+        positive: the share of runs with a positive measure in each cell.
+        fixed: the setting held fixed, e.g. ``{"q_f": 20}`` or ``{"sigma2": 0.1}``.
+        recipe: the recipe the map was made from.
+    """
+
+    axis: str
+    axis_values: tuple[float, ...]
+    n_values: tuple[int, ...]
+    average: Tensor
+    mean: Tensor
+    positive: Tensor
+    fixed: dict[str, float]
+    recipe: NoiseRecipe
+
+    def cell(self, axis_value: float, n: int) -> float:
+        """The robust average of one cell.
+
+        Raises:
+            KeyError: no such cell; the message lists the values there are.
+        """
+        if axis_value not in self.axis_values or n not in self.n_values:
+            raise KeyError(f"The map has no cell ({self.axis}={axis_value!r}, N={n!r}); its {self.axis} values are "
+                           f"{list(self.axis_values)} and its N values {list(self.n_values)}.")
+        return float(self.average[self.axis_values.index(axis_value), self.n_values.index(n)])
+
+
+@validate(recipe=Instance(NoiseRecipe, hint="Pass e.g. experiments.NoiseRecipe()."), over=OneOf("sigma2", "q_f"),
+          threads=[None, _POSITIVE_INT], progress=Bool())
+def overfit_map(recipe: NoiseRecipe, over: str = "sigma2", *, threads: int | None = 1,
+                progress: bool = False) -> OverfitMap:
+    """The overfit measure over (σ², N) at the recipe's ``q_f``, or over (Q_f, N) at its ``sigma2``.
+
+    Args:
+        recipe: the experiment's settings.
+        over: ``"sigma2"`` for the stochastic-noise map, ``"q_f"`` for the deterministic-noise map.
+        threads: PyTorch CPU threads during the computation (restored afterwards).
+        progress: show a progress bar over the N values.
+
+    Returns:
+        An :class:`OverfitMap`; one to a few seconds per map on one core with the default recipe.
+    """
+    sigma2 = recipe.sigma2_values if over == "sigma2" else (recipe.sigma2,)
+    q_f = (recipe.q_f,) if over == "sigma2" else recipe.q_f_values
+    cells = []
+    with torch_threads(threads):
+        for i, n in enumerate(tqdm(recipe.n_values, desc=f"overfit map over {over}", disable=not progress,
+                                   leave=False)):
+            runs = overfit_runs(n, sigma2=sigma2, q_f=q_f, runs=recipe.runs, seed=recipe.seed + i,
+                                degrees=recipe.degrees)
+            cells.append(runs.squeeze(1) if over == "sigma2" else runs.squeeze(0))  # (A, R)
+    values = torch.stack(cells, dim=1)  # (A, len(n_values), R)
+    return OverfitMap(
+        axis=over,
+        axis_values=tuple(sigma2 if over == "sigma2" else q_f),
+        n_values=recipe.n_values,
+        average=robust_average(values, how=recipe.average),
+        mean=values.mean(-1),
+        positive=(values > 0).double().mean(-1),
+        fixed={"q_f": recipe.q_f} if over == "sigma2" else {"sigma2": recipe.sigma2},
+        recipe=recipe,
+    )
+
+
+def _ranks(values: Tensor) -> Tensor:
+    return values.argsort(-1).argsort(-1).double()
+
+
+def _rank_correlation(a: Tensor, b: Tensor) -> float:
+    """Spearman's rank correlation of two 1-D tensors (no ties expected: continuous values)."""
+    ra, rb = _ranks(a) - (len(a) - 1) / 2, _ranks(b) - (len(b) - 1) / 2
+    return float((ra * rb).sum() / (ra.norm() * rb.norm()))
+
+
+@validate(overfit=Instance(OverfitMap, desc="an OverfitMap from overfit_map"), along=OneOf("axis", "n"),
+          min_axis_value=[None, Float()])
+def map_trend(overfit: OverfitMap, along: str = "axis", *, min_axis_value: float | None = None) -> list[float]:
+    """How consistently the map's cells rise along one direction: Spearman's rank correlations.
+
+    Args:
+        overfit: a map from :func:`overfit_map`.
+        along: ``"axis"``: one correlation per column (fixed N) between the axis values (σ² or
+            Q_f) and the cells; ``"n"``: one per row between N and the cells.
+        min_axis_value: keep only the rows whose axis value is at least this (e.g. Q_f ≥ 10).
+
+    Returns:
+        The correlations, in ``[-1, 1]``: +1 means the cells rise strictly in that direction,
+        -1 that they fall strictly.
+    """
+    rows = torch.tensor(overfit.axis_values, dtype=torch.float64)
+    keep = torch.ones(len(rows), dtype=torch.bool) if min_axis_value is None else rows >= min_axis_value
+    if int(keep.sum()) < 2:
+        raise invalid("min_axis_value", f"None or a value that keeps at least 2 rows of {list(overfit.axis_values)}",
+                      repr(min_axis_value))
+    cells, rows = overfit.average[keep], rows[keep]
+    if along == "axis":
+        return [_rank_correlation(rows, cells[:, j]) for j in range(cells.shape[1])]
+    n = torch.tensor(overfit.n_values, dtype=torch.float64)
+    return [_rank_correlation(n, cells[i]) for i in range(cells.shape[0])]
+
+
+# --------------------------------------------------------------------------- decision boundaries
+
+
+_WIDTH_DEPTH = SequenceOf(Int(0, 4096), min_len=2, max_len=2, desc="a pair (width, depth) of ints, e.g. (128, 2)")
+
+
+@validate(dataset=OneOf("moons", "circles", "spirals"), noise=Float(0), n_train=Int(4, 1000), n_pool=Int(100, 100_000),
+          small=_WIDTH_DEPTH, large=_WIDTH_DEPTH, epochs=_POSITIVE_INT, lr=Float(0, low_open=True), seed=_SEED,
+          checks=[requires("n_train", lambda a: a["n_train"] <= 0.6 * a["n_pool"],
+                           lambda a: f"an int at most 60% of n_pool ({int(0.6 * a['n_pool'])})")])
+@dataclass(frozen=True)
+class BoundaryRecipe:
+    """Every setting of the decision-boundary experiment.
+
+    Attributes:
+        dataset: the 2-D toy set (``data.make_toy_2d``).
+        noise: standard deviation of its Gaussian jitter; 0.5 makes the two moons overlap.
+        n_train: training points (a random subset of the set's training split).
+        n_pool: points generated; the held-out accuracy is measured on its validation and test
+            splits (40% of them: 800 points by default).
+        small: ``(width, depth)`` of the small MLP.
+        large: ``(width, depth)`` of the large MLP.
+        epochs: full-batch Adam steps.
+        lr: Adam's learning rate.
+        seed: seeds the data and both initialisations.
+    """
+
+    dataset: str = "moons"
+    noise: float = 0.5
+    n_train: int = 100
+    n_pool: int = 2000
+    small: tuple[int, ...] = (4, 1)
+    large: tuple[int, ...] = (128, 2)
+    epochs: int = 600
+    lr: float = 0.03
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "small", tuple(self.small))
+        object.__setattr__(self, "large", tuple(self.large))
+
+
+_NAMES = Instance(str, desc="a model name, e.g. 'small'")
+
+
+@validate(models=MappingOf(_NAMES, Instance(nn.Module, desc="a torch.nn.Module")),
+          histories=MappingOf(_NAMES, Instance(History, desc="a History")), train=Pair(), held_out=Pair(),
+          train_acc=MappingOf(_NAMES, Float(0, 1)), held_out_acc=MappingOf(_NAMES, Float(0, 1)),
+          recipe=Instance(BoundaryRecipe))
+@dataclass(frozen=True)
+class BoundaryResult:
+    """Both trained models of the decision-boundary experiment, their data and accuracies.
+
+    Attributes:
+        models: ``{"small": MLP, "large": MLP}``, trained.
+        histories: their training histories.
+        train: the training pair ``(x (n_train, 2), y (n_train,))``.
+        held_out: the held-out pair (validation and test splits together).
+        train_acc, held_out_acc: ``{"small": float, "large": float}``, accuracies of the final models.
+        recipe: the recipe.
+    """
+
+    models: dict[str, nn.Module]
+    histories: dict[str, History]
+    train: tuple[Tensor, Tensor]
+    held_out: tuple[Tensor, Tensor]
+    train_acc: dict[str, float]
+    held_out_acc: dict[str, float]
+    recipe: BoundaryRecipe
+
+
+@validate(recipe=Instance(BoundaryRecipe, hint="Pass e.g. experiments.BoundaryRecipe()."))
+def boundary_data(recipe: BoundaryRecipe) -> tuple[tuple[Tensor, Tensor], tuple[Tensor, Tensor]]:
+    """The experiment's training pair and held-out pair, drawn from ``recipe.seed``.
+
+    Returns:
+        ``((x_train, y_train), (x_held_out, y_held_out))``, x float32 of shape ``(N, 2)``.
+    """
+    splits: Splits = make_toy_2d(recipe.dataset, n=recipe.n_pool, noise=recipe.noise, seed=recipe.seed)
+    keep = torch.randperm(len(splits.train[0]), generator=torch.Generator().manual_seed(recipe.seed))[: recipe.n_train]
+    train = (splits.train[0][keep], splits.train[1][keep])
+    held_out = (torch.cat([splits.val[0], splits.test[0]]), torch.cat([splits.val[1], splits.test[1]]))
+    return train, held_out
+
+
+@validate(recipe=Instance(BoundaryRecipe, hint="Pass e.g. experiments.BoundaryRecipe()."),
+          threads=[None, _POSITIVE_INT], progress=Bool())
+def run_boundaries(recipe: BoundaryRecipe, *, threads: int | None = 1, progress: bool = False) -> BoundaryResult:
+    """Train the small and the large MLP on the same points; measure both on held-out points.
+
+    Both use full-batch Adam for ``recipe.epochs`` steps, no regularization of any kind. A few
+    seconds on one core.
+
+    Returns:
+        A :class:`BoundaryResult`.
+    """
+    train, held_out = boundary_data(recipe)
+    models, histories, train_acc, held_acc = {}, {}, {}, {}
+    with torch_threads(threads):
+        for name, (width, depth) in (("small", recipe.small), ("large", recipe.large)):
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(recipe.seed)
+                model = MLP(2, 2, width=max(width, 1), depth=depth)
+            histories[name] = fit(model, train, None, epochs=recipe.epochs, batch_size=recipe.n_train,
+                                  optimizer="adam", lr=recipe.lr, seed=recipe.seed, device="cpu", progress=progress,
+                                  description=f"{name} MLP {width}x{depth}")
+            models[name] = model.eval()
+            train_acc[name] = evaluate(model, train, device="cpu")["acc"]
+            held_acc[name] = evaluate(model, held_out, device="cpu")["acc"]
+    return BoundaryResult(models, histories, train, held_out, train_acc, held_acc, recipe)
+
+
+@validate(model=Instance(nn.Module, desc="a torch.nn.Module with 2 inputs and C outputs"),
+          x=TensorOf("floating", ndim=2, nonempty=True, finite=True, desc="a float tensor of points, shape (N, 2)"),
+          steps=Int(2, 2000), margin=Float(0))
+def decision_grid(model: nn.Module, x: Tensor, *, steps: int = 200, margin: float = 0.5
+                  ) -> tuple[Tensor, Tensor, Tensor]:
+    """The model's probability of class 1 on a grid covering ``x`` (for a decision-boundary plot).
+
+    Args:
+        model: a classifier of 2-D points (in eval mode); its second output is class 1.
+        x: the points to cover, shape ``(N, 2)``.
+        steps: grid points per axis.
+        margin: added around the points' bounding box.
+
+    Returns:
+        ``(xx, yy, p)``, each of shape ``(steps, steps)``: grid coordinates and ``P(class 1)``.
+    """
+    if x.shape[1] != 2:
+        raise invalid("x", "a float tensor of points, shape (N, 2)", f"shape {tuple(x.shape)}")
+    low, high = x.min(0).values - margin, x.max(0).values + margin
+    xs = torch.linspace(float(low[0]), float(high[0]), steps)
+    ys = torch.linspace(float(low[1]), float(high[1]), steps)
+    xx, yy = torch.meshgrid(xs, ys, indexing="xy")
+    with torch.no_grad():
+        p = torch.softmax(model(torch.stack([xx.flatten(), yy.flatten()], 1).to(x.dtype)), 1)[:, 1]
+    return xx, yy, p.reshape(steps, steps)

@@ -1,0 +1,96 @@
+"""Bagging and ensembles (notebook 07, item 9).
+
+**Bagging** (bootstrap aggregating, Breiman 1996) trains k models, each on a *bootstrap sample*
+of the training set: n examples drawn from the n with replacement, so each sample holds about
+63% (1 - 1/e) of the distinct examples, some of them several times. The models make partly
+independent errors, and their average makes fewer: if k models had independent errors of
+variance v, their mean would have variance v / k.
+
+:func:`bagging` is the loop; :class:`Ensemble` averages the members' predicted probabilities
+(the usual way for neural nets, rather than a majority vote) and returns the log of that
+average, so that ``evaluate`` and ``fit``'s cross-entropy read it as logits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .._validation import (
+    Instance,
+    Int,
+    IsCallable,
+    Pair,
+    SequenceOf,
+    TensorOf,
+    validate,
+)
+from ..device import SEED
+
+__all__ = ["Ensemble", "bagging", "bootstrap_indices"]
+
+
+@validate(n=Int(1), seed=SEED)
+def bootstrap_indices(n: int, seed: int) -> Tensor:
+    """The indices of one bootstrap sample: n draws from ``range(n)`` with replacement.
+
+    Drawn as ``torch.randint(0, n, (n,), generator=torch.Generator().manual_seed(seed))``, so the
+    same seed gives the same sample on every machine.
+
+    Args:
+        n: the size of the training set (and of the sample).
+        seed: seeds the draw.
+
+    Returns:
+        int64 indices of shape (n,).
+    """
+    return torch.randint(0, n, (n,), generator=torch.Generator().manual_seed(seed))
+
+
+@validate(train_one=IsCallable("a callable (x, y) -> trained model"),
+          data=Pair(TensorOf(min_ndim=1, nonempty=True), TensorOf(ndim=1)), k=Int(1), seed=SEED)
+def bagging(train_one: Callable[[Tensor, Tensor], nn.Module], data: tuple[Tensor, Tensor], k: int,
+            seed: int = 0) -> list[nn.Module]:
+    """Train ``k`` models, model i on the bootstrap sample ``bootstrap_indices(n, seed + i)``.
+
+    Args:
+        train_one: trains a fresh model on ``(x, y)`` and returns it.
+        data: the training set ``(x, y)``, ``x`` of shape (n, ...).
+        k: the number of models.
+        seed: model i's sample is drawn with seed ``seed + i``.
+
+    Returns:
+        The k trained models, in order.
+    """
+    x, y = data
+    members = []
+    for i in range(k):
+        idx = bootstrap_indices(len(x), seed + i).to(x.device)
+        members.append(train_one(x[idx], y[idx]))
+    return members
+
+
+class Ensemble(nn.Module):
+    """The average of several classifiers' predicted probabilities.
+
+    ``forward`` returns ``log(mean_m softmax(f_m(x)))``: its softmax is the averaged
+    probability, its argmax the ensemble's prediction, and ``evaluate`` reads it as logits.
+
+    Args:
+        members: the trained classifiers, each returning logits (N, K).
+
+    Shape:
+        (N, ...) -> (N, K).
+    """
+
+    @validate(members=SequenceOf(Instance(nn.Module, desc="a torch.nn.Module"), desc="a non-empty list of models"))
+    def __init__(self, members: Sequence[nn.Module]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, x: Tensor) -> Tensor:
+        probs = torch.stack([F.softmax(m(x), dim=1) for m in self.members]).mean(0)
+        return torch.log(probs.clamp_min(1e-12))

@@ -1,0 +1,476 @@
+"""Notebook 07, the regularization catalogue: its figures and its three sliders.
+
+Figures (they only draw what they are given):
+
+- :func:`draw_images`: a grid of images with titles (augmented photos, FGSM examples);
+- :func:`draw_reliability`: a reliability diagram, accuracy against confidence, one colour per net;
+- :func:`draw_effects`: the closing chart, each technique's measured effect on test accuracy.
+
+Widgets (each gets its stored sweep and its live run function as arguments):
+
+- :func:`shift_explorer`: augmentation strength (the largest circular shift) on MNIST-1D;
+- :func:`smoothing_explorer`: label smoothing's α against accuracy and calibration;
+- :func:`epsilon_explorer`: FGSM's ε against robust accuracy, with the adversarial examples shown.
+
+Colours: grey is the setting without the technique, blue the chosen setting, orange a live run;
+line style is the data split (solid: training, dashed: test), in the figures and the widgets alike.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from IPython.display import display
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from torch import Tensor, nn
+
+from .._validation import (
+    Constraint,
+    Float,
+    Instance,
+    Int,
+    IsCallable,
+    MappingOf,
+    Pair,
+    SequenceOf,
+    TensorOf,
+    invalid,
+    validate,
+)
+from ..regularizers.adversarial import fgsm
+from ..train import History
+
+if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it never loads one
+    from ..experiments.catalogue import CatalogueSweep
+
+__all__ = ["draw_effects", "draw_images", "draw_reliability", "epsilon_explorer", "shift_explorer",
+           "smoothing_explorer"]
+
+#: Okabe-Ito colours, distinguishable with every common colour-vision deficiency.
+BASE, CHOSEN, LIVE = "#555555", "#0072B2", "#D55E00"
+_PALETTE = ("#555555", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#D55E00")
+_AX = [None, Instance(Axes, desc="a matplotlib Axes")]
+
+
+class _SliderSweep(Constraint):
+    """A stored slider sweep of notebook 07; checked by what it offers (a widget never imports one)."""
+
+    def __init__(self, example: str) -> None:
+        super().__init__()
+        self.example = example
+
+    def describe(self) -> str:
+        return f"a stored slider sweep such as experiments.load_catalogue_sweep({self.example!r})"
+
+    def failure(self, value: Any) -> Any:
+        ok = all(hasattr(value, a) for a in ("settings", "get", "recipe", "final")) and bool(
+            callable(getattr(value, "settings", None)) and value.settings())
+        return None if ok else self.wrong_type(value)
+
+
+# ------------------------------------------------------------------------------------------ figures
+def _check_titles(args: Mapping[str, Any]) -> None:
+    if args["titles"] is not None and len(args["titles"]) != len(args["images"]):
+        raise invalid("titles", f"None or one title per image ({len(args['images'])})",
+                      f"{len(args['titles'])} titles")
+
+
+@validate(images=TensorOf("real", ndim=(3, 4), nonempty=True, numpy=True,
+                          desc="a tensor of images (N, H, W), (N, 1, H, W) or (N, H, W, 3)"),
+          titles=[None, SequenceOf(str, min_len=0)], ncols=Int(1), cmap=str, size=Float(0, low_open=True),
+          checks=[_check_titles])
+def draw_images(images: Tensor | np.ndarray, titles: Sequence[str] | None = None, *, ncols: int = 6,
+                cmap: str = "gray_r", size: float = 1.6) -> Figure:
+    """A grid of images, one title each.
+
+    Args:
+        images: grey images (N, H, W) or (N, 1, H, W), or colour images (N, H, W, 3) with values
+            in [0, 1] (or 0-255 integers).
+        titles: one title per image, or ``None``.
+        ncols: images per row.
+        cmap: the colour map of grey images (``"gray_r"``: dark ink on white, like the digits).
+        size: the side of one image in inches.
+
+    Returns:
+        The matplotlib ``Figure``.
+    """
+    arr = images.detach().cpu().numpy() if isinstance(images, Tensor) else np.asarray(images)
+    if arr.ndim == 4 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    n = len(arr)
+    cols = min(ncols, n)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows + 0.3 * rows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= n:
+            continue
+        if arr[i].ndim == 2:
+            ax.imshow(arr[i], cmap=cmap, vmin=0, vmax=max(1, arr.max()))
+        else:
+            ax.imshow(np.clip(arr[i], 0, 1) if arr.dtype.kind == "f" else arr[i])
+        if titles is not None:
+            ax.set_title(titles[i], fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+_BINS = MappingOf(str, Instance(dict, desc="a dict from reliability_bins"),
+                  desc="a dict {label: reliability_bins(...) result}")
+
+
+@validate(tables=_BINS, ax=_AX)
+def draw_reliability(tables: Mapping[str, Mapping[str, list[float]]], *, ax: Axes | None = None) -> Axes:
+    """A reliability diagram: accuracy against confidence in each confidence bin, one line per net.
+
+    A calibrated net lies on the diagonal; below it, the net is over-confident (its answers are
+    right less often than its confidence says). Marker size grows with the number of examples.
+
+    Args:
+        tables: ``{label: regularizers.reliability_bins(probs, y)}``, e.g. with and without smoothing.
+        ax: axes to draw into; a new figure when ``None``.
+
+    Returns:
+        The matplotlib ``Axes``.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.6, 4.2))
+    ax.plot([0, 1], [0, 1], color="black", lw=0.8, ls=":", label="calibrated")
+    for i, (label, table) in enumerate(tables.items()):
+        keep = [j for j, c in enumerate(table["count"]) if c > 0]
+        conf = [table["confidence"][j] for j in keep]
+        acc = [table["accuracy"][j] for j in keep]
+        total = sum(table["count"])
+        sizes = [10 + 300 * table["count"][j] / total for j in keep]
+        colour = (BASE, CHOSEN, *_PALETTE[2:])[i % len(_PALETTE)]
+        ax.plot(conf, acc, color=colour, marker="o" if i == 0 else "s", ms=4, label=label)
+        ax.scatter(conf, acc, s=sizes, color=colour, alpha=0.3)
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence (highest predicted probability), per bin",
+           ylabel="accuracy in the bin (test set)", title="Reliability diagram")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", loc="upper left")
+    return ax
+
+
+_ROWS = SequenceOf(Instance(dict, desc="a row of experiments.catalogue_table()"),
+                   desc="a list of rows of experiments.catalogue_table()")
+
+
+@validate(rows=_ROWS, ax=_AX)
+def draw_effects(rows: Sequence[Mapping[str, Any]], *, ax: Axes | None = None) -> Axes:
+    """The closing chart: each technique's measured effect on test accuracy, in percentage points.
+
+    Only the rows whose metric is an accuracy are drawn (test accuracy, and the robust accuracy of
+    adversarial training, named in the label). Colour tells what a technique is
+    compared with: blue, the common baseline (MNIST-1D MLP on 500 signals, or the augmented run for
+    semi-supervised learning); green, an experiment's own baseline (another setup, named in the label).
+
+    Args:
+        rows: ``experiments.catalogue_table()``.
+        ax: axes to draw into; a new figure when ``None``.
+
+    Returns:
+        The matplotlib ``Axes``.
+    """
+    shown = [r for r in rows if "accuracy" in r["metric"]]
+    if not shown:
+        raise invalid("rows", "rows of experiments.catalogue_table() with at least one accuracy metric",
+                      f"{len(rows)} rows without one")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.32 * len(shown) + 1.2))
+    common = ("baseline", "shift augmentation", "its average member")
+    labels, values, colours = [], [], []
+    for r in shown:
+        own = r["compared_with"] not in common
+        metric = "" if r["metric"] == "accuracy" else f" [{r['metric']}]"
+        labels.append(f"{r['item']}. {r['technique']}{metric}"
+                      + (f"  (vs {r['compared_with']})" if r["compared_with"] != "baseline" else ""))
+        values.append(100 * r["effect"])
+        colours.append("#009E73" if own else CHOSEN)
+    y = np.arange(len(shown))[::-1]
+    bars = ax.barh(y, values, color=colours)
+    ax.bar_label(bars, labels=[f"{v:+.1f}" for v in values], fontsize="x-small", padding=2)
+    ax.set_yticks(y, labels, fontsize="small")
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("effect on test accuracy (percentage points), measured here")
+    ax.grid(axis="x", alpha=0.3)
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=CHOSEN, label="vs the common baseline"),
+                       Patch(color="#009E73", label="vs the experiment's own baseline")],
+              fontsize="small", loc="lower right")
+    ax.margins(x=0.15)
+    return ax
+
+
+# ------------------------------------------------------------------------------------------ widgets
+def _live_button() -> tuple[W.Button, W.HTML, W.Output]:
+    button = W.Button(description="train live", icon="play", tooltip="train the chosen setting now")
+    status = W.HTML(value="<i>curves from the stored sweep; click “train live” to train this setting now</i>")
+    return button, status, W.Output()
+
+
+def _train(button: W.Button, status: W.HTML, out: W.Output, label: str, run: Callable[[], History],
+           done: Callable[[History, float], str]) -> History | None:
+    button.disabled = True
+    status.value = f"training <b>{label}</b> …"
+    start = time.perf_counter()
+    try:
+        with out:
+            out.clear_output()
+            history = run()
+        status.value = done(history, time.perf_counter() - start)
+        return history
+    except Exception as err:  # noqa: BLE001 (shown in the widget: a callback's exception would vanish silently)
+        status.value = f"<span style='color:#b00'>live training failed: {type(err).__name__}: {err}</span>"
+        return None
+    finally:
+        button.disabled = False
+
+
+def _show(fig: Figure, out: W.Output) -> None:
+    with out:
+        out.clear_output(wait=True)
+        display(fig)
+        plt.close(fig)
+
+
+def _epochs(h: History) -> list[int]:
+    return list(range(1, h.epochs + 1))
+
+
+@validate(sweep=_SliderSweep("shift"), run=IsCallable("a callable max_shift -> History",
+                                                      hint="e.g. partial(experiments.run_shift, recipe=sweep.recipe, "
+                                                           "data=mnist)"))
+def shift_explorer(sweep: CatalogueSweep, run: Callable[[int], History]) -> W.VBox:
+    """A slider over the largest circular shift of the augmentation, over the stored shift sweep.
+
+    Left: training and test accuracy per epoch of the chosen setting beside no augmentation (grey).
+    Right: final training and test accuracy against the largest shift, the chosen one circled.
+    "train live" trains the chosen setting now and adds its curves (orange).
+
+    Args:
+        sweep: ``experiments.load_catalogue_sweep("shift")``.
+        run: trains one setting, e.g. ``partial(experiments.run_shift, recipe=sweep.recipe, data=mnist)``.
+
+    Returns:
+        A widget: a ``SelectionSlider`` "max shift", a "train live" button with a status line, the plot.
+    """
+    settings = sweep.settings()
+    slider = W.SelectionSlider(options=[(str(v), v) for v, _ in settings], value=settings[-1][0],
+                               description="max shift", continuous_update=False)
+    button, status, progress = _live_button()
+    plot = W.Output()
+    label_of = dict(settings)
+    live: dict[Any, History] = {}
+
+    def draw(*_: Any) -> None:
+        value = slider.value
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+        shown = {label_of[settings[0][0]]: (sweep.get(label_of[settings[0][0]]), BASE)}
+        shown[label_of[value]] = (sweep.get(label_of[value]), CHOSEN)
+        if value in live:
+            shown[f"{label_of[value]} (live)"] = (live[value], LIVE)
+        for name, (h, colour) in shown.items():
+            axes[0].plot(_epochs(h), h.train_acc, color=colour, ls="-", label=f"{name}: training")
+            axes[0].plot(_epochs(h), h.series("test_acc"), color=colour, ls="--", label=f"{name}: test")
+        axes[0].set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02), title="accuracy per epoch")
+        xs = [v for v, _ in settings]
+        axes[1].plot(xs, [sweep.get(lab).train_acc[-1] for _, lab in settings], color=CHOSEN, ls="-", marker="o",
+                     label="training (augmented batches)")
+        axes[1].plot(xs, [sweep.final(lab) for _, lab in settings], color=CHOSEN, ls="--", marker="s", label="test")
+        axes[1].plot([value], [sweep.final(label_of[value])], "o", ms=14, mfc="none", mec="black",
+                     label="chosen setting")
+        axes[1].set(xlabel="largest circular shift (positions of 40)", ylabel="accuracy after the last epoch",
+                    ylim=(0, 1.02), title="final accuracy against augmentation strength (stored)")
+        for ax in axes:
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize="x-small")
+        fig.tight_layout()
+        _show(fig, plot)
+
+    def train_live(_: Any) -> None:
+        value = slider.value
+        history = _train(button, status, progress, label_of[value], lambda: run(value),
+                         lambda h, s: f"<b>{label_of[value]}</b> trained live in {s:.0f} s: test accuracy "
+                                      f"{h.series('test_acc')[-1]:.3f} (stored: {sweep.final(label_of[value]):.3f})")
+        if history is not None:
+            live[value] = history
+            draw()
+
+    slider.observe(draw, names="value")
+    button.on_click(train_live)
+    draw()
+    return W.VBox([slider, W.HBox([button, status]), progress, plot])
+
+
+@validate(sweep=_SliderSweep("smoothing"), run=IsCallable("a callable alpha -> History",
+                                                          hint="e.g. partial(experiments.run_smoothing, "
+                                                               "recipe=sweep.recipe, data=mnist)"))
+def smoothing_explorer(sweep: CatalogueSweep, run: Callable[[float], History]) -> W.VBox:
+    """A slider over label smoothing's α, over the stored smoothing sweep.
+
+    Left: test accuracy and expected calibration error against α (stored), the chosen α circled.
+    Right: the validation loss per epoch of the chosen α beside α = 0 (grey): without smoothing it
+    climbs while the accuracy does not fall, the mark of growing over-confidence. "train live"
+    trains the chosen α now and adds its curve (orange).
+
+    Args:
+        sweep: ``experiments.load_catalogue_sweep("smoothing")``.
+        run: trains one setting, e.g. ``partial(experiments.run_smoothing, recipe=sweep.recipe, data=mnist)``.
+
+    Returns:
+        A widget: a ``SelectionSlider`` "α", a "train live" button with a status line, the plot.
+    """
+    settings = sweep.settings()
+    slider = W.SelectionSlider(options=[(f"{v:g}", v) for v, _ in settings], value=settings[min(2, len(settings) - 1)][0],
+                               description="α", continuous_update=False)
+    button, status, progress = _live_button()
+    plot = W.Output()
+    label_of = dict(settings)
+    live: dict[Any, History] = {}
+
+    def draw(*_: Any) -> None:
+        value = slider.value
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+        xs = [v for v, _ in settings]
+        axes[0].plot(xs, [sweep.final(lab) for _, lab in settings], color=CHOSEN, ls="--", marker="s",
+                     label="test accuracy")
+        axes[0].plot(xs, [sweep.final(lab, "final_ece") for _, lab in settings], color="#009E73", ls="--", marker="^",
+                     label="expected calibration error (test)")
+        for series in ("final_acc", "final_ece"):
+            axes[0].plot([value], [sweep.final(label_of[value], series)], "o", ms=14, mfc="none", mec="black")
+        axes[0].set(xlabel="smoothing factor α", ylabel="accuracy / calibration error", ylim=(0, 1),
+                    title="accuracy and calibration against α (stored)")
+        shown = {label_of[settings[0][0]]: (sweep.get(label_of[settings[0][0]]), BASE),
+                 label_of[value]: (sweep.get(label_of[value]), CHOSEN)}
+        if value in live:
+            shown[f"{label_of[value]} (live)"] = (live[value], LIVE)
+        for name, (h, colour) in shown.items():
+            axes[1].plot(_epochs(h), h.val_loss, color=colour, ls="--", label=f"{name}: validation loss")
+        axes[1].set(xlabel="epoch", ylabel="validation loss (cross-entropy)", title="validation loss per epoch")
+        for ax in axes:
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize="x-small")
+        fig.tight_layout()
+        _show(fig, plot)
+
+    def train_live(_: Any) -> None:
+        value = slider.value
+        history = _train(button, status, progress, label_of[value], lambda: run(value),
+                         lambda h, s: f"<b>{label_of[value]}</b> trained live in {s:.0f} s: test accuracy "
+                                      f"{h.series('final_acc')[-1]:.3f}, calibration error "
+                                      f"{h.series('final_ece')[-1]:.3f} (stored: {sweep.final(label_of[value]):.3f}, "
+                                      f"{sweep.final(label_of[value], 'final_ece'):.3f})")
+        if history is not None:
+            live[value] = history
+            draw()
+
+    slider.observe(draw, names="value")
+    button.on_click(train_live)
+    draw()
+    return W.VBox([slider, W.HBox([button, status]), progress, plot])
+
+
+@validate(sweep=_SliderSweep("epsilon"),
+          models=MappingOf(str, Instance(nn.Module, desc="a trained classifier"), desc="a dict {label: trained net}"),
+          data=Pair(TensorOf("floating"), TensorOf(torch.int64, ndim=1)),
+          run=IsCallable("a callable eps_train -> History",
+                         hint="e.g. partial(experiments.run_adversarial, recipe=sweep.recipe, data=digits)"),
+          series=IsCallable("a callable eps -> the name of its robust-accuracy series, e.g. experiments.fgsm_series"))
+def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], data: tuple[Tensor, Tensor],
+                     run: Callable[[float], History], series: Callable[[float], str]) -> W.VBox:
+    """FGSM's ε: adversarial examples against live nets, and robust accuracy from the stored sweep.
+
+    The ε slider sets the attack's step. Top: one test digit (the example slider picks it), its
+    perturbation ε·sign(∇ₓloss) and the adversarial image, for each net of ``models``, with each
+    net's answer — computed live, instantly. Bottom: test accuracy on FGSM examples against ε, one
+    colour per training ε of the stored sweep, the chosen ε marked. "train live" trains the net
+    adversarially at the chosen ε now and adds its curve (orange, dashed).
+
+    Args:
+        sweep: ``experiments.load_catalogue_sweep("epsilon")``.
+        models: trained nets to attack, e.g. ``{"standard": net, "adversarial, ε = 0.1": robust_net}``.
+        data: the test set ``(x, y)``, ``x`` (N, 64) pixels in [0, 1] of 8x8 images.
+        run: trains one setting, e.g. ``partial(experiments.run_adversarial, recipe=sweep.recipe, data=digits)``.
+        series: the name of the robust-accuracy series of an ε, ``experiments.fgsm_series``.
+
+    Returns:
+        A widget: an ε ``SelectionSlider``, an example ``IntSlider``, a "train live" button with a
+        status line, and the plot.
+    """
+    grid = list(sweep.recipe.eps_grid)
+    settings = sweep.settings()
+    eps = W.SelectionSlider(options=[(f"{e:g}", e) for e in grid], value=min(grid, key=lambda e: abs(e - 0.1)),
+                            description="test ε", continuous_update=False)
+    x, y = data
+    example = W.IntSlider(value=0, min=0, max=len(x) - 1, description="example", continuous_update=False)
+    button, status, progress = _live_button()
+    plot = W.Output()
+    live: dict[float, History] = {}
+
+    def draw(*_: Any) -> None:
+        e, i = eps.value, example.value
+        xi, yi = x[i:i + 1], y[i:i + 1]
+        fig = plt.figure(figsize=(11, 6.2))
+        top = fig.subfigures(2, 1, height_ratios=[1, 1.15])
+        cells = top[0].subplots(1, 1 + 2 * len(models))
+        cells[0].imshow(xi.view(8, 8).numpy(), cmap="gray_r", vmin=0, vmax=1)
+        cells[0].set_title(f"test digit {i}\nlabel {int(yi)}", fontsize="small")
+        for k, (name, net) in enumerate(models.items()):
+            was = net.training
+            net.eval()
+            adv = fgsm(net, xi, yi, e)
+            with torch.no_grad():
+                before, after = int(net(xi).argmax(1)), int(net(adv).argmax(1))
+            net.train(was)
+            cells[1 + 2 * k].imshow((adv - xi).view(8, 8).numpy(), cmap="RdBu", vmin=-max(e, 1e-3), vmax=max(e, 1e-3))
+            cells[1 + 2 * k].set_title(f"{name}:\nperturbation", fontsize="small")
+            cells[2 + 2 * k].imshow(adv.view(8, 8).numpy(), cmap="gray_r", vmin=0, vmax=1)
+            cells[2 + 2 * k].set_title(f"answer {before} → {after}", fontsize="small",
+                                       color="#b00" if after != int(yi) else "black")
+        for ax in cells:
+            ax.axis("off")
+        ax = top[1].subplots()
+        for k, (value, label) in enumerate(settings):
+            h = sweep.get(label)
+            ax.plot(grid, [h.series(series(g))[-1] for g in grid], marker="os^D"[k % 4],
+                    color=(BASE, *_PALETTE[1:])[k % len(_PALETTE)], label=f"{label} (stored)")
+        for value, h in live.items():
+            measured = [g for g in grid if series(g) in h.series_names()]  # the live run's own ε grid
+            ax.plot(measured, [h.series(series(g))[-1] for g in measured], color=LIVE, ls="--", lw=2.5, alpha=0.7,
+                    label=f"{'standard training' if value == 0 else f'adversarial training, ε = {value:g}'} (live)")
+        ax.axvline(e, color="black", lw=0.8, ls=":")
+        ax.set(xlabel="FGSM step ε at test time (pixels in [0, 1])", ylabel="test accuracy on FGSM examples",
+               ylim=(0, 1.02), title="robust accuracy against ε")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="x-small")
+        _show(fig, plot)
+
+    def train_live(_: Any) -> None:
+        value = eps.value
+        name = "standard training" if value == 0 else f"adversarial training at ε = {value:g}"
+        def done(h: History, seconds: float) -> str:
+            text = f"<b>{name}</b> trained live in {seconds:.0f} s: clean accuracy {h.series('final_acc')[-1]:.3f}"
+            if series(value) in h.series_names():
+                text += f", accuracy on FGSM examples at ε = {value:g}: {h.series(series(value))[-1]:.3f}"
+            return text
+
+        history = _train(button, status, progress, name, lambda: run(value), done)
+        if history is not None:
+            live[value] = history
+            draw()
+
+    eps.observe(draw, names="value")
+    example.observe(draw, names="value")
+    button.on_click(train_live)
+    draw()
+    return W.VBox([W.HBox([eps, example]), W.HBox([button, status]), progress, plot])

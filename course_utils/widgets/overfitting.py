@@ -1,0 +1,265 @@
+"""Notebook 03, overfitting and noise: the figures and the noise explorer.
+
+The drawing functions are shared by the notebook's figures and the widget, so that both use the
+same mapping: colour = the fitted degree (``colours``, e.g. ``experiments.DEGREE_COLOURS``), line
+style = the degree too (the flexible fit dashed), the target black; in the heat maps red is
+overfitting (the flexible fit loses), blue the opposite, on a symmetric-log colour scale (the
+cells span from -0.3 to about 100). Like every widget module, this one imports nothing from
+``experiments`` or ``data``: the results and the functions that compute them come in as arguments
+and are checked by what they offer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from IPython.display import display
+from matplotlib.axes import Axes
+from matplotlib.colors import SymLogNorm
+from numpy.polynomial import legendre
+from tqdm.auto import tqdm
+
+from .._validation import Instance, Int, IsCallable, MappingOf, validate
+from ._protocols import HasAttributes
+
+__all__ = ["draw_boundaries", "draw_fits", "draw_overfit_map", "noise_explorer"]
+
+#: Fallback colours by degree (Okabe-Ito), when none are given.
+_DEFAULT_COLOURS = {2: "#0072B2", 10: "#D55E00"}
+_CLASS_STYLE = {0: {"color": "#0072B2", "marker": "o"}, 1: {"color": "#E69F00", "marker": "^"}}
+_AX = [None, Instance(Axes, desc="a matplotlib Axes, e.g. from plt.subplots()")]
+_COLOURS = [None, MappingOf(Int(0), Instance(str, desc="a colour string"), desc="a dict {degree: colour}")]
+
+
+_EXAMPLE = HasAttributes(("x", "y", "target", "fits", "e_in", "e_out"),
+                          "a drawn data set with its fits, such as experiments.lfd_example(30, 0.5, 20)")
+_MAP = HasAttributes(("axis", "axis_values", "n_values", "average", "fixed", "recipe"),
+                      "an overfit-measure map such as experiments.overfit_map(recipe, 'sigma2')")
+_RESULT = HasAttributes(("models", "train", "held_out", "train_acc", "held_out_acc"),
+                         "a decision-boundary result such as experiments.run_boundaries(recipe)")
+
+
+def _style(degree: int, colours: Mapping[int, str] | None, lowest: int) -> dict[str, Any]:
+    colour = (colours or _DEFAULT_COLOURS).get(degree, "#555555")
+    return {"color": colour, "linestyle": "-" if degree == lowest else "--", "lw": 2}
+
+
+@validate(example=_EXAMPLE, ax=_AX, colours=_COLOURS)
+def draw_fits(example: Any, ax: Axes | None = None, *, colours: Mapping[int, str] | None = None) -> Axes:
+    """One data set: its points, the target f (black) and each fit g (colour and line = degree).
+
+    The vertical range follows the data and the target, not an exploding fit (whose curve
+    leaves the panel: that *is* the overfitting). The legend gives each fit's ``E_in`` and ``E_out``.
+
+    Args:
+        example: a data set with its fits, e.g. ``experiments.lfd_example(30, 0.5, 20)``.
+        ax: axes to draw into; a new figure when ``None``.
+        colours: ``{degree: colour}``.
+
+    Returns:
+        The matplotlib ``Axes``.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.8))
+    grid = np.linspace(-1, 1, 400)
+    target = legendre.legval(grid, np.asarray(example.target, dtype=float))
+    x, y = np.asarray(example.x, dtype=float), np.asarray(example.y, dtype=float)
+    ax.plot(grid, target, color="black", lw=1.5, label="target f")
+    ax.scatter(x, y, s=18, color="#555555", zorder=3, label=f"{len(x)} noisy samples")
+    lowest = min(example.fits)
+    for degree, coefs in example.fits.items():
+        ax.plot(grid, legendre.legval(grid, np.asarray(coefs, dtype=float)), **_style(degree, colours, lowest),
+                label=f"g{degree}: E_in {example.e_in[degree]:.3g}, E_out {example.e_out[degree]:.3g}")
+    low, high = min(y.min(), target.min()), max(y.max(), target.max())
+    pad = 0.25 * (high - low) + 0.1
+    ax.set(xlim=(-1, 1), ylim=(low - pad, high + pad), xlabel="x", ylabel="y")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", loc="best")
+    return ax
+
+
+_AXIS_NAMES = {"sigma2": "noise variance σ²", "q_f": "target order Q_f"}
+
+
+@validate(overfit=_MAP, ax=_AX, mark=[None, Instance(tuple, desc="a pair (N, row value)")])
+def draw_overfit_map(overfit: Any, ax: Axes | None = None, *, mark: tuple[float, float] | None = None) -> Axes:
+    """A heat map of the overfit measure: N across, σ² or Q_f up; red overfits, blue does not.
+
+    The colour scale is symmetric-logarithmic (linear within ±0.1, logarithmic beyond) and the
+    same for every map, so two maps can be compared by eye.
+
+    Args:
+        overfit: an overfit-measure map, e.g. ``experiments.overfit_map(recipe, "q_f")``.
+        ax: axes to draw into; a new figure when ``None``.
+        mark: ``(N, row value)`` to circle, e.g. the widget's current setting.
+
+    Returns:
+        The matplotlib ``Axes`` (with a colour bar).
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    n = np.asarray(overfit.n_values, dtype=float)
+    rows = np.asarray(overfit.axis_values, dtype=float)
+    values = np.asarray(overfit.average, dtype=float)
+    norm = SymLogNorm(linthresh=0.1, linscale=1.0, vmin=-10, vmax=10, base=10)
+    mesh = ax.pcolormesh(n, rows, values, cmap="RdBu_r", norm=norm, shading="nearest")
+    bar = ax.figure.colorbar(mesh, ax=ax, extend="both")
+    bar.set_label(f"E_out(g10) − E_out(g2), {overfit.recipe.average} of {overfit.recipe.runs} runs", fontsize="small")
+    ax.contour(n, rows, values, levels=[0.0], colors="black", linewidths=1)
+    fixed = ", ".join(f"{'Q_f' if k == 'q_f' else 'σ²'} = {v:g}" for k, v in overfit.fixed.items())
+    ax.set(xlabel="number of samples N", ylabel=_AXIS_NAMES[overfit.axis],
+           title=f"{'stochastic' if overfit.axis == 'sigma2' else 'deterministic'} noise ({fixed})")
+    if mark is not None:
+        ax.plot([mark[0]], [mark[1]], "o", ms=12, mfc="none", mec="black", mew=2)
+    return ax
+
+
+@validate(result=_RESULT, grids=MappingOf(str, Instance(tuple, desc="a tuple (xx, yy, p) from decision_grid"),
+                                          desc="a dict {model name: (xx, yy, p)}"),
+          axes=[None, Instance(np.ndarray, list, tuple, desc="a row of matplotlib Axes, one per model")])
+def draw_boundaries(result: Any, grids: Mapping[str, tuple[Any, Any, Any]], axes: Any = None) -> Any:
+    """Each model's decision boundary (black line), its class-1 probability (shading) and the points.
+
+    Training points are filled, colour and marker = class; each panel's title gives the model's
+    training and held-out accuracy.
+
+    Args:
+        result: ``experiments.run_boundaries(recipe)``.
+        grids: ``{name: experiments.decision_grid(model, x)}`` for the models to draw.
+        axes: one Axes per entry of ``grids``; a new row of panels when ``None``.
+
+    Returns:
+        The axes.
+    """
+    if axes is None:
+        _, axes = plt.subplots(1, len(grids), figsize=(5.2 * len(grids), 4.2), squeeze=False)
+        axes = axes[0]
+    x, y = (np.asarray(t) for t in result.train)
+    for ax, (name, (xx, yy, p)) in zip(axes, grids.items()):
+        ax.contourf(np.asarray(xx), np.asarray(yy), np.asarray(p), levels=np.linspace(0, 1, 11), cmap="PuOr_r",
+                    alpha=0.35)
+        ax.contour(np.asarray(xx), np.asarray(yy), np.asarray(p), levels=[0.5], colors="black", linewidths=1.5)
+        for cls, style in _CLASS_STYLE.items():
+            keep = y == cls
+            ax.scatter(x[keep, 0], x[keep, 1], s=22, edgecolors="black", linewidths=0.5, label=f"class {cls}",
+                       **style)
+        width, depth = getattr(result.recipe, name, (None, None)) if hasattr(result, "recipe") else (None, None)
+        shape = f" ({depth} × {width} units)" if width is not None else ""
+        ax.set_title(f"{name} MLP{shape}\ntraining acc {result.train_acc[name]:.3f}, "
+                     f"held-out acc {result.held_out_acc[name]:.3f}", fontsize="medium")
+        ax.set(xlabel="x₁", ylabel="x₂")
+        ax.legend(fontsize="small", loc="lower right")
+    return axes
+
+
+@validate(maps=MappingOf(str, _MAP, desc="a dict {name: overfit map}, e.g. {'stochastic': ..., 'deterministic': ...}"),
+          example=IsCallable("a callable (n, sigma2, q_f, seed) -> data set with fits",
+                             hint="e.g. lambda n, s, q, seed: experiments.lfd_example(n, s, q, seed=seed)"),
+          runs=IsCallable("a callable (n, sigma2, q_f, runs, seed) -> tensor of per-run overfit measures",
+                          hint="e.g. lambda n, s, q, r, seed: experiments.overfit_runs(n, sigma2=[s], q_f=[q], "
+                               "runs=r, seed=seed).flatten()"),
+          colours=_COLOURS, live_runs=Int(10, 1_000_000))
+def noise_explorer(maps: Mapping[str, Any], example: Callable[[int, float, int, int], Any],
+                   runs: Callable[[int, float, int, int, int], torch.Tensor], *,
+                   colours: Mapping[int, str] | None = None, live_runs: int = 2000) -> W.VBox:
+    """Sliders for N, σ² and Q_f over one data set's two fits, beside the overfit-measure maps.
+
+    Moving a slider draws a new data set of that setting at once (the same seed keeps the same
+    target and points while σ² changes only the noise) and circles the setting on the chosen map.
+    "measure live" computes the overfit measure of ``live_runs`` data sets of the chosen setting,
+    with a progress bar, and shows their histogram with the median and the mean: the heavy tail
+    that makes the maps use a robust average.
+
+    Args:
+        maps: ``{name: map}``: each an overfit-measure map (``experiments.overfit_map``).
+        example: draws and fits one data set.
+        runs: the overfit measures of many data sets of one setting, a 1-D tensor.
+        colours: ``{degree: colour}`` for the fits.
+        live_runs: data sets measured by the live button.
+
+    Returns:
+        A widget: sliders "N", "σ²", "Q_f", "data set", a map selector, the button with a status
+        line, and the plot.
+    """
+    names = list(maps)
+    n = W.IntSlider(value=30, min=12, max=130, step=1, description="N", continuous_update=False)
+    sigma2 = W.FloatSlider(value=0.5, min=0.0, max=2.0, step=0.05, description="σ²", continuous_update=False)
+    q_f = W.IntSlider(value=20, min=0, max=100, step=1, description="Q_f", continuous_update=False)
+    seed = W.IntSlider(value=0, min=0, max=50, description="data set", continuous_update=False)
+    chooser = W.ToggleButtons(options=names, value=names[0], description="map")
+    button = W.Button(description="measure live", icon="play",
+                      tooltip=f"compute the overfit measure of {live_runs} data sets of this setting")
+    status = W.HTML(value="<i>one data set per setting; click “measure live” for the distribution over many</i>")
+    progress_out, plot_out = W.Output(), W.Output()
+    measured: dict[tuple[int, float, int], np.ndarray] = {}
+
+    def draw(*_: Any) -> None:
+        setting = (n.value, round(sigma2.value, 2), q_f.value)
+        data = example(n.value, setting[1], q_f.value, seed.value)
+        chosen = maps[chooser.value]
+        row = setting[1] if chosen.axis == "sigma2" else q_f.value
+        held = {"sigma2": setting[1], "q_f": q_f.value}
+        matches = all(abs(held[k] - v) < 1e-9 for k, v in chosen.fixed.items())
+        panels = 3 if setting in measured else 2
+        with plot_out:
+            plot_out.clear_output(wait=True)
+            fig, axes = plt.subplots(1, panels, figsize=(5.6 * panels, 4.0))
+            draw_fits(data, axes[0], colours=colours)
+            axes[0].set_title(f"one data set: N = {n.value}, σ² = {setting[1]:g}, Q_f = {q_f.value}\n"
+                              f"overfit measure {data.e_out[max(data.fits)] - data.e_out[min(data.fits)]:.3g}",
+                              fontsize="medium")
+            draw_overfit_map(chosen, axes[1], mark=(n.value, row))
+            if not matches:
+                axes[1].text(0.02, 0.02, "(the map holds " + ", ".join(f"{k} = {v:g}" for k, v in chosen.fixed.items())
+                             + "; the slider's setting differs)", transform=axes[1].transAxes, fontsize="small")
+            if panels == 3:
+                values = measured[setting]
+                axes[2].hist(np.clip(values, -10, 1e4), bins=np.concatenate([-np.logspace(1, -2, 20), [0],
+                                                                               np.logspace(-2, 4, 40)]),
+                             color="#999999")
+                axes[2].set_xscale("symlog", linthresh=0.01)
+                axes[2].axvline(float(np.median(values)), color="black", lw=2, label=f"median {np.median(values):.3g}")
+                axes[2].axvline(float(np.mean(values)), color="#D55E00", lw=2, ls="--",
+                                label=f"mean {np.mean(values):.3g}")
+                axes[2].set(xlabel="overfit measure of one data set (clipped to [-10, 10⁴])", ylabel="data sets",
+                            title=f"{len(values)} data sets of this setting (live)")
+                axes[2].legend(fontsize="small")
+            fig.tight_layout()
+            display(fig)
+            plt.close(fig)
+
+    def measure_live(_: Any) -> None:
+        setting = (n.value, round(sigma2.value, 2), q_f.value)
+        button.disabled = True
+        start = time.perf_counter()
+        try:
+            chunks, size = [], max(1, live_runs // 20)
+            with progress_out:
+                progress_out.clear_output()
+                for i in tqdm(range(0, live_runs, size), desc="data sets", unit_scale=size, leave=False):
+                    chunk = runs(setting[0], setting[1], setting[2], min(size, live_runs - i), 10_000 + i)
+                    chunks.append(np.asarray(chunk, dtype=float).reshape(-1))
+            values = np.concatenate(chunks)
+            measured[setting] = values
+            cut = int(0.1 * len(values))
+            trimmed = np.sort(values)[cut: len(values) - cut].mean()
+            status.value = (f"{len(values)} data sets in {time.perf_counter() - start:.1f} s: median "
+                            f"<b>{np.median(values):.3g}</b>, 10%-trimmed mean {trimmed:.3g}, mean {values.mean():.3g}, "
+                            f"largest {values.max():.3g}; the flexible fit loses in {np.mean(values > 0):.0%} of them")
+            draw()
+        except Exception as err:  # shown in the widget: a callback's exception would vanish silently
+            status.value = f"<span style='color:#b00'>live measurement failed: {type(err).__name__}: {err}</span>"
+        finally:
+            button.disabled = False
+
+    for control in (n, sigma2, q_f, seed, chooser):
+        control.observe(draw, names="value")
+    button.on_click(measure_live)
+    draw()
+    return W.VBox([W.HBox([n, sigma2, q_f, seed]), chooser, W.HBox([button, status]), progress_out, plot_out])

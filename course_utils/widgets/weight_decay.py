@@ -1,0 +1,225 @@
+"""Notebook 04, weight decay: a λ slider on the polynomial fit, and a λ slider over the stored net sweep.
+
+Colour = the method (``experiments.DECAY_COLOURS``), line style = the split (training solid,
+validation dashed), the same in the notebook's figures. The λ = 0 run is grey. Like every widget
+module, this one imports nothing from ``experiments`` or ``data``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import display
+from matplotlib.axes import Axes
+from numpy.polynomial import legendre
+
+from .._validation import Instance, IsCallable, MappingOf, OneOf, SequenceOf, validate
+from ..train import History
+from ._protocols import HasAttributes
+
+__all__ = ["decay_explorer", "draw_decay_curve", "ridge_explorer"]
+
+_NONE_COLOUR = "#555555"
+_METHOD_NAMES = {"l2": "Adam + L2", "l1": "Adam + L1", "adamw": "AdamW"}
+
+
+_EXAMPLE = HasAttributes(("x", "y", "target"), "a drawn data set such as experiments.lfd_example(15, 0.5, 10)")
+_SWEEP = HasAttributes(("recipe", "history", "label"), "a stored sweep such as experiments.load_weight_decay_sweep()")
+_COLOURS = MappingOf(str, Instance(str, desc="a colour string"), desc="a dict {method: colour}")
+
+
+def _lambda_positions(lambdas: list[float]) -> list[float]:
+    """x positions on a log axis: λ = 0 is drawn one decade left of the smallest positive λ."""
+    positive = [v for v in lambdas if v > 0]
+    zero_at = min(positive) / 10 if positive else 1e-4
+    return [v if v > 0 else zero_at for v in lambdas]
+
+
+@validate(sweeps=MappingOf(str, _SWEEP, desc="a dict {name: stored sweep}"), colours=[None, _COLOURS],
+          ax=[None, Instance(Axes, desc="a matplotlib Axes")], split=SequenceOf(OneOf("train", "val", "test"), unique=True))
+def draw_decay_curve(sweeps: Mapping[str, Any], *, colours: Mapping[str, str] | None = None, ax: Any = None,
+                     split: tuple[str, ...] = ("train", "val")) -> Any:
+    """Final error against λ for each stored sweep: colour = method, line = split.
+
+    λ = 0 sits one decade left of the smallest positive λ (a log axis has no 0) and is labelled.
+
+    Args:
+        sweeps: ``{name: sweep}``, e.g. ``{"Adam + L2": load_weight_decay_sweep("lambda")}``.
+        colours: ``{method: colour}``, keyed by each sweep's ``recipe.method``.
+        ax: axes to draw into; a new figure when ``None``.
+        split: which errors to draw: ``"train"`` (solid), ``"val"`` (dashed), ``"test"`` (dotted).
+
+    Returns:
+        The matplotlib ``Axes``.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4))
+    lines = {"train": ("-", "o", "training"), "val": ("--", "s", "validation"), "test": (":", "^", "test")}
+    for name, sweep in sweeps.items():
+        lambdas = list(sweep.recipe.lambdas)
+        colour = (colours or {}).get(sweep.recipe.method, None)
+        for part in split:
+            key = {"train": "train_error", "val": "val_error", "test": "test_error"}[part]
+            values = [(1 - sweep.history(v).series("test_acc")[-1]) if part == "test"
+                      else getattr(sweep.history(v), key)[-1] for v in lambdas]
+            style, marker, word = lines[part]
+            ax.plot(_lambda_positions(lambdas), values, linestyle=style, marker=marker, color=colour,
+                    label=f"{name}: {word}")
+        if 0.0 in lambdas:
+            ax.annotate("λ = 0", (_lambda_positions(lambdas)[lambdas.index(0.0)], 0), xytext=(0, 4),
+                        textcoords="offset points", ha="center", fontsize="small")
+    ax.set_xscale("log")
+    ax.set(xlabel="penalty strength λ (log scale)", ylabel="error after the last epoch (1 − accuracy)")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return ax
+
+
+@validate(example=_EXAMPLE,
+          solve=IsCallable("a callable lam -> {'coefs', 'e_in', 'e_out', 'norm2'}",
+                           hint="e.g. lambda lam: experiments.ridge_fit(example, lam)"),
+          colour=Instance(str, desc="a colour string"))
+def ridge_explorer(example: Any, solve: Callable[[float], Mapping[str, Any]], *, colour: str = "#0072B2") -> W.VBox:
+    """A λ slider over an L2-penalised degree-10 polynomial fit: the curve and the weights move together.
+
+    Left: the data, the target (black), the unpenalised fit (grey, dashed) and the fit with the
+    chosen λ. Right: the size of each Legendre coefficient |c_q| for both (log scale). Everything is
+    recomputed at once (a least-squares solve).
+
+    Args:
+        example: the data set, e.g. ``experiments.lfd_example(15, 0.5, 10)``.
+        solve: ``lam -> {"coefs", "e_in", "e_out", "norm2"}``, e.g. ``experiments.ridge_fit``.
+        colour: the penalised fit's colour.
+
+    Returns:
+        A widget: a log-scale slider "λ", a status line with the errors, and the plot.
+    """
+    lam = W.FloatLogSlider(value=1e-3, base=10, min=-8, max=1, step=0.25, description="λ", continuous_update=False,
+                           readout_format=".1e")
+    status = W.HTML()
+    plot_out = W.Output()
+    free = solve(0.0)
+    grid = np.linspace(-1, 1, 400)
+    target = legendre.legval(grid, np.asarray(example.target, dtype=float))
+    x, y = np.asarray(example.x, dtype=float), np.asarray(example.y, dtype=float)
+
+    def draw(*_: Any) -> None:
+        fit = solve(float(lam.value))
+        coefs, free_coefs = np.asarray(fit["coefs"], dtype=float), np.asarray(free["coefs"], dtype=float)
+        status.value = (f"λ = {lam.value:.1e}: E_in {fit['e_in']:.3f} (λ = 0: {free['e_in']:.3f}), "
+                        f"<b>E_out {fit['e_out']:.3f}</b> (λ = 0: {free['e_out']:.3f}), "
+                        f"Σ c² {fit['norm2']:.3g} (λ = 0: {free['norm2']:.3g})")
+        with plot_out:
+            plot_out.clear_output(wait=True)
+            fig, axes = plt.subplots(1, 2, figsize=(11.5, 3.9))
+            axes[0].plot(grid, target, color="black", lw=1.5, label="target f")
+            axes[0].scatter(x, y, s=18, color="#555555", zorder=3, label=f"{len(x)} noisy samples")
+            axes[0].plot(grid, legendre.legval(grid, free_coefs), color=_NONE_COLOUR, ls="--", lw=1.5,
+                         label="degree 10, λ = 0")
+            axes[0].plot(grid, legendre.legval(grid, coefs), color=colour, lw=2, label=f"degree 10, λ = {lam.value:.1e}")
+            low, high = min(y.min(), target.min()), max(y.max(), target.max())
+            pad = 0.25 * (high - low) + 0.1
+            axes[0].set(xlim=(-1, 1), ylim=(low - pad, high + pad), xlabel="x", ylabel="y", title="the fit")
+            axes[0].legend(fontsize="small")
+            axes[0].grid(alpha=0.3)
+            q = np.arange(len(coefs))
+            axes[1].bar(q - 0.2, np.abs(free_coefs), width=0.4, color=_NONE_COLOUR, label="λ = 0")
+            axes[1].bar(q + 0.2, np.abs(coefs), width=0.4, color=colour, label=f"λ = {lam.value:.1e}")
+            axes[1].set_yscale("log")
+            axes[1].set(xlabel="Legendre order q", ylabel="|c_q| (log scale)", title="the weights", xticks=q)
+            axes[1].legend(fontsize="small")
+            fig.tight_layout()
+            display(fig)
+            plt.close(fig)
+
+    lam.observe(draw, names="value")
+    draw()
+    return W.VBox([lam, status, plot_out])
+
+
+@validate(sweep=_SWEEP, run=IsCallable("a callable lam -> History",
+                                       hint="e.g. partial(experiments.run_decay_setting, 'l2', recipe=sweep.recipe, "
+                                            "data=mnist)"),
+          colours=[None, _COLOURS])
+def decay_explorer(sweep: Any, run: Callable[[float], History], *, colours: Mapping[str, str] | None = None) -> W.VBox:
+    """A λ slider over a stored weight-decay sweep, with live training of the chosen λ.
+
+    Left: the chosen λ's training (solid) and validation (dashed) error per epoch beside λ = 0's
+    (grey). Right: the final errors against λ, the chosen λ circled. "train live" calls
+    ``run(lam)`` with a progress bar and adds the live validation curve; nothing trains until it
+    is clicked.
+
+    Args:
+        sweep: a stored sweep, ``experiments.load_weight_decay_sweep("lambda")``.
+        run: trains one λ with the sweep's recipe and returns its history.
+        colours: ``{method: colour}``.
+
+    Returns:
+        A widget: a ``SelectionSlider`` "λ", a "train live" ``Button`` with a status line, and the plot.
+    """
+    lambdas = list(sweep.recipe.lambdas)
+    method = sweep.recipe.method
+    colour = (colours or {}).get(method, "#0072B2")
+    slider = W.SelectionSlider(options=[(f"{v:g}", v) for v in lambdas], value=lambdas[len(lambdas) // 2],
+                               description="λ", continuous_update=False)
+    button = W.Button(description="train live", icon="play", tooltip="train the chosen λ now with the stored recipe")
+    status = W.HTML(value="<i>curves from the stored sweep; click “train live” to train this λ now</i>")
+    progress_out, plot_out = W.Output(), W.Output()
+    live: dict[float, History] = {}
+
+    def draw(*_: Any) -> None:
+        chosen = slider.value
+        with plot_out:
+            plot_out.clear_output(wait=True)
+            fig, axes = plt.subplots(1, 2, figsize=(11.5, 3.9))
+            shown = [(0.0, _NONE_COLOUR)] if 0.0 in lambdas and chosen != 0.0 else []
+            for value, c in shown + [(chosen, colour if chosen else _NONE_COLOUR)]:
+                h = sweep.history(value)
+                epochs = range(1, h.epochs + 1)
+                axes[0].plot(epochs, h.train_error, color=c, ls="-", label=f"{sweep.label(value)}: training")
+                axes[0].plot(epochs, h.val_error, color=c, ls="--", label=f"{sweep.label(value)}: validation")
+            if chosen in live:
+                h = live[chosen]
+                axes[0].plot(range(1, h.epochs + 1), h.val_error, color=colour, ls="--", lw=4, alpha=0.4,
+                             label=f"{sweep.label(chosen)}: validation (live)")
+            axes[0].set(xlabel="epoch", ylabel="error (1 − accuracy)", ylim=(0, 1), title="per epoch (stored)")
+            axes[0].grid(alpha=0.3)
+            axes[0].legend(fontsize="small")
+            draw_decay_curve({_METHOD_NAMES.get(method, method): sweep}, colours={method: colour}, ax=axes[1])
+            position = _lambda_positions(lambdas)[lambdas.index(chosen)]
+            axes[1].plot([position], [sweep.history(chosen).val_error[-1]], "o", ms=14, mfc="none", mec="black",
+                         label="chosen λ")
+            axes[1].set_title("after the last epoch (stored)")
+            fig.tight_layout()
+            display(fig)
+            plt.close(fig)
+
+    def train_live(_: Any) -> None:
+        chosen = slider.value
+        button.disabled = True
+        status.value = f"training <b>{sweep.label(chosen)}</b> for {sweep.recipe.epochs} epochs …"
+        start = time.perf_counter()
+        try:
+            with progress_out:
+                progress_out.clear_output()
+                history = run(chosen)
+            live[chosen] = history
+            stored = sweep.history(chosen).val_error[-1]
+            status.value = (f"<b>{sweep.label(chosen)}</b> trained live in {time.perf_counter() - start:.0f} s: "
+                            f"final validation error {history.val_error[-1]:.3f} (stored: {stored:.3f})")
+            draw()
+        except Exception as err:  # shown in the widget: a callback's exception would vanish silently
+            status.value = f"<span style='color:#b00'>live training failed: {type(err).__name__}: {err}</span>"
+        finally:
+            button.disabled = False
+
+    slider.observe(draw, names="value")
+    button.on_click(train_live)
+    draw()
+    return W.VBox([slider, W.HBox([button, status]), progress_out, plot_out])

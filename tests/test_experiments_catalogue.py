@@ -1,0 +1,197 @@
+"""Notebook 07's room: the catalogue's recipes, every run on tiny settings, the sweeps and the closing table.
+
+The claims themselves (each technique's effect over seeds) are in ``test_claims_catalogue.py``;
+here the runs are tiny (2 epochs, small nets), so that each setting's wiring is checked in seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+import torch
+
+from course_utils import experiments, measure, regularizers
+from course_utils.train import History
+
+TINY = experiments.CatalogueRecipe(width=16, epochs=2, patience=1, source_epochs=1, members=2, cnn_blocks=1,
+                                   pseudo_threshold=0.0,
+                                   cnn_width=4)
+TINY_DIGITS = experiments.DigitsRecipe(n_train=20, cnn_width=4, cnn_epochs=2, mlp_width=16, mlp_epochs=1,
+                                       eps_grid=(0.0, 0.1))
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return experiments.catalogue_data(TINY)
+
+
+def test_the_recipes_are_frozen_and_hold_the_measured_defaults() -> None:
+    recipe = experiments.CatalogueRecipe()
+    assert (recipe.n_train, recipe.width, recipe.depth, recipe.epochs, recipe.batch_size, recipe.lr) == (
+        500, 256, 2, 60, 100, 1e-3)
+    assert (recipe.weight_decay, recipe.max_shift, recipe.smoothing, recipe.activation_l1, recipe.members,
+            recipe.dropout, recipe.tying) == (0.01, 20, 0.1, 0.01, 5, 0.5, 0.1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        recipe.epochs = 3
+    digits = experiments.DigitsRecipe(scale=[0.8, 1.2], eps_grid=[0, 0.1])
+    assert digits.scale == (0.8, 1.2) and digits.eps_grid == (0.0, 0.1), "lists are stored as tuples of floats"
+    assert hash(experiments.DigitsRecipe()) == hash(experiments.DigitsRecipe())
+
+
+@pytest.mark.parametrize(("cls", "changes", "name"), [
+    (experiments.CatalogueRecipe, {"n_train": 5}, "n_train"),
+    (experiments.CatalogueRecipe, {"max_shift": 21}, "max_shift"),
+    (experiments.CatalogueRecipe, {"smoothing": 1.5}, "smoothing"),
+    (experiments.CatalogueRecipe, {"wrong_labels": 1.0}, "wrong_labels"),
+    (experiments.CatalogueRecipe, {"dropout": 1.0}, "dropout"),
+    (experiments.CatalogueRecipe, {"task_split": 10}, "task_split"),
+    (experiments.CatalogueRecipe, {"lr": 0.0}, "lr"),
+    (experiments.DigitsRecipe, {"eps": -0.1}, "eps"),
+    (experiments.DigitsRecipe, {"scale": (1.0,)}, "scale"),
+    (experiments.DigitsRecipe, {"eps_grid": (0.1, 0.1)}, "eps_grid"),
+])
+def test_the_recipes_reject_bad_settings(cls, changes, name) -> None:
+    with pytest.raises((TypeError, ValueError), match=rf"'{name}' parameter of {cls.__name__}"):
+        cls(**changes)
+
+
+def test_the_data_the_other_signals_and_the_second_domain(mnist) -> None:
+    assert mnist.sizes() == {"train": 500, "val": 800, "test": 1000}
+    x, y = experiments.other_signals(TINY)
+    assert len(x) == 2700 and len(y) == 2700
+    train = mnist.train[0]
+    assert not (torch.cdist(x, train, compute_mode="donot_use_mm_for_euclid_dist") == 0).any(), (
+        "the other signals must not contain the baseline's training signals")
+    moved = experiments.second_domain(train[:3])
+    assert moved.shape == (3, 40) and not torch.allclose(moved, train[:3])
+    flat = torch.zeros(1, 40)
+    assert torch.allclose(experiments.second_domain(flat), torch.full((1, 40), 0.5)), "zeros map to the offset"
+
+
+def test_digits_data_is_class_balanced(mnist) -> None:
+    images = experiments.digits_data(TINY_DIGITS, images=True)
+    assert images.train[0].shape == (20, 1, 8, 8) and torch.bincount(images.train[1]).tolist() == [2] * 10
+    vectors = experiments.digits_data(TINY_DIGITS, images=False)
+    assert vectors.train[0].shape == (1079, 64)
+
+
+def test_catalogue_net_starts_from_its_seed() -> None:
+    a, b = experiments.catalogue_net(TINY), experiments.catalogue_net(TINY)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    c = experiments.catalogue_net(TINY, dropout=0.5)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), c.parameters())), "dropout adds no parameters"
+    assert measure.count_parameters(experiments.catalogue_net(experiments.CatalogueRecipe())) == 78_858
+
+
+@pytest.mark.parametrize("name", list(experiments.TECHNIQUES))
+def test_every_technique_runs_and_records_its_measurements(name, mnist) -> None:
+    net, history = experiments.train_technique(name, TINY, data=mnist)
+    assert isinstance(history, History) and 1 <= history.epochs <= (6 if name == "single task" else TINY.epochs)
+    final = history.series("final_acc")
+    assert 0 <= final[-1] <= 1 and all(math.isnan(v) for v in final[:-1]), "final_acc is logged in the last epoch"
+    assert 0 <= history.series("final_ece")[-1] <= 1
+    if name in experiments.TEST_CURVES:
+        assert len(history.series("test_acc")) == history.epochs
+    if name not in ("single task", "multi-task"):
+        assert 0 <= history.series("final_zero_frac")[-1] <= 1
+    extras = {"pseudo-labels": ("pseudo_kept", "pseudo_right", "pseudo_top3"), "multi-task": ("task_b_acc",),
+              "domain B tied to A": ("source_acc_on_b",),
+              "bagging": ("member_mean", "member_min", "member_max", "member_std")}
+    for series in extras.get(name, ()):
+        assert not math.isnan(history.series(series)[-1]), f"{name} records {series}"
+    if name == "bagging":
+        assert isinstance(net, regularizers.Ensemble) and len(net.members) == TINY.members
+        assert history.series("member_min")[-1] <= history.series("member_mean")[-1] <= history.series("member_max")[-1]
+
+
+def test_the_same_recipe_repeats_exactly(mnist) -> None:
+    a = experiments.run_technique("label smoothing", TINY, data=mnist)
+    b = experiments.run_technique("label smoothing", TINY, data=mnist)
+    same = lambda h: {k: v for k, v in h.to_dict().items() if k != "epoch_time"}
+    assert same(a) == same(b)
+
+
+def test_early_stopping_restores_its_best_epoch(mnist) -> None:
+    recipe = dataclasses.replace(TINY, epochs=8, patience=2)
+    _, h = experiments.train_technique("early stopping", recipe, data=mnist)
+    assert h.series("final_acc")[-1] == pytest.approx(h.series("test_acc")[h.best_epoch], abs=1e-6)
+
+
+def test_the_digits_runs(mnist) -> None:
+    for augment in (False, True):
+        _, h = experiments.train_digits_cnn(augment, TINY_DIGITS)
+        assert h.epochs == 2 and 0 <= h.series("final_acc")[-1] <= 1
+    _, h = experiments.train_digits_mlp(0.1, TINY_DIGITS)
+    accs = [h.series(experiments.fgsm_series(e))[-1] for e in TINY_DIGITS.eps_grid]
+    assert accs[0] == pytest.approx(h.series("final_acc")[-1]) and accs[1] <= accs[0]
+    assert experiments.fgsm_series(0.1) == "fgsm_acc_010" and experiments.fgsm_series(0.02) == "fgsm_acc_002"
+
+
+def test_labels_of_the_slider_sweeps() -> None:
+    assert experiments.shift_label(4) == "max shift 4"
+    assert experiments.smoothing_label(0.1) == "α = 0.1"
+    assert experiments.adversarial_label(0.0) == "standard training"
+    assert experiments.adversarial_label(0.05) == "adversarial training, ε = 0.05"
+
+
+def test_the_sweep_specs_name_their_runs_and_files() -> None:
+    specs = experiments.CATALOGUE_SWEEPS
+    assert experiments.TOPICS["catalogue"] is specs
+    assert set(specs) == {"items_1_3", "items_3_6", "items_7_9", "semi_seeds", "digits_cnn", "shift", "smoothing",
+                          "epsilon"}
+    for spec in specs.values():
+        assert spec.topic == "catalogue" and spec.file.startswith("catalogue_") and spec.file.endswith(".json")
+    covered = {label for name in ("items_1_3", "items_3_6", "items_7_9") for label in specs[name].labels(specs[name].recipe)}
+    assert covered == set(experiments.TECHNIQUES), "the table sweeps hold every technique once"
+    assert specs["shift"].labels(specs["shift"].recipe)[0] == "max shift 0"
+
+
+def test_the_closing_table_compares_the_stated_runs() -> None:
+    rows = experiments.catalogue_table()
+    assert len(rows) == len(experiments.EFFECT_ROWS)
+    assert {r["item"] for r in rows} == set(range(1, 12)), "every item of the catalogue has a measured row"
+    for r in rows:
+        assert r["effect"] == pytest.approx(r["value"] - r["baseline"])
+    first = experiments.load_catalogue_sweep("items_1_3")
+    wd = next(r for r in rows if r["technique"] == "weight decay")
+    assert wd["baseline"] == first.final("baseline") and wd["value"] == first.final("weight decay")
+    bag = next(r for r in rows if r["compared_with"] == "its average member")
+    third = experiments.load_catalogue_sweep("items_7_9")
+    assert bag["baseline"] == third.final("bagging", "member_mean")
+
+
+def test_the_table_can_be_built_from_sweeps_given_to_it() -> None:
+    sweeps = {name: experiments.load_catalogue_sweep(name) for name in
+              ("items_1_3", "items_3_6", "items_7_9", "digits_cnn", "epsilon")}
+    assert experiments.catalogue_table(sweeps) == experiments.catalogue_table()
+
+
+def test_the_slider_sweeps_offer_their_settings() -> None:
+    shift = experiments.load_catalogue_sweep("shift")
+    assert [v for v, _ in shift.settings()] == [0, 1, 2, 4, 8, 20]
+    assert experiments.load_catalogue_sweep("items_1_3").settings() == []
+    assert shift.final("max shift 0") == experiments.load_catalogue_sweep("items_1_3").final("baseline"), (
+        "no shift is the baseline itself")
+
+
+def test_a_stale_catalogue_sweep_is_refused() -> None:
+    spec = experiments.CATALOGUE_SWEEPS["shift"]
+    changed = dataclasses.replace(spec, recipe=dataclasses.replace(spec.recipe, lr=0.01))
+    with pytest.raises(experiments.StaleAssetError, match=r"lr \(stored 0.001, current 0.01\)"):
+        experiments.load_sweep(changed)
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda: experiments.train_technique("mixup", TINY), "'name' parameter of train_technique"),
+    (lambda: experiments.run_technique("baseline", "recipe"), "'recipe' parameter of run_technique"),
+    (lambda: experiments.load_catalogue_sweep("depth"), "'name' parameter of load_catalogue_sweep"),
+    (lambda: experiments.run_shift(30, recipe=TINY), "'max_shift' parameter of run_shift"),
+    (lambda: experiments.run_adversarial(0.1, recipe=TINY), "'recipe' parameter of run_adversarial"),
+    (lambda: experiments.catalogue_table({"items_1_3": 3}), "'sweeps' parameter of catalogue_table"),
+    (lambda: experiments.second_domain(torch.zeros(2, 1, 40)), "'x' parameter of second_domain"),
+])
+def test_bad_input_gets_a_clear_error(call, match) -> None:
+    with pytest.raises((TypeError, ValueError), match=match):
+        call()

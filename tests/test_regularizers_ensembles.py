@@ -1,0 +1,61 @@
+"""Bagging: bootstrap samples drawn with replacement, one per member; the ensemble averages probabilities."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from course_utils.regularizers import Ensemble, bagging, bootstrap_indices
+
+
+def test_a_bootstrap_sample_draws_with_replacement_and_holds_about_63_percent() -> None:
+    idx = bootstrap_indices(10_000, 0)
+    assert idx.shape == (10_000,) and int(idx.min()) >= 0 and int(idx.max()) < 10_000
+    unique = len(torch.unique(idx)) / 10_000
+    assert abs(unique - (1 - math.exp(-1))) < 0.02, unique
+    assert torch.equal(idx, torch.randint(0, 10_000, (10_000,), generator=torch.Generator().manual_seed(0)))
+
+
+def test_bagging_trains_each_member_on_its_own_bootstrap_sample() -> None:
+    x, y = torch.arange(50.0)[:, None], torch.arange(50) % 3
+    seen = []
+
+    def train_one(xb, yb):
+        seen.append(xb[:, 0].long())
+        return nn.Identity()
+
+    members = bagging(train_one, (x, y), 4, seed=7)
+    assert len(members) == 4
+    for i, rows in enumerate(seen):
+        assert torch.equal(rows, bootstrap_indices(50, 7 + i)), f"member {i} was not trained on sample seed 7 + {i}"
+
+
+def test_the_ensemble_averages_probabilities_not_votes() -> None:
+    # Two members say 0.45/0.55, one says 0.9/0.1: a vote picks class 1, the average class 0.
+    class Fixed(nn.Module):
+        def __init__(self, p):
+            super().__init__()
+            self.logits = torch.log(torch.tensor([p, 1 - p]))
+
+        def forward(self, x):
+            return self.logits.expand(len(x), 2)
+
+    ens = Ensemble([Fixed(0.45), Fixed(0.45), Fixed(0.9)])
+    out = ens(torch.zeros(3, 1))
+    assert torch.allclose(F.softmax(out, 1)[0], torch.tensor([0.6, 0.4]), atol=1e-6)
+    assert out.argmax(1).tolist() == [0, 0, 0]
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda: bootstrap_indices(0, 1), "'n' parameter of bootstrap_indices"),
+    (lambda: bagging("train", (torch.zeros(3, 1), torch.zeros(3)), 2), "'train_one' parameter of bagging"),
+    (lambda: bagging(lambda x, y: x, (torch.zeros(3, 1), torch.zeros(3)), 0), "'k' parameter of bagging"),
+    (lambda: Ensemble([]), "'members' parameter of Ensemble"),
+])
+def test_bad_input_gets_a_clear_error(call, match) -> None:
+    with pytest.raises((TypeError, ValueError), match=match):
+        call()

@@ -1,0 +1,144 @@
+"""Notebook 07's widgets and figures: they redraw from the stored sweeps and train live through ``run``."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+from course_utils import experiments, models, regularizers
+from course_utils.widgets.catalogue import (
+    draw_effects,
+    draw_images,
+    draw_reliability,
+    epsilon_explorer,
+    shift_explorer,
+    smoothing_explorer,
+)
+
+TINY = experiments.CatalogueRecipe(width=16, epochs=2)
+TINY_DIGITS = experiments.DigitsRecipe(mlp_width=16, mlp_epochs=1, eps_grid=(0.0, 0.1))
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return experiments.catalogue_data(TINY)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _controls(widget):
+    slider = widget.children[0]
+    button, status = widget.children[1].children
+    return slider, button, status
+
+
+def test_shift_explorer_redraws_and_trains_the_chosen_setting(mnist) -> None:
+    sweep = experiments.load_catalogue_sweep("shift")
+    calls = []
+
+    def run(max_shift):
+        calls.append(max_shift)
+        return experiments.run_shift(max_shift, recipe=TINY, data=mnist, progress=False)
+
+    widget = shift_explorer(sweep, run)
+    slider, button, status = _controls(widget)
+    assert [v for _, v in slider.options] == [0, 1, 2, 4, 8, 20] and slider.value == 20
+    slider.value = 4
+    button.click()
+    assert calls == [4], "train live must train the chosen setting, once"
+    assert "trained live" in status.value and "max shift 4" in status.value, status.value
+    assert f"(stored: {sweep.final('max shift 4'):.3f})" in status.value
+    assert not button.disabled
+
+
+def test_smoothing_explorer_shows_a_failure_in_the_widget() -> None:
+    sweep = experiments.load_catalogue_sweep("smoothing")
+
+    def broken(alpha):
+        raise ValueError("The 'alpha' parameter of run_smoothing must be ...")
+
+    widget = smoothing_explorer(sweep, broken)
+    slider, button, status = _controls(widget)
+    assert slider.value == 0.1
+    slider.value = 0.3
+    button.click()
+    assert "live training failed" in status.value and "'alpha' parameter" in status.value
+    assert not button.disabled, "the button must work again after a failure"
+
+
+def test_smoothing_explorer_trains_live(mnist) -> None:
+    sweep = experiments.load_catalogue_sweep("smoothing")
+    widget = smoothing_explorer(sweep, lambda a: experiments.run_smoothing(a, recipe=TINY, data=mnist, progress=False))
+    _, button, status = _controls(widget)
+    button.click()
+    assert "α = 0.1" in status.value and "calibration error" in status.value, status.value
+
+
+def test_epsilon_explorer_attacks_live_nets_and_trains_live() -> None:
+    sweep = experiments.load_catalogue_sweep("epsilon")
+    digits = experiments.digits_data(TINY_DIGITS, images=False)
+    torch.manual_seed(0)
+    net = models.MLP(64, 10, width=16)
+    calls = []
+
+    def run(eps):
+        calls.append(eps)
+        return experiments.run_adversarial(eps, recipe=TINY_DIGITS, data=digits, progress=False)
+
+    widget = epsilon_explorer(sweep, {"standard": net}, digits.test, run, experiments.fgsm_series)
+    eps, example = widget.children[0].children
+    button, status = widget.children[1].children
+    assert eps.value == 0.1 and example.max == len(digits.test[0]) - 1
+    example.value = 5
+    eps.value = 0.05
+    assert net.training, "the widget restores the nets' mode after attacking them"
+    button.click()
+    assert calls == [0.05] and "trained live" in status.value, status.value
+
+
+def test_the_widgets_reject_what_is_not_their_sweep() -> None:
+    with pytest.raises(TypeError, match="'sweep' parameter of shift_explorer"):
+        shift_explorer(experiments.load_catalogue_sweep("items_1_3"), lambda v: None)
+    with pytest.raises(TypeError, match="'run' parameter of smoothing_explorer"):
+        smoothing_explorer(experiments.load_catalogue_sweep("smoothing"), "train")
+    with pytest.raises(TypeError, match="'models' parameter of epsilon_explorer"):
+        epsilon_explorer(experiments.load_catalogue_sweep("epsilon"), {"net": "not a net"},
+                         (torch.zeros(2, 64), torch.zeros(2, dtype=torch.long)), lambda e: None, str)
+
+
+def test_draw_images_takes_grey_and_colour_images() -> None:
+    fig = draw_images(torch.rand(5, 1, 8, 8), [f"image {i}" for i in range(5)], ncols=3)
+    assert len([ax for ax in fig.axes if ax.images]) == 5
+    fig = draw_images(torch.rand(2, 6, 9, 3))
+    assert len([ax for ax in fig.axes if ax.images]) == 2
+    with pytest.raises(ValueError, match="'titles' parameter of draw_images"):
+        draw_images(torch.rand(3, 8, 8), ["only one"])
+
+
+def test_draw_reliability_draws_one_line_per_net() -> None:
+    torch.manual_seed(0)
+    probs = torch.softmax(torch.randn(300, 4) * 3, 1)
+    y = torch.randint(0, 4, (300,))
+    ax = draw_reliability({"a": regularizers.reliability_bins(probs, y), "b": regularizers.reliability_bins(probs, y, 5)})
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["calibrated", "a", "b"]
+
+
+def test_draw_effects_draws_the_accuracy_rows_of_the_table() -> None:
+    rows = experiments.catalogue_table()
+    ax = draw_effects(rows)
+    shown = [r for r in rows if "accuracy" in r["metric"]]
+    assert len(ax.patches) == len(shown)
+    widths = sorted(round(p.get_width(), 6) for p in ax.patches)
+    assert widths == sorted(round(100 * r["effect"], 6) for r in shown), "bar lengths are the measured effects in points"
+    with pytest.raises(ValueError, match="'rows' parameter of draw_effects"):
+        draw_effects([r for r in rows if "accuracy" not in r["metric"]])

@@ -1,0 +1,97 @@
+"""Notebook 04's widgets: the ridge λ slider, the λ explorer over a stored sweep, the λ curve."""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import partial
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from course_utils import data, experiments  # noqa: E402
+from course_utils.widgets.weight_decay import decay_explorer, draw_decay_curve, ridge_explorer  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def small() -> data.Splits:
+    return data.load_mnist1d(n_train=100, seed=0)
+
+
+@pytest.fixture(scope="module")
+def sweep(small) -> experiments.DecaySweep:
+    """A sweep of the same type as a stored one, made in seconds from a tiny recipe."""
+    recipe = experiments.DecayRecipe(lambdas=(0.0, 0.01, 0.1), widths=(16,), epochs=2)
+    spec = dataclasses.replace(experiments.WEIGHT_DECAY_SWEEPS["lambda"], recipe=recipe)
+    return experiments.DecaySweep(spec, experiments.run_decay(recipe, data=small))
+
+
+def test_ridge_explorer_moves_the_fit_with_lambda() -> None:
+    example = experiments.lfd_example(15, 0.5, 10, seed=4, degrees=(10,))
+    calls = []
+
+    def solve(lam):
+        calls.append(lam)
+        return experiments.ridge_fit(example, lam)
+
+    widget = ridge_explorer(example, solve)
+    lam, status = widget.children[0], widget.children[1]
+    assert calls[0] == 0.0, "the unpenalised fit is computed once, for comparison"
+    lam.value = 1e-2
+    assert calls[-1] == pytest.approx(1e-2)
+    expected = experiments.ridge_fit(example, 1e-2)
+    assert f"E_out {expected['e_out']:.3f}" in status.value, status.value
+    plt.close("all")
+
+
+def test_decay_explorer_redraws_and_trains_live(sweep, small) -> None:
+    calls = []
+
+    def run(lam):
+        calls.append(lam)
+        return experiments.run_decay_setting("l2", lam, recipe=sweep.recipe, data=small, progress=False)
+
+    widget = decay_explorer(sweep, run, colours=experiments.DECAY_COLOURS)
+    slider = widget.children[0]
+    button, status = widget.children[1].children
+    assert [value for _, value in slider.options] == [0.0, 0.01, 0.1]
+    slider.value = 0.1
+    button.click()
+    assert calls == [0.1], "train live must train the chosen λ, once"
+    assert "trained live" in status.value and "L2, λ = 0.1" in status.value, status.value
+    stored = f"{sweep.history(0.1).val_error[-1]:.3f}"
+    assert f"(stored: {stored})" in status.value, "a live run of the stored recipe repeats the stored one"
+    assert not button.disabled
+    plt.close("all")
+
+
+def test_decay_explorer_shows_a_failure_and_rejects_bad_input(sweep) -> None:
+    def broken(lam):
+        raise ValueError("The 'lam' parameter of run_decay_setting must be ...")
+
+    widget = decay_explorer(sweep, broken)
+    button, status = widget.children[1].children
+    button.click()
+    assert "live training failed" in status.value and not button.disabled
+    with pytest.raises(TypeError, match="'sweep' parameter of decay_explorer"):
+        decay_explorer({"runs": {}}, broken)
+    with pytest.raises(TypeError, match="'run' parameter of decay_explorer"):
+        decay_explorer(sweep, "train")
+    with pytest.raises(TypeError, match="'example' parameter of ridge_explorer"):
+        ridge_explorer(3, partial(experiments.ridge_fit))
+
+
+def test_draw_decay_curve(sweep) -> None:
+    ax = draw_decay_curve({"Adam + L2": sweep}, colours=experiments.DECAY_COLOURS, split=("train", "val", "test"))
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["Adam + L2: training", "Adam + L2: validation", "Adam + L2: test"]
+    lines = ax.get_lines()
+    assert {line.get_color() for line in lines} == {experiments.DECAY_COLOURS["l2"]}
+    assert [line.get_linestyle() for line in lines] == ["-", "--", ":"]
+    assert lines[1].get_xdata()[0] == pytest.approx(0.001), "λ = 0 is drawn a decade left of the smallest λ"
+    with pytest.raises(ValueError, match="'split' parameter of draw_decay_curve"):
+        draw_decay_curve({"x": sweep}, split=("train", "dev"))
+    plt.close("all")
