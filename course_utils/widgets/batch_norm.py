@@ -8,7 +8,6 @@ level.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ from matplotlib.axes import Axes
 
 from .._validation import Constraint, IsCallable, validate
 from ..train import History
+from ._live import live_controls, run_live
 
 if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it never loads one
     from ..experiments.batch_norm import BatchNormSweep
@@ -76,10 +76,10 @@ def learning_rate_explorer(sweep: BatchNormSweep, run: Callable[[str, float], Hi
                                description="learning rate", continuous_update=False,
                                style={"description_width": "initial"})
     which = W.ToggleButtons(options=[(_NAMES[n], n) for n in norms], value=norms[-1], description="net")
-    button = W.Button(description="train live", icon="play",
-                      tooltip="train the chosen net at the chosen learning rate now, with the stored recipe and seed")
-    status = W.HTML(value="<i>curves from the stored sweep; click “train live” to train the chosen net now</i>")
-    progress_out, plot_out = W.Output(), W.Output()
+    button, status, progress_out = live_controls(
+        tooltip="train the chosen net at the chosen learning rate now, with the stored recipe and seed",
+        hint="train the chosen net now")
+    plot_out = W.Output()
     live: dict[tuple[str, float], History] = {}
 
     def curves(ax: Axes, h: History, norm: str, label: str, **extra: Any) -> None:
@@ -122,24 +122,19 @@ def learning_rate_explorer(sweep: BatchNormSweep, run: Callable[[str, float], Hi
 
     def train_live(_: Any) -> None:
         norm, lr = which.value, slider.value
-        button.disabled = True
-        status.value = f"training <b>{_NAMES[norm]}</b> at learning rate {lr:g} …"
-        start = time.perf_counter()
-        try:
-            with progress_out:
-                progress_out.clear_output()
-                history = run(norm, lr)
+        stored = sweep.history(norm, lr=lr)
+        was = "diverged" if _diverged(stored) else f"{_final(stored):.3f}"
+
+        def done(h: History, seconds: float) -> str:
+            result = "diverged" if _diverged(h) else f"final test accuracy {h.val_acc[-1]:.3f}"
+            return (f"<b>{_NAMES[norm]}</b> at learning rate {lr:g} trained live in {seconds:.0f} s: {result} "
+                    f"(stored: {was})")
+
+        history = run_live(button, status, progress_out, f"<b>{_NAMES[norm]}</b> at learning rate {lr:g}",
+                           lambda: run(norm, lr), done)
+        if history is not None:
             live[(norm, lr)] = history
-            stored = _final(sweep.history(norm, lr=lr))
-            result = "diverged" if _diverged(history) else f"final test accuracy {history.val_acc[-1]:.3f}"
-            status.value = (f"<b>{_NAMES[norm]}</b> at learning rate {lr:g} trained live in "
-                            f"{time.perf_counter() - start:.0f} s: {result} (stored: "
-                            f"{'diverged' if _diverged(sweep.history(norm, lr=lr)) else f'{stored:.3f}'})")
             draw()
-        except Exception as err:  # shown in the widget: a callback's exception would vanish silently
-            status.value = f"<span style='color:#b00'>live training failed: {type(err).__name__}: {err}</span>"
-        finally:
-            button.disabled = False
 
     slider.observe(draw, names="value")
     button.on_click(train_live)

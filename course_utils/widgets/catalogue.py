@@ -19,7 +19,6 @@ line style is the data split (solid: training, dashed: test), in the figures and
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,6 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from IPython.display import display
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from torch import Tensor, nn
@@ -47,6 +45,7 @@ from .._validation import (
 )
 from ..regularizers.adversarial import fgsm
 from ..train import History
+from ._live import live_controls, run_live, show
 
 if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it never loads one
     from ..experiments.catalogue import CatalogueSweep
@@ -212,37 +211,6 @@ def draw_effects(rows: Sequence[Mapping[str, Any]], *, ax: Axes | None = None) -
 
 
 # ------------------------------------------------------------------------------------------ widgets
-def _live_button() -> tuple[W.Button, W.HTML, W.Output]:
-    button = W.Button(description="train live", icon="play", tooltip="train the chosen setting now")
-    status = W.HTML(value="<i>curves from the stored sweep; click “train live” to train this setting now</i>")
-    return button, status, W.Output()
-
-
-def _train(button: W.Button, status: W.HTML, out: W.Output, label: str, run: Callable[[], History],
-           done: Callable[[History, float], str]) -> History | None:
-    button.disabled = True
-    status.value = f"training <b>{label}</b> …"
-    start = time.perf_counter()
-    try:
-        with out:
-            out.clear_output()
-            history = run()
-        status.value = done(history, time.perf_counter() - start)
-        return history
-    except Exception as err:  # noqa: BLE001 (shown in the widget: a callback's exception would vanish silently)
-        status.value = f"<span style='color:#b00'>live training failed: {type(err).__name__}: {err}</span>"
-        return None
-    finally:
-        button.disabled = False
-
-
-def _show(fig: Figure, out: W.Output) -> None:
-    with out:
-        out.clear_output(wait=True)
-        display(fig)
-        plt.close(fig)
-
-
 def _epochs(h: History) -> list[int]:
     return list(range(1, h.epochs + 1))
 
@@ -267,7 +235,7 @@ def shift_explorer(sweep: CatalogueSweep, run: Callable[[int], History]) -> W.VB
     settings = sweep.settings()
     slider = W.SelectionSlider(options=[(str(v), v) for v, _ in settings], value=settings[-1][0],
                                description="max shift", continuous_update=False)
-    button, status, progress = _live_button()
+    button, status, progress = live_controls()
     plot = W.Output()
     label_of = dict(settings)
     live: dict[Any, History] = {}
@@ -295,11 +263,11 @@ def shift_explorer(sweep: CatalogueSweep, run: Callable[[int], History]) -> W.VB
             ax.grid(alpha=0.3)
             ax.legend(fontsize="x-small")
         fig.tight_layout()
-        _show(fig, plot)
+        show(fig, plot)
 
     def train_live(_: Any) -> None:
         value = slider.value
-        history = _train(button, status, progress, label_of[value], lambda: run(value),
+        history = run_live(button, status, progress, f"<b>{label_of[value]}</b>", lambda: run(value),
                          lambda h, s: f"<b>{label_of[value]}</b> trained live in {s:.0f} s: test accuracy "
                                       f"{h.series('test_acc')[-1]:.3f} (stored: {sweep.final(label_of[value]):.3f})")
         if history is not None:
@@ -333,7 +301,7 @@ def smoothing_explorer(sweep: CatalogueSweep, run: Callable[[float], History]) -
     settings = sweep.settings()
     slider = W.SelectionSlider(options=[(f"{v:g}", v) for v, _ in settings], value=settings[min(2, len(settings) - 1)][0],
                                description="α", continuous_update=False)
-    button, status, progress = _live_button()
+    button, status, progress = live_controls()
     plot = W.Output()
     label_of = dict(settings)
     live: dict[Any, History] = {}
@@ -361,11 +329,11 @@ def smoothing_explorer(sweep: CatalogueSweep, run: Callable[[float], History]) -
             ax.grid(alpha=0.3)
             ax.legend(fontsize="x-small")
         fig.tight_layout()
-        _show(fig, plot)
+        show(fig, plot)
 
     def train_live(_: Any) -> None:
         value = slider.value
-        history = _train(button, status, progress, label_of[value], lambda: run(value),
+        history = run_live(button, status, progress, f"<b>{label_of[value]}</b>", lambda: run(value),
                          lambda h, s: f"<b>{label_of[value]}</b> trained live in {s:.0f} s: test accuracy "
                                       f"{h.series('final_acc')[-1]:.3f}, calibration error "
                                       f"{h.series('final_ece')[-1]:.3f} (stored: {sweep.final(label_of[value]):.3f}, "
@@ -413,7 +381,7 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
                             description="test ε", continuous_update=False)
     x, y = data
     example = W.IntSlider(value=0, min=0, max=len(x) - 1, description="example", continuous_update=False)
-    button, status, progress = _live_button()
+    button, status, progress = live_controls()
     plot = W.Output()
     live: dict[float, History] = {}
 
@@ -453,7 +421,7 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
                ylim=(0, 1.02), title="robust accuracy against ε")
         ax.grid(alpha=0.3)
         ax.legend(fontsize="x-small")
-        _show(fig, plot)
+        show(fig, plot)
 
     def train_live(_: Any) -> None:
         value = eps.value
@@ -464,7 +432,7 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
                 text += f", accuracy on FGSM examples at ε = {value:g}: {h.series(series(value))[-1]:.3f}"
             return text
 
-        history = _train(button, status, progress, name, lambda: run(value), done)
+        history = run_live(button, status, progress, f"<b>{name}</b>", lambda: run(value), done)
         if history is not None:
             live[value] = history
             draw()

@@ -9,7 +9,6 @@ training of the chosen setting. Colour is the method (grey: no dropout), line st
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from matplotlib.axes import Axes
 from .._validation import Constraint, Float, Instance, Int, IsCallable, SequenceOf, validate
 from ..plots import plot_lines
 from ..train import History
+from ._live import live_controls, run_live
 
 if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it never loads one
     from ..experiments.dropout import DropoutSweep
@@ -126,10 +126,8 @@ def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str], History]) 
     slider = W.SelectionSlider(options=[(f"{p:g}", p) for p in rates], value=0.5 if 0.5 in rates else rates[-1],
                                description="p", continuous_update=False)
     method = W.ToggleButtons(options=[(names[m], m) for m in methods], value=methods[0], description="method")
-    button = W.Button(description="train live", icon="play",
-                      tooltip="train the chosen setting now with the stored recipe and seed")
-    status = W.HTML(value="<i>curves from the stored sweep; click “train live” to train this setting now</i>")
-    progress_out, plot_out = W.Output(), W.Output()
+    button, status, progress_out = live_controls()
+    plot_out = W.Output()
     live: dict[tuple[float, str], History] = {}
 
     def curves(ax: Axes, h: History, p: float, m: str, label: str, **extra: Any) -> None:
@@ -175,23 +173,17 @@ def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str], History]) 
     def train_live(_: Any) -> None:
         p, m = slider.value, method.value
         label = sweep.label(p, m)
-        button.disabled = True
-        status.value = f"training <b>{label}</b> for {sweep.recipe.epochs} epochs …"
-        start = time.perf_counter()
-        try:
-            with progress_out:
-                progress_out.clear_output()
-                history = run(p, m)
+
+        def done(h: History, seconds: float) -> str:
+            train, test = _accuracies(h)
+            return (f"<b>{label}</b> trained live in {seconds:.0f} s: training accuracy {train:.3f}, test "
+                    f"{test:.3f}, gap {train - test:.3f} (stored: gap {sweep.gap(p, m):.3f})")
+
+        history = run_live(button, status, progress_out, f"<b>{label}</b> for {sweep.recipe.epochs} epochs",
+                           lambda: run(p, m), done)
+        if history is not None:
             live[(p, m)] = history
-            train, test = _accuracies(history)
-            status.value = (f"<b>{label}</b> trained live in {time.perf_counter() - start:.0f} s: training "
-                            f"accuracy {train:.3f}, test {test:.3f}, gap {train - test:.3f} "
-                            f"(stored: gap {sweep.gap(p, m):.3f})")
             draw()
-        except Exception as err:  # shown in the widget: a callback's exception would vanish silently
-            status.value = f"<span style='color:#b00'>live training failed: {type(err).__name__}: {err}</span>"
-        finally:
-            button.disabled = False
 
     slider.observe(draw, names="value")
     method.observe(draw, names="value")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +12,7 @@ from IPython.display import display
 from .._validation import Constraint, IsCallable, validate
 from ..plots import compare_histories, plot_lines
 from ..train import History
+from ._live import live_controls, run_live
 
 if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it never loads one
     from ..experiments.residual import DegradationSweep
@@ -61,10 +61,8 @@ def depth_explorer(sweep: DegradationSweep, run: Callable[[int, bool], History])
                               description="layers", continuous_update=False)
     shortcuts = W.ToggleButtons(options=[("off (plain)" if not r else "on (residual)", r) for r in kinds],
                                 value=kinds[0], description="shortcuts")
-    button = W.Button(description="train live", icon="play",
-                      tooltip="train the chosen setting now with the stored recipe and seed")
-    status = W.HTML(value="<i>curves from the stored sweep; click “train live” to train this setting now</i>")
-    progress_out, plot_out = W.Output(), W.Output()
+    button, status, progress_out = live_controls()
+    plot_out = W.Output()
     live: dict[tuple[int, bool], History] = {}
 
     def draw(*_: Any) -> None:
@@ -105,22 +103,14 @@ def depth_explorer(sweep: DegradationSweep, run: Callable[[int, bool], History])
     def train_live(_: Any) -> None:
         n, residual = depth.value, shortcuts.value
         label = sweep.label(n, residual)
-        button.disabled = True
-        status.value = f"training <b>{label}</b> for {sweep.recipe.epochs} epochs …"
-        start = time.perf_counter()
-        try:
-            with progress_out:
-                progress_out.clear_output()
-                history = run(n, residual)
+        stored = sweep.history(n, residual).train_error[-1]
+        history = run_live(button, status, progress_out, f"<b>{label}</b> for {sweep.recipe.epochs} epochs",
+                           lambda: run(n, residual),
+                           lambda h, seconds: f"<b>{label}</b> trained live in {seconds:.0f} s: final training "
+                                              f"error {h.train_error[-1]:.3f} (stored: {stored:.3f})")
+        if history is not None:
             live[(n, residual)] = history
-            stored = sweep.history(n, residual).train_error[-1]
-            status.value = (f"<b>{label}</b> trained live in {time.perf_counter() - start:.0f} s: final "
-                            f"training error {history.train_error[-1]:.3f} (stored: {stored:.3f})")
             draw()
-        except Exception as err:  # shown in the widget: a callback's exception would vanish silently
-            status.value = f"<span style='color:#b00'>live training failed: {type(err).__name__}: {err}</span>"
-        finally:
-            button.disabled = False
 
     depth.observe(draw, names="value")
     shortcuts.observe(draw, names="value")

@@ -7,7 +7,6 @@ module, this one imports nothing from ``experiments`` or ``data``.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,6 +19,7 @@ from numpy.polynomial import legendre
 
 from .._validation import Instance, IsCallable, MappingOf, OneOf, SequenceOf, validate
 from ..train import History
+from ._live import live_controls, run_live
 from ._protocols import HasAttributes
 
 __all__ = ["decay_explorer", "draw_decay_curve", "ridge_explorer"]
@@ -168,9 +168,9 @@ def decay_explorer(sweep: Any, run: Callable[[float], History], *, colours: Mapp
     colour = (colours or {}).get(method, "#0072B2")
     slider = W.SelectionSlider(options=[(f"{v:g}", v) for v in lambdas], value=lambdas[len(lambdas) // 2],
                                description="λ", continuous_update=False)
-    button = W.Button(description="train live", icon="play", tooltip="train the chosen λ now with the stored recipe")
-    status = W.HTML(value="<i>curves from the stored sweep; click “train live” to train this λ now</i>")
-    progress_out, plot_out = W.Output(), W.Output()
+    button, status, progress_out = live_controls(tooltip="train the chosen λ now with the stored recipe",
+                                                 hint="train this λ now")
+    plot_out = W.Output()
     live: dict[float, History] = {}
 
     def draw(*_: Any) -> None:
@@ -202,22 +202,14 @@ def decay_explorer(sweep: Any, run: Callable[[float], History], *, colours: Mapp
 
     def train_live(_: Any) -> None:
         chosen = slider.value
-        button.disabled = True
-        status.value = f"training <b>{sweep.label(chosen)}</b> for {sweep.recipe.epochs} epochs …"
-        start = time.perf_counter()
-        try:
-            with progress_out:
-                progress_out.clear_output()
-                history = run(chosen)
+        label, stored = sweep.label(chosen), sweep.history(chosen).val_error[-1]
+        history = run_live(button, status, progress_out, f"<b>{label}</b> for {sweep.recipe.epochs} epochs",
+                           lambda: run(chosen),
+                           lambda h, seconds: f"<b>{label}</b> trained live in {seconds:.0f} s: final validation "
+                                              f"error {h.val_error[-1]:.3f} (stored: {stored:.3f})")
+        if history is not None:
             live[chosen] = history
-            stored = sweep.history(chosen).val_error[-1]
-            status.value = (f"<b>{sweep.label(chosen)}</b> trained live in {time.perf_counter() - start:.0f} s: "
-                            f"final validation error {history.val_error[-1]:.3f} (stored: {stored:.3f})")
             draw()
-        except Exception as err:  # shown in the widget: a callback's exception would vanish silently
-            status.value = f"<span style='color:#b00'>live training failed: {type(err).__name__}: {err}</span>"
-        finally:
-            button.disabled = False
 
     slider.observe(draw, names="value")
     button.on_click(train_live)
