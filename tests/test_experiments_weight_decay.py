@@ -112,19 +112,6 @@ def test_weight_sparsity() -> None:
     assert experiments.weight_sparsity(net, threshold=2.0) == 1.0
 
 
-def test_noisy_labels_makes_exactly_that_share_wrong() -> None:
-    y = torch.arange(1000) % 10
-    noisy = experiments.noisy_labels(y, 0.4, seed=3)
-    assert int((noisy != y).sum()) == 400 and noisy.dtype == torch.int64
-    assert int(noisy.min()) >= 0 and int(noisy.max()) <= 9
-    assert torch.equal(noisy, experiments.noisy_labels(y, 0.4, seed=3))
-    assert torch.equal(experiments.noisy_labels(y, 0.0), y)
-    counts = torch.bincount(noisy[noisy != y], minlength=10)
-    assert int(counts.min()) > 20, "the wrong labels should spread over the classes"
-    with pytest.raises(ValueError, match="'y' parameter of noisy_labels"):
-        experiments.noisy_labels(torch.tensor([0, 12]), 0.1)
-
-
 @pytest.mark.parametrize(("losses", "patience", "expected"), [
     ([1.0, 0.8, 0.9, 0.85, 0.7], 2, (1, 3)),
     ([1.0, 0.5, 0.5, 0.5], 2, (1, 3)),

@@ -38,6 +38,8 @@ def test_corrupt_labels_makes_exactly_that_share_wrong() -> None:
     assert torch.equal(corrupt_labels(y, 0.4, 10, seed=3), wrong), "the same seed gives the same labels"
     assert not torch.equal(corrupt_labels(y, 0.4, 10, seed=4), wrong)
     assert torch.equal(corrupt_labels(y, 0.0, 10), y)
+    counts = torch.bincount(wrong[wrong != y], minlength=10)
+    assert int(counts.min()) > 20, "the wrong labels should spread over the classes"
 
 
 def test_weight_noise_perturbs_training_passes_only_and_trains_the_clean_weights() -> None:

@@ -108,7 +108,6 @@ from .weight_decay import (
     early_stopping_summary,
     final_decay_errors,
     load_weight_decay_sweep,
-    noisy_labels,
     ridge_fit,
     run_decay,
     run_decay_setting,
@@ -189,7 +188,7 @@ __all__ += ["DEGREE_COLOURS", "MODEL_COLOURS", "BoundaryRecipe", "BoundaryResult
 __all__ += ["DECAY_COLOURS", "DECAY_METHOD_NAMES", "SPARSITY_THRESHOLD", "WEIGHT_DECAY_SWEEPS", "DecayRecipe",
             "DecaySweep", "EarlyStoppingRecipe", "decay_label", "decay_net", "early_stopping_label",
             "early_stopping_point", "early_stopping_summary", "final_decay_errors", "load_weight_decay_sweep",
-            "noisy_labels", "ridge_fit", "run_decay", "run_decay_setting", "run_early_stopping",
+            "ridge_fit", "run_decay", "run_decay_setting", "run_early_stopping",
             "run_early_stopping_setting", "train_decay_net", "weight_sparsity"]
 # notebook 05 (dropout)
 __all__ += ["DROPOUT_SWEEPS", "METHOD_COLOURS", "DropoutRecipe", "DropoutSweep", "dropout_label",

@@ -22,7 +22,7 @@ Every run logs, at the same epochs, the weights' squared norm ``Σ w²`` (``"wei
 share of weights with ``|w| < 1e-3`` (``"sparsity"``).
 
 **Early stopping** (:class:`EarlyStoppingRecipe`): the same net on the full training set (3200
-signals), clean and with 40% of the training labels replaced by wrong ones (:func:`noisy_labels`),
+signals), clean and with 40% of the training labels replaced by wrong ones (:func:`~course_utils.regularizers.noise.corrupt_labels`),
 the validation labels either kept clean (a small hand-checked set) or as noisy; the test labels
 stay clean: they measure the truth. Each run trains
 for the full budget and logs the test accuracy and loss after every epoch, so that one run
@@ -52,14 +52,13 @@ from .._validation import (
     Int,
     OneOf,
     SequenceOf,
-    TensorOf,
     invalid,
-    requires,
     validate,
 )
 from ..data import Splits, legendre_features, load_mnist1d
 from ..device import torch_threads
 from ..models import MLP
+from ..regularizers.noise import corrupt_labels
 from ..regularizers.penalties import decayed_weights, l1_penalty, l2_penalty
 from ..train import History, evaluate, fit
 from .overfitting import LFDExample, fit_legendre, out_of_sample_error
@@ -80,7 +79,6 @@ __all__ = [
     "early_stopping_summary",
     "final_decay_errors",
     "load_weight_decay_sweep",
-    "noisy_labels",
     "ridge_fit",
     "run_decay",
     "run_decay_setting",
@@ -316,34 +314,6 @@ def final_decay_errors(histories: dict[str, History]) -> dict[str, dict[str, flo
 # --------------------------------------------------------------------------- early stopping (section 6)
 
 
-@validate(y=TensorOf(torch.int64, ndim=1, desc="an int64 tensor of class labels of shape (N,)"),
-          fraction=_FRACTION, num_classes=Int(2), seed=_SEED,
-          checks=[requires("y", lambda a: len(a["y"]) == 0 or (int(a["y"].min()) >= 0
-                                                                and int(a["y"].max()) < a["num_classes"]),
-                           "labels in [0, num_classes)")])
-def noisy_labels(y: Tensor, fraction: float, *, num_classes: int = 10, seed: int = 0) -> Tensor:
-    """A copy of ``y`` in which ``round(fraction * N)`` labels, chosen at random, are wrong.
-
-    Each chosen label is replaced by one of the *other* classes, drawn uniformly: exactly that
-    share of the labels is wrong (a uniformly drawn class would leave 1 in ``num_classes`` right).
-
-    Args:
-        y: class labels, shape ``(N,)``.
-        fraction: the share of labels made wrong, in ``[0, 1)``.
-        num_classes: the number of classes.
-        seed: seeds which labels and what they become.
-
-    Returns:
-        New labels, shape ``(N,)``, int64.
-    """
-    gen = torch.Generator().manual_seed(seed)
-    out = y.clone()
-    chosen = torch.randperm(len(y), generator=gen)[: round(fraction * len(y))]
-    shift = torch.randint(1, num_classes, (len(chosen),), generator=gen)
-    out[chosen] = (y[chosen] + shift) % num_classes
-    return out
-
-
 @validate(label_noise=SequenceOf(_FRACTION, unique=True, desc="a non-empty list of label-noise shares in [0, 1)"),
           noisy_validation=SequenceOf(Bool(), unique=True, desc="a non-empty list of bools, e.g. (False, True)"),
           n_train=_N_TRAIN, width=_POSITIVE_INT, depth=Int(0, 8), epochs=_POSITIVE_INT, batch_size=_POSITIVE_INT,
@@ -403,8 +373,8 @@ def _noisy_splits(splits: Splits, label_noise: float, noisy_validation: bool, se
     if label_noise == 0:
         return splits
     (xt, yt), (xv, yv) = splits.train, splits.val
-    val = (xv, noisy_labels(yv, label_noise, seed=seed + 1)) if noisy_validation else splits.val
-    return dataclasses.replace(splits, train=(xt, noisy_labels(yt, label_noise, seed=seed)), val=val)
+    val = (xv, corrupt_labels(yv, label_noise, 10, seed=seed + 1)) if noisy_validation else splits.val
+    return dataclasses.replace(splits, train=(xt, corrupt_labels(yt, label_noise, 10, seed=seed)), val=val)
 
 
 @validate(label_noise=_FRACTION, noisy_validation=Bool(),
