@@ -6,4 +6,4 @@ Importing the package itself does nothing else (no downloads, no seeding).
 
 __version__ = "0.1.0"
 
-__all__ = ["data", "device", "experiments", "measure", "models", "plots", "train", "widgets"]
+__all__ = ["data", "device", "experiments", "grading", "measure", "models", "plots", "train", "widgets"]

@@ -16,6 +16,20 @@ the course machine (torch 2.14.1, one thread):
 * **Heavy tails** (N = 30, σ² = 1, Q_f = 20, 400 runs per seed, seeds 1-4): the means span
   3.0e3 to 8.2e4 (a factor 27), the medians 1.69 to 2.47 (a factor 1.5). Thresholds: means span
   more than 10x, medians less than 2x.
+* **Deterministic noise alone** (the σ² = 0 row of the stochastic map, Q_f = 20): positive at N = 20, 25
+  and 30 on every seed (seed 0: 9.95 / 1.74 / 0.49), negative from N = 40 on. Threshold: > 0 and < 0.
+* **The Q_f = 0 stripe** (both models contain a constant target; σ² = 0.1): every cell of the row is
+  positive and g10 loses in at least 99% of the runs of every cell (seed 0: all; seed 1: 399 of 400
+  in three cells).
+* **The cell N = 40, σ² = 2** ("about 1"): seeds 0-4 in the notebook 1.02 ± 0.14 (0.87 to 1.17); here
+  seeds 5-9. Thresholds: each in [0.6, 1.5], their mean in [0.8, 1.25].
+* **Heavy tails, other seeds** (5-9): the mean is over 100 times the median and the largest run is at
+  least a quarter of the sum (seeds 0-9: ratios 423 to 1.1e5, shares 26% to 97%).
+* **Bias and variance** (N = 60, 40 targets x 100 data sets, ``bias_variance``): g2's bias equals its
+  deterministic noise to within 0.005 (seed 0: 0.255 / 0.256 at Q_f = 5); g10's variance is exactly 0
+  without stochastic noise when Q_f <= 10, and at Q_f = 20 without stochastic noise it is at least 60%
+  of its variance with σ² = 0.1 (seed 0: 2.7 of 3.2, 85%); with σ² = 0.1 and Q_f = 2, g10's variance
+  is over ten times g2's (0.30 against 0.005); g10 has less deterministic noise than g2 at Q_f = 20, 40.
 * **Rising degree** (15 samples of an order-5 target, σ² = 0.1, 400 data sets): E_out is lowest
   at degree 5 for every seed (also 4 or 6 allowed), E_in falls with every degree, and E_out at
   degree 12 is over 10^4 times its minimum (measured 4.9e5 to 9.7e5).
@@ -95,6 +109,57 @@ def test_without_deterministic_noise_the_flexible_fit_wins_with_enough_data(maps
     assert max(maps[seed]["sigma2"].cell(0.0, n) for n in m.n_values if n >= 40) < 0
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_deterministic_noise_alone_makes_the_flexible_fit_lose_at_small_n(maps, seed: int) -> None:
+    m = maps[seed]["sigma2"]
+    small = [m.cell(0.0, n) for n in (20, 25, 30)]
+    REPORT[f"seed {seed}: σ² = 0, Q_f = 20, N = 20 / 25 / 30"] = " / ".join(f"{v:.3g}" for v in small)
+    assert min(small) > 0, f"seed {seed}: without stochastic noise g10 should still lose at N = 20-30: {small}"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_with_a_constant_target_the_flexible_fit_loses_at_every_n(maps, seed: int) -> None:
+    m = maps[seed]["q_f"]
+    row = m.axis_values.index(0)
+    assert (m.average[row] > 0).all(), f"seed {seed}: Q_f = 0 row: {m.average[row].tolist()}"
+    assert (m.positive[row] >= 0.99).all(), f"seed {seed}: share of runs where g10 loses at Q_f = 0: {m.positive[row].tolist()}"
+
+
+def test_the_n40_cell_at_the_largest_noise_is_about_one() -> None:
+    cells = experiments.map_cell(experiments.NoiseRecipe(), "sigma2", 2.0, 40, seeds=[5, 6, 7, 8, 9])
+    REPORT["N = 40, σ² = 2, seeds 5-9"] = " / ".join(f"{v:.3f}" for v in cells)
+    assert all(0.6 <= v <= 1.5 for v in cells), cells
+    assert 0.8 <= sum(cells) / len(cells) <= 1.25, cells
+
+
+def test_one_run_decides_the_mean_on_other_seeds() -> None:
+    for seed in (5, 6, 7, 8, 9):
+        runs = experiments.overfit_runs(30, sigma2=[1.0], q_f=[20], runs=400, seed=seed).flatten()
+        ratio, share = float(runs.mean() / runs.median()), float(runs.max() / runs.sum())
+        REPORT[f"seed {seed}: N = 30, σ² = 1, Q_f = 20: mean / median; largest run's share"] = f"{ratio:.3g}; {share:.0%}"
+        assert ratio > 100, f"seed {seed}: the mean is only {ratio:.3g} times the median"
+        assert share >= 0.25, f"seed {seed}: the largest run is only {share:.0%} of the sum"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_bias_holds_the_deterministic_noise_and_variance_both_kinds(seed: int) -> None:
+    def split(q_f: int, degree: int) -> dict:
+        return experiments.bias_variance(60, sigma2=[0.1, 0.0], q_f=q_f, degree=degree, seed=seed)
+
+    g2 = {q: split(q, 2) for q in (2, 5, 20)}
+    g10 = {q: split(q, 10) for q in (2, 5, 20)}
+    for q in (5, 20):
+        assert abs(g2[q]["bias"][0] - g2[q]["deterministic"]) < 0.005, (seed, q, g2[q])
+    for q in (2, 5):
+        assert g10[q]["deterministic"] == 0 and g10[q]["variance"][1] < 1e-20, (seed, q, g10[q])
+    share = g10[20]["variance"][1] / g10[20]["variance"][0]
+    REPORT[f"seed {seed}: g10 at Q_f = 20, variance without / with σ² = 0.1"] = (
+        f"{g10[20]['variance'][1]:.2f} / {g10[20]['variance'][0]:.2f} ({share:.0%})")
+    assert share >= 0.6, f"seed {seed}: g10's variance from deterministic noise alone is {share:.0%} of the total"
+    assert g10[2]["variance"][0] > 10 * g2[2]["variance"][0], (seed, g10[2], g2[2])
+    assert g10[20]["deterministic"] < g2[20]["deterministic"], (seed, g10[20], g2[20])
+
+
 def test_the_mean_of_the_runs_is_unstable_and_the_median_is_not() -> None:
     means, medians = [], []
     for seed in (1, 2, 3, 4):
@@ -149,6 +214,10 @@ def test_the_notebooks_own_numbers() -> None:
     medians = [float(experiments.overfit_runs(30, sigma2=[1.0], q_f=[20], runs=400, seed=s).median()) for s in range(5)]
     middle = sum(medians) / len(medians)
     assert all(abs(m / middle - 1) < 0.25 for m in medians), f"'about ±20%' between seeds: {medians}"
+    recipe = experiments.NoiseRecipe()
+    stochastic, deterministic = experiments.overfit_map(recipe, "sigma2"), experiments.overfit_map(recipe, "q_f")
+    assert [round(stochastic.cell(0.0, n), 2) for n in (20, 25, 30)] == [9.95, 1.74, 0.49]
+    assert deterministic.cell(70, 20) > deterministic.cell(100, 20)  # the dip of the model answer
     result = experiments.run_boundaries(experiments.BoundaryRecipe())
     assert result.held_out_acc["small"] > result.held_out_acc["large"] and result.train_acc["large"] == 1.0
     assert torch.isfinite(torch.tensor(medians)).all()

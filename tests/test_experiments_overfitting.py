@@ -197,3 +197,40 @@ def test_boundary_data_and_grid() -> None:
     assert float(p.min()) >= 0 and float(p.max()) <= 1
     again = experiments.run_boundaries(recipe)
     assert again.held_out_acc == result.held_out_acc, "a run repeats with its seed"
+
+
+def test_map_cell_equals_the_cell_of_the_map_for_that_seed() -> None:
+    import dataclasses
+
+    recipe = experiments.NoiseRecipe(n_values=(20, 40), sigma2_values=(0.0, 2.0), q_f_values=(0, 20), runs=50)
+    for over, value in (("sigma2", 2.0), ("q_f", 20)):
+        cells = experiments.map_cell(recipe, over, value, 40, seeds=[0, 3])
+        expected = [experiments.overfit_map(dataclasses.replace(recipe, seed=s), over).cell(value, 40) for s in (0, 3)]
+        assert cells == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    with pytest.raises(ValueError, match="'n' parameter of map_cell"):
+        experiments.map_cell(recipe, "sigma2", 2.0, 30, seeds=[0])
+    with pytest.raises(ValueError, match="'axis_value' parameter of map_cell"):
+        experiments.map_cell(recipe, "q_f", 2.5, 40, seeds=[0])
+
+
+def test_bias_variance_adds_up_to_the_mean_error_and_finds_the_deterministic_noise() -> None:
+    # bias + variance is the mean E_out over the data sets of each target: check it by brute force.
+    split = experiments.bias_variance(30, sigma2=[0.0, 0.5], q_f=6, degree=2, targets=3, runs=50, seed=4)
+    gen = torch.Generator().manual_seed(4)
+    q = 6
+    weights = 1.0 / (2 * torch.arange(q + 1, dtype=torch.float64) + 1)
+    a = torch.randn(3, q + 1, generator=gen, dtype=torch.float64)
+    a = a / torch.sqrt((a**2 * weights).sum(-1, keepdim=True))
+    x = torch.rand(150, 30, generator=gen, dtype=torch.float64) * 2 - 1
+    eps = torch.randn(150, 30, generator=gen, dtype=torch.float64)
+    f = (data.legendre_features(x, q) @ a.repeat_interleave(50, 0).unsqueeze(-1)).squeeze(-1)
+    for k, s2 in enumerate((0.0, 0.5)):
+        fits = experiments.fit_legendre(x, f + s2 ** 0.5 * eps, 2)
+        mean_e_out = experiments.out_of_sample_error(fits, a.repeat_interleave(50, 0)).reshape(3, 50).mean(1).mean()
+        assert split["bias"][k] + split["variance"][k] == pytest.approx(float(mean_e_out), rel=1e-10)
+    assert split["deterministic"] == pytest.approx(float((a[:, 3:] ** 2 * weights[3:]).sum(-1).mean()), rel=1e-12)
+    assert split["variance"][0] > 0 and split["variance"][1] > split["variance"][0]
+    exact = experiments.bias_variance(20, sigma2=[0.0], q_f=4, degree=10, targets=2, runs=5)
+    assert exact["deterministic"] == 0 and exact["variance"][0] < 1e-20 and exact["bias"][0] < 1e-20
+    with pytest.raises(ValueError, match="'runs' parameter of bias_variance"):
+        experiments.bias_variance(10_000, sigma2=[0.1], q_f=4, degree=2, targets=100, runs=100)

@@ -84,3 +84,44 @@ def test_the_drawing_functions(maps) -> None:
     with pytest.raises(TypeError, match="'example' parameter of draw_fits"):
         draw_fits(torch.zeros(3))
     plt.close("all")
+
+
+def test_the_map_marks_only_settings_on_its_grid_and_keeps_every_cell_inside_its_scale(maps) -> None:
+    from course_utils.widgets.overfitting import MAP_LIMIT, map_covers
+
+    m = maps["stochastic"]
+    assert map_covers(m, 40, 1.0) and not map_covers(m, 15, 1.0) and not map_covers(m, 40, 3.0)
+    on = draw_overfit_map(m, mark=(40, 1.0))
+    off = draw_overfit_map(m, mark=(12, 1.0))
+    circles = [len([line for line in ax.get_lines() if line.get_marker() == "o"]) for ax in (on, off)]
+    assert circles == [1, 0], f"a setting off the grid must not be circled: {circles}"
+    # The course's own maps (seed 0, full recipe) fit inside the colour scale: no saturated column.
+    recipe = experiments.NoiseRecipe(runs=40)
+    for axis in ("sigma2", "q_f"):
+        assert float(experiments.overfit_map(recipe, axis).average.abs().max()) < MAP_LIMIT
+    plt.close("all")
+
+
+@pytest.mark.parametrize("values", [
+    [-3.0, -0.5, 0.001, 0.2, 5.0, 2e7],     # heavy right tail, some negatives
+    [0.3, 0.4, 12.0],                         # positive only
+    [-0.002, 0.0, 0.004],                     # inside the linear part
+    [-5e4, -1.0, -0.02],                      # negative only
+])
+def test_the_live_histogram_clips_nothing_and_keeps_its_lines_on_the_bars(values) -> None:
+    import numpy as np
+
+    from course_utils.widgets.overfitting import _draw_measure_histogram, _symlog_bins, _symlog_ticks
+
+    v = np.asarray(values)
+    edges = _symlog_bins(v, 0.01)
+    counts, _ = np.histogram(v, bins=edges)
+    assert counts.sum() == len(v), f"values fell outside the bins {edges}"
+    assert edges[0] <= min(np.median(v), v.mean()) and max(np.median(v), v.mean()) <= edges[-1]
+    ticks = _symlog_ticks(float(v.min()), float(v.max()), 0.01)
+    assert 0.0 in ticks and len(ticks) <= 7, ticks
+    _, ax = plt.subplots()
+    _draw_measure_histogram(v, ax)
+    lines = [line.get_xdata()[0] for line in ax.get_lines()]
+    assert len(lines) == 2 and all(edges[0] <= x <= edges[-1] for x in lines)
+    plt.close("all")

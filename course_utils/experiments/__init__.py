@@ -80,11 +80,13 @@ from .overfitting import (
     LFDExample,
     NoiseRecipe,
     OverfitMap,
+    bias_variance,
     boundary_data,
     decision_grid,
     degree_errors,
     fit_legendre,
     lfd_example,
+    map_cell,
     map_trend,
     out_of_sample_error,
     overfit_map,
@@ -181,8 +183,8 @@ __all__ = [
 ]
 # notebook 03 (overfitting and noise)
 __all__ += ["DEGREE_COLOURS", "MODEL_COLOURS", "BoundaryRecipe", "BoundaryResult", "LFDExample",
-            "NoiseRecipe", "OverfitMap", "boundary_data", "decision_grid", "degree_errors", "fit_legendre",
-            "lfd_example", "map_trend", "out_of_sample_error", "overfit_map", "overfit_measure",
+            "NoiseRecipe", "OverfitMap", "bias_variance", "boundary_data", "decision_grid", "degree_errors", "fit_legendre",
+            "lfd_example", "map_cell", "map_trend", "out_of_sample_error", "overfit_map", "overfit_measure",
             "overfit_runs", "robust_average", "run_boundaries"]
 # notebook 04 (weight decay and early stopping)
 __all__ += ["DECAY_COLOURS", "DECAY_METHOD_NAMES", "SPARSITY_THRESHOLD", "WEIGHT_DECAY_SWEEPS", "DecayRecipe",

@@ -42,6 +42,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -74,11 +75,13 @@ __all__ = [
     "LFDExample",
     "NoiseRecipe",
     "OverfitMap",
+    "bias_variance",
     "boundary_data",
     "decision_grid",
     "degree_errors",
     "fit_legendre",
     "lfd_example",
+    "map_cell",
     "map_trend",
     "out_of_sample_error",
     "overfit_map",
@@ -538,6 +541,89 @@ def map_trend(overfit: OverfitMap, along: str = "axis", *, min_axis_value: float
         return [_rank_correlation(rows, cells[:, j]) for j in range(cells.shape[1])]
     n = torch.tensor(overfit.n_values, dtype=torch.float64)
     return [_rank_correlation(n, cells[i]) for i in range(cells.shape[0])]
+
+
+@validate(recipe=Instance(NoiseRecipe, hint="Pass e.g. experiments.NoiseRecipe()."), over=OneOf("sigma2", "q_f"),
+          axis_value=Float(0), n=Int(1, 100_000), seeds=SequenceOf(_SEED, unique=True, max_len=100, types=(list, tuple, range)))
+def map_cell(recipe: NoiseRecipe, over: str, axis_value: float, n: int, *, seeds: Sequence[int]) -> list[float]:
+    """One cell of :func:`overfit_map`, computed again for the recipe with each of ``seeds``.
+
+    ``overfit_map(dataclasses.replace(recipe, seed=s), over).cell(axis_value, n)`` for every ``s``,
+    without the rest of the map: the spread of one cell over seeds.
+
+    Args:
+        recipe: the experiment's settings; ``n`` must be one of its ``n_values``.
+        over: ``"sigma2"`` (``axis_value`` is σ², at the recipe's ``q_f``) or ``"q_f"`` (``axis_value``
+            is Q_f, at the recipe's ``sigma2``).
+        axis_value: the cell's row.
+        n: the cell's column.
+        seeds: the recipes' seeds.
+
+    Returns:
+        The cell's robust average for each seed, in the order of ``seeds``.
+    """
+    if n not in recipe.n_values:
+        raise invalid("n", f"one of the recipe's n_values {list(recipe.n_values)}", repr(n))
+    if over == "q_f" and (axis_value != int(axis_value) or axis_value > 200):
+        raise invalid("axis_value", "a target order Q_f: an integer in [0, 200]", repr(axis_value))
+    sigma2 = [axis_value] if over == "sigma2" else [recipe.sigma2]
+    q_f = [recipe.q_f] if over == "sigma2" else [int(axis_value)]
+    column = recipe.n_values.index(n)
+    return [float(robust_average(overfit_runs(n, sigma2=sigma2, q_f=q_f, runs=recipe.runs, seed=seed + column,
+                                              degrees=recipe.degrees).flatten(), how=recipe.average))
+            for seed in seeds]
+
+
+@validate(n=Int(1, 10_000), sigma2=_SIGMA2S, q_f=Int(0, 200), degree=_DEGREE, targets=Int(2, 10_000),
+          runs=Int(2, 10_000), seed=_SEED,
+          checks=[requires("runs", lambda a: a["targets"] * a["runs"] * a["n"] <= 10_000_000,
+                           "at most 10 000 000 points in all (targets × runs × n)",
+                           got=lambda a: f"{a['targets']} × {a['runs']} × {a['n']}")])
+def bias_variance(n: int, *, sigma2: Sequence[float], q_f: int, degree: int, targets: int = 40, runs: int = 100,
+                  seed: int = 0) -> dict[str, Any]:
+    """Split a fit's out-of-sample error into bias and variance, beside the deterministic noise.
+
+    For each of ``targets`` random targets of order ``q_f`` (as in :func:`lfd_example`), ``runs``
+    data sets of ``n`` points are drawn and fitted with a polynomial of degree ``degree``. With
+    ``ḡ`` the fits' average (per target), *Learning From Data*'s decomposition (section 2.3.1) is
+    ``E_D[E_out] = bias + variance``, ``bias = E_x[(ḡ - f)^2]`` and
+    ``variance = E_x E_D[(g - ḡ)^2]``, exact per target (the Legendre weights, no test set). The
+    **deterministic noise** of the model is the part of ``f`` that the best polynomial of degree
+    ``degree`` misses, ``E_x[(h* - f)^2] = sum_{q > degree} a_q^2 / (2q + 1)``: it depends on the
+    target *and the model*. Every σ² uses the same draws (a fit is linear in the noise).
+
+    Args:
+        n: points per data set.
+        sigma2: noise variances σ² (the stochastic noise).
+        q_f: the targets' order.
+        degree: the fitted polynomial's degree (the hypothesis set).
+        targets: targets averaged over.
+        runs: data sets per target.
+        seed: seeds every draw.
+
+    Returns:
+        ``{"deterministic": float, "bias": [float per σ²], "variance": [float per σ²]}``, each the mean
+        over the targets.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    q = max(q_f, degree)
+    weights = 1.0 / (2 * torch.arange(q + 1, dtype=torch.float64) + 1)
+    a = torch.randn(targets, q_f + 1, generator=gen, dtype=torch.float64)
+    a = a / torch.sqrt((a**2 * weights[: q_f + 1]).sum(-1, keepdim=True))
+    a = torch.nn.functional.pad(a, (0, q - q_f))  # (T, Q + 1)
+    x = torch.rand(targets * runs, n, generator=gen, dtype=torch.float64) * 2 - 1
+    eps = torch.randn(targets * runs, n, generator=gen, dtype=torch.float64)
+    clean = (legendre_features(x, q) @ a.repeat_interleave(runs, 0).unsqueeze(-1)).squeeze(-1)
+    fits = torch.stack([fit_legendre(x, clean, degree), fit_legendre(x, eps, degree)])  # (2, T * R, degree + 1)
+    fits = torch.nn.functional.pad(fits, (0, q - degree)).reshape(2, targets, runs, q + 1)
+    bias, variance = [], []
+    for s2 in sigma2:
+        c = fits[0] + math.sqrt(s2) * fits[1]  # (T, R, Q + 1)
+        mean_fit = c.mean(1)
+        bias.append(float(((mean_fit - a) ** 2 * weights).sum(-1).mean()))
+        variance.append(float(((c - mean_fit.unsqueeze(1)) ** 2 * weights).sum(-1).mean()))
+    deterministic = float((a[:, degree + 1:] ** 2 * weights[degree + 1:]).sum(-1).mean())
+    return {"deterministic": deterministic, "bias": bias, "variance": variance}
 
 
 # --------------------------------------------------------------------------- decision boundaries

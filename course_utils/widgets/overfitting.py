@@ -25,10 +25,10 @@ from matplotlib.colors import SymLogNorm
 from numpy.polynomial import legendre
 from tqdm.auto import tqdm
 
-from .._validation import Instance, Int, IsCallable, MappingOf, validate
+from .._validation import Float, Instance, Int, IsCallable, MappingOf, validate
 from ._protocols import HasAttributes
 
-__all__ = ["draw_boundaries", "draw_fits", "draw_overfit_map", "noise_explorer"]
+__all__ = ["MAP_LIMIT", "draw_boundaries", "draw_fits", "draw_overfit_map", "map_covers", "noise_explorer"]
 
 #: Fallback colours by degree (Okabe-Ito), when none are given.
 _DEFAULT_COLOURS = {2: "#0072B2", 10: "#D55E00"}
@@ -87,17 +87,24 @@ def draw_fits(example: Any, ax: Axes | None = None, *, colours: Mapping[int, str
 _AXIS_NAMES = {"sigma2": "noise variance σ²", "q_f": "target order Q_f"}
 
 
+#: The heat maps' colour scale runs from -MAP_LIMIT to +MAP_LIMIT (symmetric-logarithmic), the same for
+#: every map; the course's maps stay inside it (their cells span about -0.4 to 81).
+MAP_LIMIT = 100.0
+
+
 @validate(overfit=_MAP, ax=_AX, mark=[None, Instance(tuple, desc="a pair (N, row value)")])
 def draw_overfit_map(overfit: Any, ax: Axes | None = None, *, mark: tuple[float, float] | None = None) -> Axes:
     """A heat map of the overfit measure: N across, σ² or Q_f up; red overfits, blue does not.
 
-    The colour scale is symmetric-logarithmic (linear within ±0.1, logarithmic beyond) and the
-    same for every map, so two maps can be compared by eye.
+    The colour scale is symmetric-logarithmic (linear within ±0.1, logarithmic beyond, up to
+    ±``MAP_LIMIT``) and the same for every map, so two maps can be compared by eye; a cell beyond
+    the limit would take the end colour, and the colour bar then shows an arrow.
 
     Args:
         overfit: an overfit-measure map, e.g. ``experiments.overfit_map(recipe, "q_f")``.
         ax: axes to draw into; a new figure when ``None``.
-        mark: ``(N, row value)`` to circle, e.g. the widget's current setting.
+        mark: ``(N, row value)`` to circle, e.g. the widget's current setting; a setting outside the
+            map's range is not drawn (see :func:`map_covers`).
 
     Returns:
         The matplotlib ``Axes`` (with a colour bar).
@@ -107,16 +114,72 @@ def draw_overfit_map(overfit: Any, ax: Axes | None = None, *, mark: tuple[float,
     n = np.asarray(overfit.n_values, dtype=float)
     rows = np.asarray(overfit.axis_values, dtype=float)
     values = np.asarray(overfit.average, dtype=float)
-    norm = SymLogNorm(linthresh=0.1, linscale=1.0, vmin=-10, vmax=10, base=10)
+    norm = SymLogNorm(linthresh=0.1, linscale=1.0, vmin=-MAP_LIMIT, vmax=MAP_LIMIT, base=10)
     mesh = ax.pcolormesh(n, rows, values, cmap="RdBu_r", norm=norm, shading="nearest")
-    bar = ax.figure.colorbar(mesh, ax=ax, extend="both")
+    beyond = (values.min() < -MAP_LIMIT, values.max() > MAP_LIMIT)
+    extend = {(False, False): "neither", (True, False): "min", (False, True): "max"}.get(beyond, "both")
+    bar = ax.figure.colorbar(mesh, ax=ax, extend=extend)
     bar.set_label(f"E_out(g10) − E_out(g2), {overfit.recipe.average} of {overfit.recipe.runs} runs", fontsize="small")
     ax.contour(n, rows, values, levels=[0.0], colors="black", linewidths=1)
     fixed = ", ".join(f"{'Q_f' if k == 'q_f' else 'σ²'} = {v:g}" for k, v in overfit.fixed.items())
     ax.set(xlabel="number of samples N", ylabel=_AXIS_NAMES[overfit.axis],
            title=f"{'stochastic' if overfit.axis == 'sigma2' else 'deterministic'} noise ({fixed})")
-    if mark is not None:
+    if mark is not None and map_covers(overfit, *mark):
         ax.plot([mark[0]], [mark[1]], "o", ms=12, mfc="none", mec="black", mew=2)
+    return ax
+
+
+@validate(overfit=_MAP, n=Float(), row=Float())
+def map_covers(overfit: Any, n: float, row: float) -> bool:
+    """Whether the setting ``(N, row value)`` lies inside the map's grid (a circle there means something)."""
+    return (min(overfit.n_values) <= n <= max(overfit.n_values)
+            and min(overfit.axis_values) <= row <= max(overfit.axis_values))
+
+
+def _symlog_bins(values: np.ndarray, linthresh: float, per_decade: int = 6) -> np.ndarray:
+    """Histogram edges covering every value on a symmetric-log axis: nothing clipped into an end bin."""
+    edges = [0.0]
+    high, low = float(values.max()), float(values.min())
+    if high > linthresh:
+        edges += list(np.logspace(np.log10(linthresh), np.log10(high * 1.001),
+                                  max(2, int(per_decade * np.log10(high / linthresh)) + 1)))
+    else:
+        edges.append(max(high, 0.0) + linthresh)
+    if low < -linthresh:
+        edges = list(-np.logspace(np.log10(-low * 1.001), np.log10(linthresh),
+                                  max(2, int(per_decade * np.log10(-low / linthresh)) + 1))) + edges
+    else:
+        edges = [min(low, 0.0) - linthresh] + edges
+    return np.unique(np.asarray(edges))
+
+
+def _symlog_ticks(low: float, high: float, linthresh: float, most: int = 7) -> list[float]:
+    """At most ``most`` ticks at powers of ten (and 0), so that the labels never overlap."""
+    ticks = [0.0]
+    for sign, end in ((1, high), (-1, low)):
+        if sign * end > linthresh:
+            decades = range(int(np.floor(np.log10(linthresh))), int(np.ceil(np.log10(sign * end))) + 1)
+            ticks += [sign * 10.0 ** k for k in decades]
+    ticks = sorted(ticks)
+    step = int(np.ceil(len(ticks) / most))
+    zero = ticks.index(0.0)
+    return [t for i, t in enumerate(ticks) if (i - zero) % step == 0]
+
+
+def _draw_measure_histogram(values: np.ndarray, ax: Axes) -> Axes:
+    """The overfit measures of many data sets of one setting, with their median and mean (no clipping)."""
+    linthresh = 0.01
+    ax.hist(values, bins=_symlog_bins(values, linthresh), color="#999999")
+    ax.set_xscale("symlog", linthresh=linthresh)
+    median, mean = float(np.median(values)), float(np.mean(values))
+    ax.axvline(median, color="black", lw=2, label=f"median {median:.3g}")
+    ax.axvline(mean, color="#D55E00", lw=2, ls="--", label=f"mean {mean:.3g}")
+    ticks = _symlog_ticks(float(values.min()), float(values.max()), linthresh)
+    ax.set_xticks(ticks, [f"{t:g}" if abs(t) < 1e3 else f"${'-' if t < 0 else ''}10^{{{round(np.log10(abs(t)))}}}$"
+                          for t in ticks])
+    ax.set(xlabel="overfit measure of one data set (symmetric log scale)", ylabel="data sets",
+           title=f"{len(values)} data sets of this setting (live)")
+    ax.legend(fontsize="small")
     return ax
 
 
@@ -214,22 +277,17 @@ def noise_explorer(maps: Mapping[str, Any], example: Callable[[int, float, int, 
             axes[0].set_title(f"one data set: N = {n.value}, σ² = {setting[1]:g}, Q_f = {q_f.value}\n"
                               f"overfit measure {data.e_out[max(data.fits)] - data.e_out[min(data.fits)]:.3g}",
                               fontsize="medium")
-            draw_overfit_map(chosen, axes[1], mark=(n.value, row))
+            draw_overfit_map(chosen, axes[1], mark=(n.value, row) if matches else None)
+            notes = []
             if not matches:
-                axes[1].text(0.02, 0.02, "(the map holds " + ", ".join(f"{k} = {v:g}" for k, v in chosen.fixed.items())
-                             + "; the slider's setting differs)", transform=axes[1].transAxes, fontsize="small")
+                notes.append("the map holds " + ", ".join(f"{'σ²' if k == 'sigma2' else 'Q_f'} = {v:g}"
+                                                          for k, v in chosen.fixed.items()))
+            if not map_covers(chosen, n.value, row):
+                notes.append(f"N = {n.value} is off the map (N from {min(chosen.n_values)})")
+            if notes:
+                axes[1].set_title(f"{axes[1].get_title()}\n(not circled: {'; '.join(notes)})", fontsize="medium")
             if panels == 3:
-                values = measured[setting]
-                axes[2].hist(np.clip(values, -10, 1e4), bins=np.concatenate([-np.logspace(1, -2, 20), [0],
-                                                                               np.logspace(-2, 4, 40)]),
-                             color="#999999")
-                axes[2].set_xscale("symlog", linthresh=0.01)
-                axes[2].axvline(float(np.median(values)), color="black", lw=2, label=f"median {np.median(values):.3g}")
-                axes[2].axvline(float(np.mean(values)), color="#D55E00", lw=2, ls="--",
-                                label=f"mean {np.mean(values):.3g}")
-                axes[2].set(xlabel="overfit measure of one data set (clipped to [-10, 10⁴])", ylabel="data sets",
-                            title=f"{len(values)} data sets of this setting (live)")
-                axes[2].legend(fontsize="small")
+                _draw_measure_histogram(measured[setting], axes[2])
             fig.tight_layout()
             display(fig)
             plt.close(fig)

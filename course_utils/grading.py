@@ -1,0 +1,89 @@
+"""Helpers for the notebooks' graded test cells: an answer must do the work itself.
+
+The package holds finished versions of most exercises (``experiments.overfit_measure``,
+``regularizers.dropout``, ...), because the notebooks and the claim tests need them. A test cell wraps
+each call of the learner's answer in :func:`forbid`, so an answer that calls one of them, under any name
+and however it was imported, fails with a message that says so, while the test itself may still call
+the reference outside the ``with`` block to compute the expected value.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ._validation import Instance, IsCallable, SequenceOf, validate
+
+__all__ = ["DelegationError", "forbid"]
+
+
+class DelegationError(AssertionError):
+    """An answer called one of the course's finished versions instead of doing the work.
+
+    An ``AssertionError``, so nbgrader counts it as a failed test like any other assert.
+    """
+
+
+def _code_objects(reference: Callable[..., Any]) -> dict[types.CodeType, str]:
+    """The code objects that run when ``reference`` is called, each with the name to show."""
+    name = f"{getattr(reference, '__module__', '?')}.{getattr(reference, '__qualname__', repr(reference))}"
+    name = name.removeprefix("course_utils.")
+    if inspect.isclass(reference):
+        codes = {}
+        for attr in vars(reference).values():
+            function = inspect.unwrap(attr.__func__ if isinstance(attr, (staticmethod, classmethod)) else attr)
+            if inspect.isfunction(function):
+                codes[function.__code__] = name
+        return codes
+    function = inspect.unwrap(reference)
+    function = getattr(function, "__func__", function)  # a bound method
+    if not inspect.isfunction(function):
+        raise TypeError(f"The 'references' parameter of forbid must hold Python functions, methods or classes. "
+                        f"Got {reference!r}, whose calls cannot be seen. Pass the Python function that wraps it.")
+    return {function.__code__: name}
+
+
+@contextmanager
+@validate(references=SequenceOf(IsCallable(), min_len=1), answer=Instance(str))
+def forbid(references: list[Callable[..., Any]], *, answer: str) -> Iterator[None]:
+    """Fail if the code in the ``with`` block calls any of ``references``.
+
+    The calls are watched with :func:`sys.setprofile`, so an answer is caught whether it calls
+    ``experiments.overfit_measure``, an alias of it, a copy imported inside the answer, or a function
+    that calls it in turn. Code outside the block is not watched.
+
+    Args:
+        references: the course's finished versions that the answer must not use (functions, methods,
+            or classes: every method a class defines counts).
+        answer: the name of the learner's function, for the message.
+
+    Raises:
+        DelegationError: on leaving the block, if a reference was called inside it.
+
+    Example:
+        >>> with forbid([experiments.overfit_measure], answer="overfit_measure"):
+        ...     value = overfit_measure(x, y, target)
+    """
+    watched: dict[types.CodeType, str] = {}
+    for reference in references:
+        watched.update(_code_objects(reference))
+    called: list[str] = []
+
+    def profile(frame: types.FrameType, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code in watched and watched[frame.f_code] not in called:
+            called.append(watched[frame.f_code])
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        yield
+    finally:
+        sys.setprofile(previous)
+    if called:
+        raise DelegationError(
+            f"{answer} calls the course's finished {', '.join(called)}: this exercise asks you to write that "
+            "part yourself, so an answer that delegates to it gets no points. Use only the tools the exercise names.")

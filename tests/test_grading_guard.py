@@ -1,0 +1,79 @@
+"""The guard that test cells put around a learner's answer (course_utils.grading.forbid)."""
+
+import pytest
+import torch
+
+from course_utils import experiments, grading, regularizers
+from course_utils.grading import DelegationError, forbid
+
+
+def _honest(x):
+    return x * 2
+
+
+def _delegates(x):
+    return experiments.robust_average(x, how="median")
+
+
+def _imports_inside(x):
+    from course_utils.experiments import robust_average as average  # an alias, imported in the answer
+
+    return average(x, how="median")
+
+
+def _through_a_helper(x):
+    return _delegates(x)
+
+
+def test_an_answer_that_does_the_work_passes():
+    with forbid([experiments.robust_average], answer="f"):
+        assert torch.equal(_honest(torch.ones(3)), torch.full((3,), 2.0))
+
+
+@pytest.mark.parametrize("answer", [_delegates, _imports_inside, _through_a_helper])
+def test_delegation_fails_however_the_reference_is_reached(answer):
+    with pytest.raises(DelegationError, match=r"f calls the course's finished experiments\.\w*\.?robust_average"):
+        with forbid([experiments.robust_average], answer="f"):
+            answer(torch.arange(5.0))
+
+
+def test_the_reference_may_be_called_outside_the_block():
+    expected = experiments.robust_average(torch.arange(5.0), how="median")
+    with forbid([experiments.robust_average], answer="f"):
+        got = _honest(torch.arange(5.0))
+    assert float(expected) == 2.0 and got.shape == (5,)
+
+
+def test_a_class_counts_with_all_its_methods():
+    layer = regularizers.Dropout(0.5)
+    with pytest.raises(DelegationError, match="Dropout"):
+        with forbid([regularizers.Dropout], answer="g"):
+            layer(torch.ones(4, 3))
+
+
+def test_the_previous_profiler_is_restored_and_a_failure_inside_still_raises():
+    calls = []
+
+    def outer(frame, event, arg):
+        calls.append(event)
+
+    import sys
+
+    sys.setprofile(outer)
+    try:
+        with pytest.raises(ZeroDivisionError):
+            with forbid([experiments.robust_average], answer="f"):
+                1 / 0
+        assert sys.getprofile() is outer
+    finally:
+        sys.setprofile(None)
+
+
+def test_a_builtin_cannot_be_watched():
+    with pytest.raises(TypeError, match="'references' parameter of forbid"):
+        with forbid([torch.sin], answer="f"):
+            pass
+
+
+def test_delegation_error_is_an_assertion_error():
+    assert issubclass(grading.DelegationError, AssertionError)
