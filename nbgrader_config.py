@@ -33,6 +33,10 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # (nbgrader always goes on after an error).
 c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
+# After a cell's reply, nbclient waits iopub_timeout seconds (default 4) for the cell's remaining output, and
+# nbgrader turns a miss into a crash of the whole autograde. On a loaded 2-core machine a kernel's output thread
+# was seen to miss the 4 s (notebook 03's bias-variance cell, 2026-12); 60 s only matters when output is late.
+c.Execute.iopub_timeout = 60
 
 # What a student finds in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

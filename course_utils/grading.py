@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+import threading
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -77,12 +78,14 @@ def forbid(references: list[Callable[..., Any]], *, answer: str) -> Iterator[Non
         if event == "call" and frame.f_code in watched and watched[frame.f_code] not in called:
             called.append(watched[frame.f_code])
 
-    previous = sys.getprofile()
+    previous, previous_threads = sys.getprofile(), threading.getprofile()
     sys.setprofile(profile)
+    threading.setprofile(profile)  # threads the answer starts inside the block are watched too
     try:
         yield
     finally:
         sys.setprofile(previous)
+        threading.setprofile(previous_threads)
     if called:
         raise DelegationError(
             f"{answer} calls the course's finished {', '.join(called)}: this exercise asks you to write that "

@@ -10,7 +10,8 @@ the course machine (torch 2.14.1, one thread):
   >= +0.9, every row <= -0.8.
 * **Deterministic noise** (map over (Q_f, N) at σ² = 0.1, rows Q_f >= 10, where the target has
   parts a degree-10 fit cannot represent): mean column correlation with Q_f +0.93 / +0.94 / +0.95
-  (weakest column +0.49 / +0.40 / +0.34: at large N the cells flatten); rows against N: -0.91 or
+  (weakest column +0.49 / +0.40 / +0.34, at the smallest N, 20 to 35, where the runs are wildest and the
+  cells flatten or fall above Q_f ≈ 40); rows against N: -0.91 or
   lower. Thresholds: mean >= +0.8, every row <= -0.8. Below Q_f = 10 (no deterministic noise for
   g10) g10 wins once N >= 40: the Q_f = 10 cells there were -0.21 to -0.40; threshold < -0.1.
 * **Heavy tails** (N = 30, σ² = 1, Q_f = 20, 400 runs per seed, seeds 1-4): the means span

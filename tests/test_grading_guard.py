@@ -77,3 +77,19 @@ def test_a_builtin_cannot_be_watched():
 
 def test_delegation_error_is_an_assertion_error():
     assert issubclass(grading.DelegationError, AssertionError)
+
+
+def test_a_thread_started_by_the_answer_is_watched_too():
+    import threading
+
+    def in_a_thread(x):
+        out = []
+        worker = threading.Thread(target=lambda: out.append(experiments.robust_average(x, how="median")))
+        worker.start()
+        worker.join()
+        return out[0]
+
+    with pytest.raises(DelegationError):
+        with forbid([experiments.robust_average], answer="f"):
+            in_a_thread(torch.arange(5.0))
+    assert threading.getprofile() is None
