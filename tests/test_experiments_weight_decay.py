@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from course_utils import data, experiments, regularizers
+from course_utils.data import legendre_features
 from course_utils.train import evaluate, fit
 
 
@@ -80,13 +81,22 @@ def test_each_method_is_what_it_says(small) -> None:
         penalty=lambda m: regularizers.l2_penalty(m, 0.01), seed=recipe.seed, device="cpu", progress=False)
     for a, b in zip(net.parameters(), by_hand.parameters()):
         assert torch.allclose(a, b)
-    # AdamW: torch's decoupled decay on every parameter.
+    # AdamW: torch's decoupled decay on the weight matrices, not on the biases (as the L2 penalty).
     net, _ = experiments.train_decay_net("adamw", 3.0, recipe=recipe, data=small, progress=False)
     by_hand = experiments.decay_net(16, 2, seed=recipe.seed)
-    fit(by_hand, small.train, small.val, epochs=2, batch_size=100, optimizer="adamw", lr=1e-3, weight_decay=3.0,
+    groups = experiments.decay_param_groups(by_hand, 3.0)
+    assert [len(g["params"]) for g in groups] == [3, 3] and [g["weight_decay"] for g in groups] == [3.0, 0.0]
+    assert all(p.dim() == 2 for p in groups[0]["params"]) and all(p.dim() == 1 for p in groups[1]["params"])
+    fit(by_hand, small.train, small.val, epochs=2, batch_size=100, optimizer=lambda _: torch.optim.AdamW(groups, lr=1e-3),
         seed=recipe.seed, device="cpu", progress=False)
     for a, b in zip(net.parameters(), by_hand.parameters()):
         assert torch.allclose(a, b)
+    # ... which differs from AdamW on every parameter (the control can fail).
+    every = experiments.decay_net(16, 2, seed=recipe.seed)
+    fit(every, small.train, small.val, epochs=2, batch_size=100, optimizer="adamw", lr=1e-3, weight_decay=3.0,
+        seed=recipe.seed, device="cpu", progress=False)
+    biases = [(a, b) for a, b in zip(net.parameters(), every.parameters()) if a.dim() == 1]
+    assert any(not torch.allclose(a, b) for a, b in biases), "decaying the biases too must change them"
     # λ = 0 is the same net whatever the method.
     runs = [experiments.run_decay_setting(m, 0.0, recipe=recipe, data=small, progress=False) for m in ("l2", "l1", "adamw")]
     assert runs[0].val_loss == runs[1].val_loss == runs[2].val_loss
@@ -146,7 +156,8 @@ def test_early_stopping_runs_and_summary(small) -> None:
     runs = experiments.run_early_stopping(recipe, data=small)
     assert list(runs) == ["clean labels", "40% wrong training labels", "40% wrong training and validation labels"]
     clean = runs["clean labels"]
-    assert set(clean.extra) == {"test_acc", "test_loss"} and not any(math.isnan(v) for v in clean.series("test_acc"))
+    assert set(clean.extra) == {"test_acc", "test_loss", "weight_norm2", "sparsity"}
+    assert not any(math.isnan(v) for v in clean.series("test_acc") + clean.series("weight_norm2"))
     summary = experiments.early_stopping_summary(clean)
     best = min(range(4), key=lambda i: clean.val_loss[i])
     assert summary["best_epoch"] == best + 1 and summary["last_epoch"] == 4
@@ -165,3 +176,14 @@ def test_ridge_fit(small) -> None:
     fits = [experiments.ridge_fit(example, lam) for lam in (0.0, 1e-3, 1e-1, 10.0)]
     assert [f["norm2"] for f in fits] == sorted((f["norm2"] for f in fits), reverse=True)
     assert [f["e_in"] for f in fits] == sorted(f["e_in"] for f in fits)
+    # It minimises (1/N) Σ (g − y)² + ½ λ Σ_{q≥1} c_q²: the gradient there is 0, and c_0 is not penalised.
+    lam = 0.05
+    coefs = experiments.ridge_fit(example, lam)["coefs"].clone().requires_grad_()
+    z = legendre_features(example.x.double(), 10)
+    objective = ((z @ coefs - example.y.double()) ** 2).mean() + 0.5 * lam * (coefs[1:] ** 2).sum()
+    (grad,) = torch.autograd.grad(objective, coefs)
+    assert grad.abs().max() < 1e-9, grad
+    assert experiments.ridge_fit(example, lam)["norm2"] == pytest.approx(float((coefs.detach()[1:] ** 2).sum()))
+    # A huge λ leaves the best constant: the mean of the data.
+    flat = experiments.ridge_fit(example, 1e8)["coefs"]
+    assert flat[0] == pytest.approx(float(example.y.double().mean()), abs=1e-6) and flat[1:].abs().max() < 1e-5

@@ -354,17 +354,23 @@ def _errors(nb) -> str:
 
 # --------------------------------------------------------------------------- typical wrong answers
 # Each typical wrong answer to an exercise, written as an edit of the instructor's solution, must score 0 on
-# that exercise. To keep a dozen wrong answers cheap, each exercise gets one throw-away assignment that holds,
-# per answer, a copy of the exercise (its answer cell and its test cell, hidden tests included, under numbered
-# grade ids) after a cell that forgets the previous copy's definitions; nbgrader releases it and autogrades one
-# submission, exactly as it grades the course. The first copy holds the instructor's solution: it must score
-# full marks, or a zero elsewhere would prove nothing.
+# that exercise, or, where the exercise is graded in parts (several test cells after one answer cell), on the
+# parts it gets wrong. To keep a dozen wrong answers cheap, each exercise gets one throw-away assignment that
+# holds, per answer, a copy of the exercise (its answer cell and its test cells, hidden tests included, under
+# numbered grade ids) after a cell that forgets the previous copy's definitions; nbgrader releases it and
+# autogrades one submission, exactly as it grades the course. The first copy holds the instructor's solution:
+# it must score full marks, or a zero elsewhere would prove nothing.
 @dataclass(frozen=True)
 class WrongAnswer:
-    """A wrong answer: ``edits`` are (old, new) replacements in the solution's source; each must apply."""
+    """A wrong answer: ``edits`` are (old, new) replacements in the solution's source; each must apply.
+
+    ``fails`` names the test cells (grade ids) that must give it 0 points; empty: every test cell of the
+    exercise (a delegating answer, or an exercise graded in one cell).
+    """
 
     name: str
     edits: tuple[tuple[str, str], ...]
+    fails: tuple[str, ...] = ()
 
     def apply(self, source: str) -> str:
         for old, new in self.edits:
@@ -522,69 +528,152 @@ WRONG_ANSWERS[("07b_regularization_catalogue", "fgsm_attack")] = [
     WrongAnswer("switches the model to evaluation mode", (("    x = x.detach().clone().requires_grad_(True)",
                                                            "    model.eval()\n    x = x.detach().clone().requires_grad_(True)"),)),
 ]
-_OM_RETURN = "return (weights * (c - a) ** 2).sum()"
+# Notebook 00: the warm-up.
+WRONG_ANSWERS[("00_welcome", "class_counts")] = [
+    WrongAnswer("float counts", (("return torch.bincount(y, minlength=num_classes)",
+                                  "return torch.bincount(y, minlength=num_classes).float()"),)),
+    WrongAnswer("no entry for the empty classes at the end", (("return torch.bincount(y, minlength=num_classes)",
+                                                               "return torch.bincount(y)"),)),
+]
+# Notebook 03: (a) e_out, graded in test_e_out, and (b) overfit_measure, graded in test_overfit_measure. A mistake
+# in (a) also spoils (b), which calls it; a mistake in (b) alone must still leave (a) its point.
+_EO_RETURN = "return (weights * (c - a) ** 2).sum()"
+_OM_RETURN = "return e_out(fit(10), target) - e_out(fit(2), target)"
+_OM_FIT = "return torch.linalg.lstsq(legendre_features(x, degree), y.unsqueeze(1)).solution.squeeze(1)"
+_OM_ONLY = ("test_overfit_measure",)
 WRONG_ANSWERS[("03_overfitting_and_noise", "overfit_measure")] = [
-    WrongAnswer("no orthogonality weights 1/(2q+1)", ((_OM_RETURN, "return ((c - a) ** 2).sum()"),)),
-    WrongAnswer("weights 2q+1 instead of 1/(2q+1)", (("weights = 1 / (2 * torch.arange(size, dtype=x.dtype) + 1)",
-                                                      "weights = 2 * torch.arange(size, dtype=x.dtype) + 1"),)),
-    WrongAnswer("mean over coefficients instead of the sum", ((_OM_RETURN, "return (weights * (c - a) ** 2).mean()"),)),
-    WrongAnswer("wrong sign", (("return e_out(10) - e_out(2)", "return e_out(2) - e_out(10)"),)),
-    WrongAnswer("degrees off by one", (("legendre_features(x, degree)", "legendre_features(x, degree - 1)"),)),
+    WrongAnswer("no orthogonality weights 1/(2q+1)", ((_EO_RETURN, "return ((c - a) ** 2).sum()"),)),
+    WrongAnswer("weights 2q+1 instead of 1/(2q+1)", (("weights = 1 / (2 * torch.arange(size, dtype=coefs.dtype) + 1)",
+                                                      "weights = 2 * torch.arange(size, dtype=coefs.dtype) + 1"),)),
+    WrongAnswer("weights 1/(q+1)", (("weights = 1 / (2 * torch.arange(size, dtype=coefs.dtype) + 1)",
+                                     "weights = 1 / (torch.arange(size, dtype=coefs.dtype) + 1)"),)),
+    WrongAnswer("mean over coefficients instead of the sum", ((_EO_RETURN, "return (weights * (c - a) ** 2).mean()"),)),
     WrongAnswer("target cut to the fit's length", (("size = max(len(coefs), len(target))", "size = len(coefs)"),)),
-    WrongAnswer("in-sample error instead of E_out",
-                ((_OM_RETURN, "return ((legendre_features(x, degree) @ coefs - y) ** 2).mean()"),)),
+    WrongAnswer("e_out delegated to the course's out_of_sample_error",
+                ((_EO_RETURN, "from course_utils import experiments\n    return experiments.out_of_sample_error(coefs, target)"),)),
+    WrongAnswer("both delegated", (
+        (_EO_RETURN, "from course_utils import experiments\n    return experiments.out_of_sample_error(coefs, target)"),
+        (_OM_RETURN, "from course_utils.experiments import overfit_measure as reference\n"
+                     "    return reference(x, y, target)"))),
+    WrongAnswer("wrong sign", ((_OM_RETURN, "return e_out(fit(2), target) - e_out(fit(10), target)"),), _OM_ONLY),
+    WrongAnswer("degrees off by one", (("legendre_features(x, degree)", "legendre_features(x, degree - 1)"),), _OM_ONLY),
+    WrongAnswer("in-sample error instead of E_out", ((_OM_RETURN,
+        "return ((legendre_features(x, 10) @ fit(10) - y) ** 2).mean() - ((legendre_features(x, 2) @ fit(2) - y) ** 2).mean()"),),
+        _OM_ONLY),
     WrongAnswer("fits in the power basis 1, x, x², … compared with Legendre coefficients",
-                (("legendre_features(x, degree)", "torch.stack([x ** d for d in range(degree + 1)], dim=1)"),)),
-    WrongAnswer("E_out(g10) alone", (("return e_out(10) - e_out(2)", "return e_out(10)"),)),
+                (("legendre_features(x, degree)", "torch.stack([x ** d for d in range(degree + 1)], dim=1)"),), _OM_ONLY),
+    WrongAnswer("E_out(g10) alone", ((_OM_RETURN, "return e_out(fit(10), target)"),), _OM_ONLY),
+    WrongAnswer("overfit_measure delegated to the course's", ((_OM_RETURN,
+        "from course_utils import experiments\n    return experiments.overfit_measure(x, y, target)"),), _OM_ONLY),
+    WrongAnswer("the fit delegated to the course's fit_legendre", ((_OM_FIT,
+        "from course_utils.experiments import fit_legendre\n        return fit_legendre(x, y, degree)"),), _OM_ONLY),
 ]
-_L2_RETURN = "return 0.5 * lam * sum((w ** 2).sum() for w in weights)"
-_L1_RETURN = "return lam * sum(w.abs().sum() for w in weights)"
-WRONG_ANSWERS[("04_weight_decay", "norm_penalties")] = [
-    WrongAnswer("L2 without the ½", ((_L2_RETURN, "return lam * sum((w ** 2).sum() for w in weights)"),)),
-    WrongAnswer("L2 as the norm, not its square", ((_L2_RETURN, "return 0.5 * lam * sum(w.norm() for w in weights)"),)),
-    WrongAnswer("L2 as a mean", ((_L2_RETURN, "return 0.5 * lam * sum((w ** 2).mean() for w in weights)"),)),
-    WrongAnswer("L2 detached from autograd",
-                ((_L2_RETURN, "return torch.tensor(float(0.5 * lam * sum((w ** 2).sum() for w in weights)))"),)),
-    WrongAnswer("L1 without the absolute value", ((_L1_RETURN, "return lam * sum(w.sum() for w in weights)"),)),
-    WrongAnswer("L1 squared", ((_L1_RETURN, "return lam * sum((w ** 2).sum() for w in weights)"),)),
-    WrongAnswer("L1 with a ½", ((_L1_RETURN, "return 0.5 * lam * sum(w.abs().sum() for w in weights)"),)),
-    WrongAnswer("only the first tensor", (("for w in weights)", "for w in weights[:1])"),)),
-    WrongAnswer("L2 with the wrong sign", ((_L2_RETURN, "return -0.5 * lam * sum((w ** 2).sum() for w in weights)"),)),
-    WrongAnswer("L1 with the wrong sign", ((_L1_RETURN, "return -lam * sum(w.abs().sum() for w in weights)"),)),
-    WrongAnswer("L2 without λ", ((_L2_RETURN, "return 0.5 * sum((w ** 2).sum() for w in weights)"),)),
+_ADAM_M_HAT = "m_hat = m / (1 - beta1 ** t)"
+_ADAM_V_HAT = "v_hat = v / (1 - beta2 ** t)"
+_ADAM_UPDATE = "w = w - lr * m_hat / (torch.sqrt(v_hat) + eps)"
+_ADAM_L2_GRAD = "    g = grad + lam * w\n"
+_ADAMW_DECAY = "    w = w * (1 - lr * lam)\n"
+_ADAMW_MOMENTS = "    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad * grad\n"
+_ADAMW_STEP = f"    {_ADAM_M_HAT}\n    {_ADAM_V_HAT}\n    {_ADAM_UPDATE}\n"
+_ADAM_L2_ONLY, _ADAMW_ONLY = ("test_adam_l2_step",), ("test_adamw_step",)
+_BY_TORCH = ("    p = torch.nn.Parameter(w.clone())\n    p.grad = grad.clone()\n"
+             "    opt = torch.optim.{}([p], lr=lr, betas=betas, eps=eps, weight_decay=lam)\n"
+             "    opt.state[p] = {{'step': torch.tensor(float(t - 1)), 'exp_avg': m.clone(), 'exp_avg_sq': v.clone()}}\n"
+             "    opt.step()\n"
+             "    return p.detach().clone(), opt.state[p]['exp_avg'].clone(), opt.state[p]['exp_avg_sq'].clone()\n")
+# Notebook 04: one step of Adam + L2 and one of AdamW (graded separately), and the early-stopping rule.
+WRONG_ANSWERS[("04_weight_decay", "adam_steps")] = [
+    WrongAnswer("no bias correction", ((_ADAM_M_HAT, "m_hat = m"), (_ADAM_V_HAT, "v_hat = v"))),
+    WrongAnswer("bias correction with t counted from 0",
+                ((_ADAM_M_HAT, "m_hat = m / (1 - beta1 ** (t + 1))"), (_ADAM_V_HAT, "v_hat = v / (1 - beta2 ** (t + 1))"))),
+    WrongAnswer("bias correction of m only", ((_ADAM_V_HAT, "v_hat = v"),)),
+    WrongAnswer("ε inside the square root", ((_ADAM_UPDATE, "w = w - lr * m_hat / torch.sqrt(v_hat + eps)"),)),
+    WrongAnswer("β1 and β2 swapped", (("beta1, beta2 = betas", "beta2, beta1 = betas"),)),
+    WrongAnswer("Adam + L2: λw added after the moments, to the normalised step",
+                ((_ADAM_L2_GRAD, "    g = grad\n"),
+                 ("    w = w - lr * m_hat / (torch.sqrt(v_hat) + eps)\n    return w, m, v\n\n\ndef adamw_step",
+                  "    w = w - lr * (m_hat / (torch.sqrt(v_hat) + eps) + lam * w)\n    return w, m, v\n\n\ndef adamw_step")),
+                _ADAM_L2_ONLY),
+    WrongAnswer("Adam + L2: λw in m but not in v", (("(1 - beta2) * g * g", "(1 - beta2) * grad * grad"),), _ADAM_L2_ONLY),
+    WrongAnswer("Adam + L2: the gradient of λΣw² (2λw) instead of ½λΣw²'s", ((_ADAM_L2_GRAD, "    g = grad + 2 * lam * w\n"),),
+                _ADAM_L2_ONLY),
+    WrongAnswer("Adam + L2: m updated in place, changing the caller's tensor",
+                (("m = beta1 * m + (1 - beta1) * g\n", "m = m.mul_(beta1).add_((1 - beta1) * g)\n"),), _ADAM_L2_ONLY),
+    WrongAnswer("AdamW: decay not multiplied by the learning rate", ((_ADAMW_DECAY, "    w = w * (1 - lam)\n"),), _ADAMW_ONLY),
+    WrongAnswer("AdamW: decay applied after the Adam step",
+                ((_ADAMW_DECAY + _ADAMW_MOMENTS + _ADAMW_STEP, _ADAMW_MOMENTS + _ADAMW_STEP + _ADAMW_DECAY),), _ADAMW_ONLY),
+    WrongAnswer("AdamW: λw added to the gradient (that is Adam + L2)",
+                ((_ADAMW_DECAY, "    g = grad + lam * w\n"),
+                 (_ADAMW_MOMENTS, "    m = beta1 * m + (1 - beta1) * g\n    v = beta2 * v + (1 - beta2) * g * g\n")),
+                _ADAMW_ONLY),
+    WrongAnswer("AdamW: no decay", ((_ADAMW_DECAY, ""),), _ADAMW_ONLY),
+    WrongAnswer("AdamW: the decay done by the course's regularizers.weight_decay_step",
+                ((_ADAMW_DECAY, "    from course_utils import regularizers\n"
+                                "    w = regularizers.weight_decay_step(w, torch.zeros_like(w), lr, lam)\n"),), _ADAMW_ONLY),
+    WrongAnswer("delegation: both steps by torch.optim.Adam and torch.optim.AdamW",
+                (("    beta1, beta2 = betas\n" + _ADAM_L2_GRAD, _BY_TORCH.format("Adam") + "    beta1, beta2 = betas\n" + _ADAM_L2_GRAD),
+                 ("    beta1, beta2 = betas\n" + _ADAMW_DECAY, _BY_TORCH.format("AdamW") + "    beta1, beta2 = betas\n" + _ADAMW_DECAY))),
+    WrongAnswer("delegation: both steps by PyTorch's functional adam and adamw", (
+        ("    beta1, beta2 = betas\n" + _ADAM_L2_GRAD,
+         "    from torch.optim.adam import adam\n    w, m, v = w.clone(), m.clone(), v.clone()\n"
+         "    adam([w], [grad], [m], [v], [], [torch.tensor(float(t - 1))], amsgrad=False, beta1=betas[0], "
+         "beta2=betas[1], lr=lr, weight_decay=lam, eps=eps, maximize=False)\n    return w, m, v\n"
+         "    beta1, beta2 = betas\n" + _ADAM_L2_GRAD),
+        ("    beta1, beta2 = betas\n" + _ADAMW_DECAY,
+         "    from torch.optim.adamw import adamw\n    w, m, v = w.clone(), m.clone(), v.clone()\n"
+         "    adamw([w], [grad], [m], [v], [], [torch.tensor(float(t - 1))], amsgrad=False, beta1=betas[0], "
+         "beta2=betas[1], lr=lr, weight_decay=lam, eps=eps, maximize=False)\n    return w, m, v\n"
+         "    beta1, beta2 = betas\n" + _ADAMW_DECAY))),
 ]
+_ES_CASES, _ES_FIT = ("test_early_stopping_cases",), ("test_early_stopping_fit",)
+_ES_START = "    best, best_loss, waited = 0, float(\"inf\"), 0\n"
 WRONG_ANSWERS[("04_weight_decay", "early_stopping_rule")] = [
-    WrongAnswer("ties count as improvements", (("if loss < best_loss:", "if loss <= best_loss:"),)),
+    WrongAnswer("ties count as improvements", (("if loss < best_loss:", "if loss <= best_loss:"),), _ES_CASES),
     WrongAnswer("one epoch too late", (("if waited >= patience:", "if waited > patience:"),)),
     WrongAnswer("the last epoch's weights kept", (("return best, epoch", "return epoch, epoch"),)),
     WrongAnswer("the global minimum, looking past the stop",
-                (("return best, epoch", "return min(range(len(val_losses)), key=val_losses.__getitem__), epoch"),)),
-    WrongAnswer("the count never reset", (("best, best_loss, waited = epoch, loss, 0", "best, best_loss = epoch, loss"),)),
-    WrongAnswer("epochs counted from 1 at the end", (("return best, len(val_losses) - 1", "return best, len(val_losses)"),)),
+                (("return best, epoch", "return min(range(len(val_losses)), key=val_losses.__getitem__), epoch"),), _ES_CASES),
+    WrongAnswer("the count never reset", (("best, best_loss, waited = epoch, loss, 0", "best, best_loss = epoch, loss"),), _ES_CASES),
+    WrongAnswer("epochs counted from 1 at the end", (("return best, len(val_losses) - 1", "return best, len(val_losses)"),),
+                _ES_CASES),
     WrongAnswer("the count starts with the first epoch",
                 (("best, best_loss, waited = 0, float(\"inf\"), 0", "best, best_loss, waited = 0, val_losses[0], 0"),)),
     WrongAnswer("stops one epoch early", (("if waited >= patience:", "if waited >= patience - 1:"),)),
     WrongAnswer("the first epoch after the best is restored", (("return best, epoch", "return best + 1, epoch"),)),
+    WrongAnswer("delegation: the course's experiments.early_stopping_point",
+                ((_ES_START, "    from course_utils import experiments\n"
+                             "    return experiments.early_stopping_point(val_losses, patience)\n" + _ES_START),)),
+    WrongAnswer("delegation: the same function imported under another name",
+                ((_ES_START, "    from course_utils.experiments.weight_decay import early_stopping_point as rule\n"
+                             "    return rule(list(val_losses), patience)\n" + _ES_START),)),
 ]
 WRONG_CASES = [(exercise, wrong.name) for exercise, wrongs in WRONG_ANSWERS.items() for wrong in wrongs]
 
 
-def _exercise_copies(notebook, answer_id: str, sources: list[str]) -> tuple[nbformat.NotebookNode, str]:
-    """A notebook with one copy of an exercise per answer source; returns it and the test cell's grade id."""
+def _exercise_copies(notebook, answer_id: str, sources: list[str]) -> tuple[nbformat.NotebookNode, list[str]]:
+    """A notebook with one copy of an exercise per answer source; returns it and the test cells' grade ids.
+
+    An exercise is its answer cell and every test cell after it, up to the next answer cell.
+    """
     cells = _source(notebook).cells
     at = next(i for i, c in enumerate(cells) if is_answer_cell(c) and _nbgrader(c)["grade_id"] == answer_id)
-    test = next(c for c in cells[at + 1:] if is_test_cell(c))
+    tests = []
+    for cell in cells[at + 1:]:
+        if is_answer_cell(cell):
+            break
+        if is_test_cell(cell):
+            tests.append(cell)
     names = re.findall(r"^(?:class|def) (\w+)", cells[at].source, flags=re.MULTILINE)
     nb = nbformat.v4.new_notebook(metadata=_source(notebook).metadata)
     for k in range(len(sources)):
         nb.cells.append(nbformat.v4.new_code_cell(f"for _name in {names!r}:  # forget the previous copy's answer\n"
                                                   "    globals().pop(_name, None)"))
-        for part, cell in (("answer", cells[at]), ("tests", test)):
+        for part, cell in [("answer", cells[at])] + [(f"tests{j}", test) for j, test in enumerate(tests)]:
             copy_ = copy.deepcopy(cell)
             copy_["id"] = f"{part}-{k}"
             copy_.metadata.nbgrader["grade_id"] = f"{_nbgrader(cell)['grade_id']}-{k}"
             nb.cells.append(copy_)
-    return nb, _nbgrader(test)["grade_id"]
+    return nb, [_nbgrader(test)["grade_id"] for test in tests]
 
 
 @pytest.fixture(scope="module")
@@ -599,17 +688,20 @@ def wrong_answer_grades(tmp_path_factory) -> dict:
         solution = strip_markers(next(c.source for c in cells if _nbgrader(c).get("grade_id") == answer_id))
         answers = {"instructor's solution": solution} | {w.name: w.apply(solution) for w in wrongs}
         assignment = f"9{number}_wrong_{answer_id}"
-        nb, test_id = _exercise_copies(notebooks[stem], answer_id, list(answers.values()))
+        nb, test_ids = _exercise_copies(notebooks[stem], answer_id, list(answers.values()))
+        for wrong in wrongs:
+            unknown = set(wrong.fails) - set(test_ids)
+            assert not unknown, f"wrong answer '{wrong.name}': no test cell {unknown} after {answer_id} ({test_ids})"
         (root / "notebooks" / assignment).mkdir(parents=True)
         nbformat.write(nb, root / "notebooks" / assignment / f"{assignment}.ipynb")
-        plans[(stem, answer_id)] = (assignment, test_id, answers)
+        plans[(stem, answer_id)] = (assignment, test_ids, answers)
     course_notebooks.release(root=root)
     config = course_notebooks.load_config(root)
     (root / "exchange").mkdir()
     config.Exchange.root = str(root / "exchange")
     course = Course(root=root, config=config)
     grades = {}
-    for exercise, (assignment, test_id, answers) in plans.items():
+    for exercise, (assignment, test_ids, answers) in plans.items():
         nb = nbformat.read(course.release_dir(assignment) / f"{assignment}.ipynb", as_version=4)
         sources = list(answers.values())
         for cell in nb.cells:
@@ -618,27 +710,37 @@ def wrong_answer_grades(tmp_path_factory) -> dict:
         course.submit("wrong", assignment, assignment, nb)
         run = course.autograde(assignment, "wrong")
         scores = course.scores(assignment, "wrong", assignment)["grades"]
-        grades[exercise] = {name: (scores[f"{test_id}-{k}"]["score"], scores[f"{test_id}-{k}"]["max_score"])
+        # {answer name: {test grade id: (score, max score)}}
+        grades[exercise] = {name: {t: (scores[f"{t}-{k}"]["score"], scores[f"{t}-{k}"]["max_score"]) for t in test_ids}
                             for k, name in enumerate(answers)}
-        solution_score, *wrong_scores = (score for score, _ in grades[exercise].values())
+        solution = sum(score for score, _ in grades[exercise]["instructor's solution"].values())
+        zeros = sum(_graded_parts_score(grades[exercise][w.name], w) == 0 for w in WRONG_ANSWERS[exercise])
         REPORT.setdefault("wrong answers", {})[f"{exercise[0]}/{exercise[1]}"] = (
-            f"{sum(score == 0 for score in wrong_scores)} of {len(wrong_scores)} wrong answers score 0; "
-            f"solution {solution_score:g} points; autograde {run['seconds']:.0f} s")
+            f"{zeros} of {len(answers) - 1} wrong answers score 0 on the parts they get wrong; "
+            f"solution {solution:g} points; autograde {run['seconds']:.0f} s")
     return grades
+
+
+def _graded_parts_score(parts: dict, wrong: WrongAnswer) -> float:
+    """The points a wrong answer earns on the test cells it must fail (all of them when ``fails`` is empty)."""
+    return sum(score for test_id, (score, _) in parts.items() if not wrong.fails or test_id in wrong.fails)
 
 
 @pytest.mark.parametrize("exercise", list(WRONG_ANSWERS), ids=[f"{nb}-{answer}" for nb, answer in WRONG_ANSWERS])
 def test_the_solution_scores_full_beside_the_wrong_answers(wrong_answer_grades, exercise):
-    score, max_score = wrong_answer_grades[exercise]["instructor's solution"]
+    parts = wrong_answer_grades[exercise]["instructor's solution"]
+    score, max_score = (sum(v[i] for v in parts.values()) for i in (0, 1))
     assert max_score > 0 and score == max_score, (
-        f"{exercise}: the instructor's solution scores {score}/{max_score} in the wrong-answer assignment, "
-        "so a zero for a wrong answer there would prove nothing")
+        f"{exercise}: the instructor's solution scores {score}/{max_score} in the wrong-answer assignment "
+        f"({parts}), so a zero for a wrong answer there would prove nothing")
 
 
 @pytest.mark.parametrize(("exercise", "wrong"), WRONG_CASES,
                          ids=[f"{nb}-{name.replace(' ', '_')}" for (nb, _), name in WRONG_CASES])
 def test_a_typical_wrong_answer_scores_zero(wrong_answer_grades, exercise, wrong):
-    score, max_score = wrong_answer_grades[exercise][wrong]
+    answer = next(w for w in WRONG_ANSWERS[exercise] if w.name == wrong)
+    parts = wrong_answer_grades[exercise][wrong]
+    score = _graded_parts_score(parts, answer)
     assert score == 0, (
-        f"{exercise[0]}: the wrong answer '{wrong}' to '{exercise[1]}' earns {score}/{max_score} points: "
-        "its tests must check behaviour that this mistake changes")
+        f"{exercise[0]}: the wrong answer '{wrong}' to '{exercise[1]}' earns {score} points on "
+        f"{answer.fails or 'the exercise'} ({parts}): its tests must check behaviour that this mistake changes")

@@ -88,10 +88,19 @@ def test_draw_decay_curve(sweep) -> None:
     ax = draw_decay_curve({"Adam + L2": sweep}, colours=experiments.DECAY_COLOURS, split=("train", "val", "test"))
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["Adam + L2: training", "Adam + L2: validation", "Adam + L2: test"]
-    lines = ax.get_lines()
-    assert {line.get_color() for line in lines} == {experiments.DECAY_COLOURS["l2"]}
-    assert [line.get_linestyle() for line in lines] == ["-", "--", ":"]
-    assert lines[1].get_xdata()[0] == pytest.approx(0.001), "λ = 0 is drawn a decade left of the smallest λ"
+    assert {line.get_color() for line in ax.get_lines() if line.get_color() != "white"} == {experiments.DECAY_COLOURS["l2"]}
+    joined = [line for line in ax.get_lines() if line.get_linestyle() in ("-", "--", ":") and line.get_color() != "white"]
+    assert [line.get_linestyle() for line in joined] == ["-", "--", ":"]
+    assert joined[1].get_xdata()[0] == pytest.approx(0.01), "the line starts at the smallest positive λ: λ = 0 is not joined"
+    alone = [line for line in ax.get_lines() if line.get_linestyle() == "None"]
+    assert len(alone) == 3 and all(line.get_xdata()[0] == pytest.approx(0.001) for line in alone), (
+        "λ = 0 is drawn on its own, a decade left of the smallest λ")
+    ticks = [(float(x), t.get_text()) for x, t in zip(ax.get_xticks(), ax.get_xticklabels())]
+    assert ticks == [(pytest.approx(0.001), "λ = 0"), (pytest.approx(0.01), "0.01"), (pytest.approx(0.1), "0.1")], ticks
+    # several seeds: the mean, with ± sd bars
+    plt.close("all")
+    ax = draw_decay_curve({"Adam + L2": [sweep, sweep]}, split=("val",))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Adam + L2: validation (mean ± sd, 2 seeds)"]
     with pytest.raises(ValueError, match="'split' parameter of draw_decay_curve"):
         draw_decay_curve({"x": sweep}, split=("train", "dev"))
     plt.close("all")

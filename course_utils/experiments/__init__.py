@@ -105,6 +105,7 @@ from .weight_decay import (
     EarlyStoppingRecipe,
     decay_label,
     decay_net,
+    decay_param_groups,
     early_stopping_label,
     early_stopping_point,
     early_stopping_summary,
@@ -188,7 +189,7 @@ __all__ += ["DEGREE_COLOURS", "MODEL_COLOURS", "BoundaryRecipe", "BoundaryResult
             "overfit_runs", "robust_average", "run_boundaries"]
 # notebook 04 (weight decay and early stopping)
 __all__ += ["DECAY_COLOURS", "DECAY_METHOD_NAMES", "SPARSITY_THRESHOLD", "WEIGHT_DECAY_SWEEPS", "DecayRecipe",
-            "DecaySweep", "EarlyStoppingRecipe", "decay_label", "decay_net", "early_stopping_label",
+            "DecaySweep", "EarlyStoppingRecipe", "decay_label", "decay_param_groups", "decay_net", "early_stopping_label",
             "early_stopping_point", "early_stopping_summary", "final_decay_errors", "load_weight_decay_sweep",
             "ridge_fit", "run_decay", "run_decay_setting", "run_early_stopping",
             "run_early_stopping_setting", "train_decay_net", "weight_sparsity"]

@@ -14,10 +14,14 @@ small) and never used to choose anything.
   added to every step's loss, minimised by Adam ("Adam + L2");
 * ``"l1"``: ``E₀(w) + λ Σ |w|`` (:func:`~course_utils.regularizers.l1_penalty`), also under Adam;
 * ``"adamw"``: decoupled weight decay (Loshchilov and Hutter, 2019): ``torch.optim.AdamW``
-  shrinks every parameter by ``1 - lr·λ`` per step *outside* Adam's normalisation, so its λ is
-  on another scale (the shrinking per step is ``lr·λ``).
+  shrinks every weight by ``1 - lr·λ`` per step *outside* Adam's normalisation, so its λ is
+  on another scale (the shrinking per step is ``lr·λ``). The paper writes the shrinking as
+  ``η_t·λ_paper`` with a schedule multiplier ``η_t`` (1 here), not the learning rate α; PyTorch
+  multiplies by ``lr``, so ``λ_PyTorch = λ_paper / α``.
 
-The penalties act on the weight matrices (``regularizers.decayed_weights``), not on the biases.
+Every method acts on the weight matrices (``regularizers.decayed_weights``), not on the biases:
+the penalties sum over them only, and AdamW gets two parameter groups, the biases with
+``weight_decay=0`` (:func:`decay_param_groups`), so the comparison differs only in the decoupling.
 Every run logs, at the same epochs, the weights' squared norm ``Σ w²`` (``"weight_norm2"``) and the
 share of weights with ``|w| < 1e-3`` (``"sparsity"``).
 
@@ -74,6 +78,7 @@ __all__ = [
     "EarlyStoppingRecipe",
     "decay_label",
     "decay_net",
+    "decay_param_groups",
     "early_stopping_label",
     "early_stopping_point",
     "early_stopping_summary",
@@ -111,17 +116,26 @@ DECAY_COLOURS = {"none": "#555555", "l2": "#0072B2", "l1": "#009E73", "adamw": "
 def ridge_fit(example: LFDExample, lam: float, *, degree: int = 10) -> dict[str, Tensor | float]:
     """Fit a degree-``degree`` polynomial to an example's data with the L2 penalty λ.
 
-    Minimises ``(1/N) Σ (g(x_n) − y_n)² + λ Σ c_q²`` over the Legendre coefficients ``c``
-    (:func:`~course_utils.experiments.fit_legendre`).
+    Minimises ``(1/N) Σ (g(x_n) − y_n)² + ½ λ Σ_{q≥1} c_q²`` over the Legendre coefficients ``c``:
+    the network's ``½ λ Σ w²`` with the constant term ``c_0`` left out, as the networks leave out
+    their biases (a penalty on the constant only shifts the curve, it does not limit its wiggles).
+    Solved exactly from the normal equations ``(ZᵀZ + ½NλD) c = Zᵀy``, ``D = diag(0, 1, …, 1)``.
 
     Returns:
         ``{"coefs": (degree + 1,) tensor, "e_in": training MSE, "e_out": exact E_x[(g − f)²],
-        "norm2": Σ c_q²}``.
+        "norm2": Σ_{q≥1} c_q²}`` (the penalised coefficients).
     """
-    coefs = fit_legendre(example.x, example.y, degree, lam=lam)
+    if lam == 0:
+        coefs = fit_legendre(example.x, example.y, degree)
+    else:
+        z = legendre_features(example.x.double(), degree)
+        penalty = torch.ones(degree + 1, dtype=torch.float64)
+        penalty[0] = 0.0
+        gram = z.T @ z + 0.5 * len(example.x) * lam * torch.diag(penalty)
+        coefs = torch.linalg.solve(gram, z.T @ example.y.double())
     e_in = float(((legendre_features(example.x, degree) @ coefs - example.y) ** 2).mean())
     return {"coefs": coefs, "e_in": e_in, "e_out": float(out_of_sample_error(coefs, example.target)),
-            "norm2": float((coefs**2).sum())}
+            "norm2": float((coefs[1:] ** 2).sum())}
 
 
 # --------------------------------------------------------------------------- the network (sections 2-5)
@@ -219,11 +233,24 @@ def _monitor(test: tuple[Tensor, Tensor], *, every: int = 1, last: int | None = 
     return log
 
 
-def _optimizer_and_penalty(method: str, lam: float) -> tuple[str, float, Callable[[nn.Module], Tensor] | None]:
+@validate(model=Instance(nn.Module, desc="a torch.nn.Module"), lam=_LAM)
+def decay_param_groups(model: nn.Module, lam: float) -> list[dict]:
+    """AdamW's parameter groups: the weights (``regularizers.decayed_weights``) decayed by λ, the rest not.
+
+    ``torch.optim.AdamW(model.parameters(), weight_decay=λ)`` would decay the biases too, which the
+    L2 penalty leaves out; these groups make the two methods act on the same tensors.
+    """
+    decayed = {id(p) for p in decayed_weights(model)}
+    return [{"params": [p for p in model.parameters() if id(p) in decayed], "weight_decay": lam},
+            {"params": [p for p in model.parameters() if id(p) not in decayed], "weight_decay": 0.0}]
+
+
+def _optimizer_and_penalty(method: str, lam: float, model: nn.Module, lr: float
+                           ) -> tuple[object, float, Callable[[nn.Module], Tensor] | None]:
     if lam == 0:
         return "adam", 0.0, None
     if method == "adamw":
-        return "adamw", lam, None
+        return (lambda _params: torch.optim.AdamW(decay_param_groups(model, lam), lr=lr)), 0.0, None
     penalty = l2_penalty if method == "l2" else l1_penalty
     return "adam", 0.0, (lambda model: penalty(model, lam))
 
@@ -262,9 +289,9 @@ def train_decay_net(method: str, lam: float, *, recipe: DecayRecipe, width: int 
     """
     splits = _mnist(data, recipe.n_train, recipe.data_seed)
     width = recipe.widths[0] if width is None else width
-    optimizer, weight_decay, penalty = _optimizer_and_penalty(method, lam)
     with torch_threads(threads):
         model = decay_net(width, recipe.depth, seed=recipe.seed)
+        optimizer, weight_decay, penalty = _optimizer_and_penalty(method, lam, model, recipe.lr)
         history = fit(model, splits.train, splits.val, epochs=recipe.epochs, batch_size=recipe.batch_size,
                       optimizer=optimizer, lr=recipe.lr, weight_decay=weight_decay, penalty=penalty,
                       callbacks=[_monitor(splits.test, every=10, last=recipe.epochs - 1)], seed=recipe.seed,
@@ -395,7 +422,8 @@ def run_early_stopping_setting(label_noise: float, noisy_validation: bool = Fals
         threads, progress: as in :func:`train_decay_net`.
 
     Returns:
-        ``(model, history)``; ``history.extra`` holds ``test_acc`` and ``test_loss`` per epoch,
+        ``(model, history)``; ``history.extra`` holds ``test_acc``, ``test_loss``, the weights'
+        ``weight_norm2`` (Σ w²) and ``sparsity`` per epoch,
         ``history.best_epoch`` the epoch of the lowest validation loss.
     """
     splits = _noisy_splits(_mnist(data, recipe.n_train, recipe.data_seed), label_noise, noisy_validation,
@@ -403,7 +431,7 @@ def run_early_stopping_setting(label_noise: float, noisy_validation: bool = Fals
     with torch_threads(threads):
         model = decay_net(recipe.width, recipe.depth, seed=recipe.seed)
         history = fit(model, splits.train, splits.val, epochs=recipe.epochs, batch_size=recipe.batch_size,
-                      optimizer="adam", lr=recipe.lr, callbacks=[_monitor(splits.test, weights=False, loss=True)],
+                      optimizer="adam", lr=recipe.lr, callbacks=[_monitor(splits.test, loss=True)],
                       early_stopping=early_stopping, seed=recipe.seed, device="cpu", progress=progress,
                       description=early_stopping_label(label_noise, noisy_validation))
     return model.eval(), history
@@ -523,6 +551,9 @@ def _early_repeat(recipe: EarlyStoppingRecipe) -> tuple[str, History]:
     return early_stopping_label(noise, nv), run_early_stopping_setting(noise, nv, recipe=recipe, progress=False)[1]
 
 
+_ADAMW = DecayRecipe(method="adamw", lambdas=(0.0, 0.3, 1.0, 3.0, 10.0, 30.0))
+_WIDTH = DecayRecipe(lambdas=(0.0,), widths=(8, 16, 32, 64, 128, 256, 512))
+
 #: The stored sweeps of notebook 04, made by ``python assets/precompute.py weight_decay``.
 WEIGHT_DECAY_SWEEPS: dict[str, SweepSpec] = {
     "lambda": SweepSpec(
@@ -537,14 +568,18 @@ WEIGHT_DECAY_SWEEPS: dict[str, SweepSpec] = {
         description="Adam + L1 penalty λΣ|w|, λ from 0 to 0.003: validation error and sparsity.",
     ),
     "adamw": SweepSpec(
-        topic="weight_decay", name="adamw", file="weight_decay_adamw_sweep.json",
-        recipe=DecayRecipe(method="adamw", lambdas=(0.0, 0.3, 1.0, 3.0, 10.0, 30.0)),
+        topic="weight_decay", name="adamw", file="weight_decay_adamw_sweep.json", recipe=_ADAMW,
         run=_decay_run, labels=_decay_labels, repeat=_decay_repeat,
-        description="Decoupled weight decay (AdamW), λ from 0 to 30, beside the L2 sweep.",
+        description="Decoupled weight decay (AdamW, biases not decayed), λ from 0 to 30, beside the L2 sweep.",
     ),
+    **{f"{name}_seed{seed}": SweepSpec(
+        topic="weight_decay", name=f"{name}_seed{seed}", file=f"weight_decay_{name}_seed{seed}.json",
+        recipe=dataclasses.replace(recipe, seed=seed), run=_decay_run, labels=_decay_labels, repeat=_decay_repeat,
+        description=f"The {name} sweep again with seed {seed} (initialisation and batch order): the spread over seeds.")
+       for name, recipe in (("lambda", DecayRecipe()), ("adamw", _ADAMW), ("width", _WIDTH)) for seed in (1, 2)},
     "width": SweepSpec(
         topic="weight_decay", name="width", file="weight_decay_width_sweep.json",
-        recipe=DecayRecipe(lambdas=(0.0,), widths=(8, 16, 32, 64, 128, 256, 512)),
+        recipe=_WIDTH,
         run=_decay_run, labels=_decay_labels, repeat=_decay_repeat,
         description="Capacity by architecture: hidden widths 8 to 512, no penalty.",
     ),
@@ -554,6 +589,11 @@ WEIGHT_DECAY_SWEEPS: dict[str, SweepSpec] = {
         description="Early stopping: 3200 signals, clean and 40% wrong labels (validation clean or noisy), "
                     "60 epochs, the clean test set logged every epoch.",
     ),
+    **{f"early_seed{seed}": SweepSpec(
+        topic="weight_decay", name=f"early_seed{seed}", file=f"weight_decay_early_seed{seed}.json",
+        recipe=EarlyStoppingRecipe(seed=seed), run=_early_run, labels=_early_labels, repeat=_early_repeat,
+        description=f"The early-stopping runs again with seed {seed}: the spread over seeds.")
+       for seed in (1, 2)},
 }
 
 
@@ -562,8 +602,9 @@ def load_weight_decay_sweep(name: str = "lambda") -> DecaySweep | Sweep[EarlySto
     """One of notebook 04's stored sweeps, checked against its current recipe.
 
     Args:
-        name: ``"lambda"`` (L2), ``"l1"``, ``"adamw"``, ``"width"`` (a :class:`DecaySweep`) or
-            ``"early"`` (a plain ``Sweep`` of the early-stopping runs).
+        name: ``"lambda"`` (L2), ``"l1"``, ``"adamw"``, ``"width"``, ``"lambda_seed1"``, ``"lambda_seed2"``,
+            ``"adamw_seed1"``, ``"adamw_seed2"``, ``"width_seed1"``, ``"width_seed2"`` (a :class:`DecaySweep`)
+            or ``"early"``, ``"early_seed1"``, ``"early_seed2"`` (a plain ``Sweep`` of the early-stopping runs).
 
     Raises:
         FileNotFoundError: the file is missing.
@@ -571,6 +612,6 @@ def load_weight_decay_sweep(name: str = "lambda") -> DecaySweep | Sweep[EarlySto
             ``python assets/precompute.py weight_decay``.
     """
     sweep = load_sweep(WEIGHT_DECAY_SWEEPS[name])
-    if name == "early":
+    if name.startswith("early"):
         return sweep
     return DecaySweep(sweep.spec, sweep.runs, sweep.made_with)

@@ -22,7 +22,7 @@ the ordinary step: hence the name weight decay (:func:`weight_decay_step`). This
   penalty on a bias does not limit how wiggly the function can be, it only shifts it).
 
 ``tests/test_regularizers_penalties.py`` checks the values and, through autograd, the gradients
-``λ w`` and ``λ sign(w)``; notebook 04's exercises are graded against these functions.
+``λ w`` and ``λ sign(w)``; notebook 04 trains with them.
 """
 
 from __future__ import annotations

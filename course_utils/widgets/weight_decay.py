@@ -17,7 +17,7 @@ from IPython.display import display
 from matplotlib.axes import Axes
 from numpy.polynomial import legendre
 
-from .._validation import Instance, IsCallable, MappingOf, OneOf, SequenceOf, validate
+from .._validation import Float, Instance, IsCallable, MappingOf, OneOf, SequenceOf, validate
 from ..train import History
 from ._live import live_controls, run_live
 from ._protocols import HasAttributes
@@ -34,25 +34,44 @@ _COLOURS = MappingOf(str, Instance(str, desc="a colour string"), desc="a dict {m
 
 
 def _lambda_positions(lambdas: list[float]) -> list[float]:
-    """x positions on a log axis: λ = 0 is drawn one decade left of the smallest positive λ."""
+    """x positions on a log axis: λ = 0 is drawn one decade left of the smallest positive λ (behind an axis break)."""
     positive = [v for v in lambdas if v > 0]
     zero_at = min(positive) / 10 if positive else 1e-4
     return [v if v > 0 else zero_at for v in lambdas]
 
 
-@validate(sweeps=MappingOf(str, _SWEEP, desc="a dict {name: stored sweep}"), colours=[None, _COLOURS],
-          ax=[None, Instance(Axes, desc="a matplotlib Axes")], split=SequenceOf(OneOf("train", "val", "test"), unique=True))
-def draw_decay_curve(sweeps: Mapping[str, Any], *, colours: Mapping[str, str] | None = None, ax: Any = None,
-                     split: tuple[str, ...] = ("train", "val")) -> Any:
-    """Final error against λ for each stored sweep: colour = method, line = split.
+def _lambda_ticks(lambdas: list[float]) -> tuple[list[float], list[str]]:
+    """Tick positions and labels: every λ of the sweep, and "λ = 0" (not a power of ten) at its own position."""
+    return _lambda_positions(lambdas), ["λ = 0" if v == 0 else f"{v:g}" for v in lambdas]
 
-    λ = 0 sits one decade left of the smallest positive λ (a log axis has no 0) and is labelled.
+
+def _final(sweep: Any, lam: float, part: str) -> float:
+    h = sweep.history(lam)
+    return 1 - h.series("test_acc")[-1] if part == "test" else getattr(h, f"{part}_error")[-1]
+
+
+_SWEEPS = MappingOf(str, [_SWEEP, SequenceOf(_SWEEP, desc="a list of stored sweeps of one recipe over seeds")],
+                    desc="a dict {name: stored sweep, or a list of them over seeds}")
+
+
+@validate(sweeps=_SWEEPS, colours=[None, _COLOURS],
+          ax=[None, Instance(Axes, desc="a matplotlib Axes")], split=SequenceOf(OneOf("train", "val", "test"), unique=True),
+          ylim=[None, SequenceOf(Float(), min_len=2, max_len=2, desc="a pair (bottom, top)")])
+def draw_decay_curve(sweeps: Mapping[str, Any], *, colours: Mapping[str, str] | None = None, ax: Any = None,
+                     split: tuple[str, ...] = ("train", "val"), ylim: tuple[float, float] | None = None) -> Any:
+    """Final error against λ for each stored sweep: colour = method, line = split; mean ± sd over seeds.
+
+    A log axis has no 0: λ = 0 is drawn one decade left of the smallest positive λ, behind an axis
+    break (//), with its own tick "λ = 0", and not joined to the other points. Every λ of the sweep
+    gets a tick with its value, so no point sits at a tick that means something else.
 
     Args:
-        sweeps: ``{name: sweep}``, e.g. ``{"Adam + L2": load_weight_decay_sweep("lambda")}``.
+        sweeps: ``{name: sweep}`` or ``{name: [sweep, ...]}`` (one recipe over seeds: the mean is drawn,
+            with bars of ± one standard deviation).
         colours: ``{method: colour}``, keyed by each sweep's ``recipe.method``.
         ax: axes to draw into; a new figure when ``None``.
         split: which errors to draw: ``"train"`` (solid), ``"val"`` (dashed), ``"test"`` (dotted).
+        ylim: the y range; ``None`` fits the data (the axis is not forced to start at 0).
 
     Returns:
         The matplotlib ``Axes``.
@@ -60,22 +79,40 @@ def draw_decay_curve(sweeps: Mapping[str, Any], *, colours: Mapping[str, str] | 
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 4))
     lines = {"train": ("-", "o", "training"), "val": ("--", "s", "validation"), "test": (":", "^", "test")}
-    for name, sweep in sweeps.items():
-        lambdas = list(sweep.recipe.lambdas)
-        colour = (colours or {}).get(sweep.recipe.method, None)
+    for name, group in sweeps.items():
+        group = list(group) if isinstance(group, (list, tuple)) else [group]
+        lambdas = list(group[0].recipe.lambdas)
+        colour = (colours or {}).get(group[0].recipe.method, None)
+        x = _lambda_positions(lambdas)
+        seeds = f" (mean ± sd, {len(group)} seeds)" if len(group) > 1 else ""
         for part in split:
-            key = {"train": "train_error", "val": "val_error", "test": "test_error"}[part]
-            values = [(1 - sweep.history(v).series("test_acc")[-1]) if part == "test"
-                      else getattr(sweep.history(v), key)[-1] for v in lambdas]
+            values = np.array([[_final(s, v, part) for v in lambdas] for s in group])
+            mean, sd = values.mean(0), (values.std(0, ddof=1) if len(group) > 1 else np.zeros(len(lambdas)))
             style, marker, word = lines[part]
-            ax.plot(_lambda_positions(lambdas), values, linestyle=style, marker=marker, color=colour,
-                    label=f"{name}: {word}")
-        if 0.0 in lambdas:
-            ax.annotate("λ = 0", (_lambda_positions(lambdas)[lambdas.index(0.0)], 0), xytext=(0, 4),
-                        textcoords="offset points", ha="center", fontsize="small")
+            positive = [i for i, v in enumerate(lambdas) if v > 0]
+            label = f"{name}: {word}{seeds}"
+            ax.errorbar([x[i] for i in positive], mean[positive], yerr=sd[positive] if len(group) > 1 else None,
+                        linestyle=style, marker=marker, color=colour, capsize=3, label=label)
+            if 0.0 in lambdas:
+                i = lambdas.index(0.0)
+                ax.errorbar([x[i]], [mean[i]], yerr=[sd[i]] if len(group) > 1 else None, marker=marker,
+                            color=colour, capsize=3, linestyle="none")
+    all_lambdas = sorted({v for group in sweeps.values()
+                          for s in (group if isinstance(group, (list, tuple)) else [group]) for v in s.recipe.lambdas})
     ax.set_xscale("log")
-    ax.set(xlabel="penalty strength λ (log scale)", ylabel="error after the last epoch (1 − accuracy)")
-    ax.set_ylim(bottom=0)
+    ticks, labels = _lambda_ticks(all_lambdas)
+    ax.set_xticks(ticks, labels, fontsize="small")
+    ax.minorticks_off()
+    if 0.0 in all_lambdas:
+        # the break between λ = 0 and the smallest positive λ
+        zero_at = _lambda_positions(all_lambdas)[0]
+        at = zero_at * 10 ** 0.5
+        ax.axvline(at, color="white", lw=6, zorder=2)
+        ax.text(at, 0, "//", transform=ax.get_xaxis_transform(), ha="center", va="center", fontsize="large",
+                clip_on=False, zorder=3)
+    ax.set(xlabel="penalty strength λ (log scale; λ = 0 left of the break)", ylabel="error after the last epoch (1 − accuracy)")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     return ax
@@ -112,8 +149,8 @@ def ridge_explorer(example: Any, solve: Callable[[float], Mapping[str, Any]], *,
     def draw(*_: Any) -> None:
         fit = solve(float(lam.value))
         coefs, free_coefs = np.asarray(fit["coefs"], dtype=float), np.asarray(free["coefs"], dtype=float)
-        status.value = (f"λ = {lam.value:.1e}: E_in {fit['e_in']:.3f} (λ = 0: {free['e_in']:.3f}), "
-                        f"<b>E_out {fit['e_out']:.3f}</b> (λ = 0: {free['e_out']:.3f}), "
+        status.value = (f"λ = {lam.value:.1e}: E_in {fit['e_in']:.3g} (λ = 0: {free['e_in']:.3g}), "
+                        f"<b>E_out {fit['e_out']:.3g}</b> (λ = 0: {free['e_out']:.3g}), "
                         f"Σ c² {fit['norm2']:.3g} (λ = 0: {free['norm2']:.3g})")
         with plot_out:
             plot_out.clear_output(wait=True)
@@ -177,7 +214,7 @@ def decay_explorer(sweep: Any, run: Callable[[float], History], *, colours: Mapp
         chosen = slider.value
         with plot_out:
             plot_out.clear_output(wait=True)
-            fig, axes = plt.subplots(1, 2, figsize=(11.5, 3.9))
+            fig, axes = plt.subplots(1, 2, figsize=(11.5, 5.2))
             shown = [(0.0, _NONE_COLOUR)] if 0.0 in lambdas and chosen != 0.0 else []
             for value, c in shown + [(chosen, colour if chosen else _NONE_COLOUR)]:
                 h = sweep.history(value)
@@ -190,12 +227,13 @@ def decay_explorer(sweep: Any, run: Callable[[float], History], *, colours: Mapp
                              label=f"{sweep.label(chosen)}: validation (live)")
             axes[0].set(xlabel="epoch", ylabel="error (1 − accuracy)", ylim=(0, 1), title="per epoch (stored)")
             axes[0].grid(alpha=0.3)
-            axes[0].legend(fontsize="small")
             draw_decay_curve({_METHOD_NAMES.get(method, method): sweep}, colours={method: colour}, ax=axes[1])
             position = _lambda_positions(lambdas)[lambdas.index(chosen)]
             axes[1].plot([position], [sweep.history(chosen).val_error[-1]], "o", ms=14, mfc="none", mec="black",
                          label="chosen λ")
             axes[1].set_title("after the last epoch (stored)")
+            for ax in axes:  # the legends go below the plots, where they cover no curve
+                ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
             fig.tight_layout()
             display(fig)
             plt.close(fig)
