@@ -29,8 +29,8 @@ class DelegationError(AssertionError):
     """
 
 
-def _code_objects(reference: Callable[..., Any]) -> dict[types.CodeType, str]:
-    """The code objects that run when ``reference`` is called, each with the name to show."""
+def _code_objects(reference: Callable[..., Any]) -> dict[Any, str]:
+    """What runs when ``reference`` is called (code objects, or the C function itself), each with its name."""
     name = f"{getattr(reference, '__module__', '?')}.{getattr(reference, '__qualname__', repr(reference))}"
     name = name.removeprefix("course_utils.")
     if inspect.isclass(reference):
@@ -42,9 +42,11 @@ def _code_objects(reference: Callable[..., Any]) -> dict[types.CodeType, str]:
         return codes
     function = inspect.unwrap(reference)
     function = getattr(function, "__func__", function)  # a bound method
+    if inspect.isbuiltin(function):
+        return {function: name}  # a C function: seen by its "c_call" events
     if not inspect.isfunction(function):
-        raise TypeError(f"The 'references' parameter of forbid must hold Python functions, methods or classes. "
-                        f"Got {reference!r}, whose calls cannot be seen. Pass the Python function that wraps it.")
+        raise TypeError(f"The 'references' parameter of forbid must hold Python or built-in functions, methods or "
+                        f"classes. Got {reference!r}, whose calls cannot be seen. Pass the function that wraps it.")
     return {function.__code__: name}
 
 
@@ -58,8 +60,9 @@ def forbid(references: list[Callable[..., Any]], *, answer: str) -> Iterator[Non
     that calls it in turn. Code outside the block is not watched.
 
     Args:
-        references: the course's finished versions that the answer must not use (functions, methods,
-            or classes: every method a class defines counts).
+        references: the finished versions that the answer must not use: Python functions, methods,
+            classes (every method a class defines counts) or built-in (C) functions such as
+            ``torch._fused_adam_``.
         answer: the name of the learner's function, for the message.
 
     Raises:
@@ -69,14 +72,21 @@ def forbid(references: list[Callable[..., Any]], *, answer: str) -> Iterator[Non
         >>> with forbid([experiments.overfit_measure], answer="overfit_measure"):
         ...     value = overfit_measure(x, y, target)
     """
-    watched: dict[types.CodeType, str] = {}
+    watched: dict[Any, str] = {}
     for reference in references:
         watched.update(_code_objects(reference))
+    builtins = {id(f): name for f, name in watched.items() if not isinstance(f, types.CodeType)}
     called: list[str] = []
 
     def profile(frame: types.FrameType, event: str, arg: Any) -> None:
-        if event == "call" and frame.f_code in watched and watched[frame.f_code] not in called:
-            called.append(watched[frame.f_code])
+        if event == "call":
+            name = watched.get(frame.f_code)
+        elif event == "c_call":
+            name = builtins.get(id(arg))
+        else:
+            return
+        if name is not None and name not in called:
+            called.append(name)
 
     previous, previous_threads = sys.getprofile(), threading.getprofile()
     sys.setprofile(profile)

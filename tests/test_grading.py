@@ -424,20 +424,42 @@ WRONG_ANSWERS: dict[tuple[str, str], list[WrongAnswer]] = {
 # Notebook 05: inverted dropout's forward pass.
 _DROP_RETURN = "return x * keep / (1 - p)"
 _DROP_MASK = "torch.rand_like(x) >= p"
+_DROP_TRAIN, _DROP_EVAL = ("test_dropout_training",), ("test_dropout_eval_and_p",)
 WRONG_ANSWERS[("05_dropout", "dropout_forward")] = [
-    WrongAnswer("no scaling", ((_DROP_RETURN, "return x * keep"),)),
-    WrongAnswer("scaled by 1 - p instead of divided", ((_DROP_RETURN, "return x * keep * (1 - p)"),)),
-    WrongAnswer("keeps with probability p", ((_DROP_MASK, "torch.rand_like(x) < p"),)),
-    WrongAnswer("drops in evaluation mode too", (("if not training or p == 0:", "if p == 0:"),)),
+    WrongAnswer("no scaling", ((_DROP_RETURN, "return x * keep"),), _DROP_TRAIN),
+    WrongAnswer("scaled by 1 - p instead of divided", ((_DROP_RETURN, "return x * keep * (1 - p)"),), _DROP_TRAIN),
+    WrongAnswer("keeps with probability p", ((_DROP_MASK, "torch.rand_like(x) < p"),), _DROP_TRAIN),
+    WrongAnswer("drops in evaluation mode too", (("if not training or p == 0:", "if p == 0:"),), _DROP_EVAL),
     WrongAnswer("the paper's form: no scaling in training, times 1 - p in evaluation", (
         ("if not training or p == 0:\n        return x", "if p == 0:\n        return x\n    if not training:\n"
                                                          "        return x * (1 - p)"),
         (_DROP_RETURN, "return x * keep"))),
-    WrongAnswer("one mask for every example", ((_DROP_MASK, "torch.rand_like(x[0]) >= p"),)),
-    WrongAnswer("one random number for the whole tensor", ((_DROP_MASK, "torch.rand(()) >= p"),)),
-    WrongAnswer("changes its input in place", ((_DROP_RETURN, "return x.mul_(keep).div_(1 - p)"),)),
-    WrongAnswer("p not checked", (("if not 0 <= p < 1:", "if False:"),)),
-    WrongAnswer("p = 1 accepted", (("if not 0 <= p < 1:", "if not 0 <= p <= 1:"),)),
+    WrongAnswer("one mask for every example", ((_DROP_MASK, "torch.rand_like(x[0]) >= p"),), _DROP_TRAIN),
+    WrongAnswer("one random number for the whole tensor", ((_DROP_MASK, "torch.rand(()) >= p"),), _DROP_TRAIN),
+    WrongAnswer("changes its input in place", ((_DROP_RETURN, "return x.mul_(keep).div_(1 - p)"),), _DROP_TRAIN),
+    WrongAnswer("the same mask at every call: a generator seeded inside the answer",
+                ((_DROP_MASK, "torch.rand(x.shape, generator=torch.Generator().manual_seed(0), dtype=x.dtype) >= p"),),
+                _DROP_TRAIN),
+    WrongAnswer("the same mask at every call: torch.manual_seed inside the answer",
+                (("    keep = (torch.rand_like", "    torch.manual_seed(0)\n    keep = (torch.rand_like"),), _DROP_TRAIN),
+    WrongAnswer("p not checked", (("if not 0 <= p < 1:", "if False:"),), _DROP_EVAL),
+    WrongAnswer("p = 1 accepted", (("if not 0 <= p < 1:", "if not 0 <= p <= 1:"),), _DROP_EVAL),
+    WrongAnswer("delegation: torch.nn.functional.dropout", (
+        ("    if not training or p == 0:\n", "    return torch.nn.functional.dropout(x, p, training)\n"
+                                           "    if not training or p == 0:\n"),)),
+    WrongAnswer("delegation: torch.nn.Dropout", (
+        ("    if not training or p == 0:\n", "    return torch.nn.Dropout(p).train(training)(x)\n"
+                                           "    if not training or p == 0:\n"),)),
+    WrongAnswer("delegation: the course's regularizers.dropout", (
+        ("    if not training or p == 0:\n", "    from course_utils import regularizers\n"
+                                           "    return regularizers.dropout(x, p, training)\n"
+                                           "    if not training or p == 0:\n"),)),
+    WrongAnswer("delegation: the course's regularizers.Dropout, imported under another name", (
+        ("    if not training or p == 0:\n", "    from course_utils.regularizers.dropout import Dropout as D\n"
+                                           "    return D(p).train(training)(x)\n"
+                                           "    if not training or p == 0:\n"),)),
+    WrongAnswer("delegation: the mask from the course's regularizers.dropout_mask", (
+        (_DROP_MASK, "__import__('course_utils').regularizers.dropout_mask(x.shape, p)"),), _DROP_TRAIN),
 ]
 # Notebook 06: batch norm's forward pass (training and evaluation mode, running statistics) and backward pass.
 _BN_MEAN = "        mean = x.mean(dim=dims)\n"
@@ -445,45 +467,84 @@ _BN_VAR = "        var = ((x - mean.view(shape)) ** 2).mean(dim=dims)\n"
 _BN_RM = "running_mean.mul_(1 - momentum).add_(momentum * mean)"
 _BN_RV = "running_var.mul_(1 - momentum).add_(momentum * var * m / (m - 1))"
 _BN_EVAL = "    else:\n        mean, var = running_mean, running_var\n"
+_BN_T1, _BN_T2, _BN_T3 = "test_batch_norm_forward", "test_batch_norm_running_stats", "test_batch_norm_eval"
+_BN_FWD_START = "    if training:\n        mean = x.mean(dim=dims)\n"
 WRONG_ANSWERS[("06_batch_norm", "batch_norm_forward")] = [
     WrongAnswer("unbiased variance in the normalisation",
-                ((_BN_VAR, "        var = ((x - mean.view(shape)) ** 2).sum(dim=dims) / (m - 1)\n"),)),
-    WrongAnswer("biased running variance", ((_BN_RV, "running_var.mul_(1 - momentum).add_(momentum * var)"),)),
+                ((_BN_VAR, "        var = ((x - mean.view(shape)) ** 2).sum(dim=dims) / (m - 1)\n"),), (_BN_T1,)),
+    WrongAnswer("biased running variance", ((_BN_RV, "running_var.mul_(1 - momentum).add_(momentum * var)"),), (_BN_T2,)),
     WrongAnswer("eps outside the square root", (("torch.sqrt(var.view(shape) + eps)",
-                                                 "(torch.sqrt(var.view(shape)) + eps)"),)),
+                                                 "(torch.sqrt(var.view(shape)) + eps)"),), (_BN_T1, _BN_T3)),
     WrongAnswer("momentum the wrong way round", (
         (_BN_RM, "running_mean.mul_(momentum).add_((1 - momentum) * mean)"),
-        (_BN_RV, "running_var.mul_(momentum).add_((1 - momentum) * var * m / (m - 1))"))),
+        (_BN_RV, "running_var.mul_(momentum).add_((1 - momentum) * var * m / (m - 1))")), (_BN_T2,)),
     WrongAnswer("statistics of each example (layer norm)", (
         (_BN_MEAN, "        mean = x.mean(dim=1)\n"),
         ("mean.view(shape)", "mean.view(-1, *[1] * (x.dim() - 1))"),
         ("var = ((x - mean.view(-1, *[1] * (x.dim() - 1))) ** 2).mean(dim=dims)",
-         "var = ((x - mean.view(-1, *[1] * (x.dim() - 1))) ** 2).mean(dim=1)"))),
+         "var = ((x - mean.view(-1, *[1] * (x.dim() - 1))) ** 2).mean(dim=1)")), (_BN_T1, _BN_T2)),
     WrongAnswer("statistics over the batch, not the positions", (
-        ("dims = [0] + list(range(2, x.dim()))", "dims = [0]"),)),
-    WrongAnswer("running statistics not updated", ((f"            {_BN_RM}\n            {_BN_RV}\n", "            pass\n"),)),
+        ("dims = [0] + list(range(2, x.dim()))", "dims = [0]"),), (_BN_T1, _BN_T2)),
+    WrongAnswer("running statistics not updated", ((f"            {_BN_RM}\n            {_BN_RV}\n", "            pass\n"),),
+                (_BN_T2,)),
     WrongAnswer("running statistics rebound instead of updated in place", (
         (_BN_RM, "running_mean = (1 - momentum) * running_mean + momentum * mean"),
-        (_BN_RV, "running_var = (1 - momentum) * running_var + momentum * var * m / (m - 1)"))),
-    WrongAnswer("batch statistics in evaluation mode", ((_BN_EVAL, "    else:\n" + _BN_MEAN + _BN_VAR),)),
+        (_BN_RV, "running_var = (1 - momentum) * running_var + momentum * var * m / (m - 1)")), (_BN_T2,)),
+    WrongAnswer("batch statistics in evaluation mode", ((_BN_EVAL, "    else:\n" + _BN_MEAN + _BN_VAR),), (_BN_T3,)),
     WrongAnswer("running statistics updated in evaluation mode too", (
         ("    if training:\n", "    if True:\n"),
-        (_BN_EVAL, "    if not training:\n        mean, var = running_mean, running_var\n"))),
-    WrongAnswer("no gamma and beta", (("return gamma.view(shape) * x_hat + beta.view(shape)", "return x_hat"),)),
+        (_BN_EVAL, "    if not training:\n        mean, var = running_mean, running_var\n")), (_BN_T3,)),
+    WrongAnswer("no gamma and beta", (("return gamma.view(shape) * x_hat + beta.view(shape)", "return x_hat"),),
+                (_BN_T1, _BN_T3)),
     WrongAnswer("statistics detached from the graph", (
-        (_BN_MEAN + _BN_VAR, "        with torch.no_grad():\n    " + _BN_MEAN + "    " + _BN_VAR),)),
+        (_BN_MEAN + _BN_VAR, "        with torch.no_grad():\n    " + _BN_MEAN + "    " + _BN_VAR),), (_BN_T1,)),
+    WrongAnswer("delegation: torch.nn.functional.batch_norm", ((_BN_FWD_START,
+        "    return torch.nn.functional.batch_norm(x, running_mean, running_var, gamma, beta, training, momentum, eps)\n"
+        + _BN_FWD_START),)),
+    WrongAnswer("delegation: torch.batch_norm (the ATen op)", ((_BN_FWD_START,
+        "    return torch.batch_norm(x, gamma, beta, running_mean, running_var, training, momentum, eps, False)\n"
+        + _BN_FWD_START),)),
+    WrongAnswer("delegation: the course's regularizers.batch_norm", ((_BN_FWD_START,
+        "    from course_utils import regularizers\n    return regularizers.batch_norm(x, gamma, beta, running_mean, "
+        "running_var, training=training, momentum=momentum, eps=eps)\n" + _BN_FWD_START),)),
+    WrongAnswer("delegation: the course's regularizers.BatchNorm", ((_BN_FWD_START,
+        "    from course_utils.regularizers import BatchNorm as Norm\n"
+        "    layer = Norm(x.shape[1], eps=eps, momentum=momentum).to(x.dtype).train(training)\n"
+        "    with torch.no_grad():\n        layer.weight.copy_(gamma), layer.bias.copy_(beta)\n"
+        "        layer.running_mean.copy_(running_mean), layer.running_var.copy_(running_var)\n"
+        "    out = layer(x)\n    running_mean.copy_(layer.running_mean), running_var.copy_(layer.running_var)\n"
+        "    return out\n" + _BN_FWD_START),)),
 ]
 _BN_GRAD_X = "grad_x = d_xhat / sigma + d_var * 2 * (x - mean) / m + d_mean / m"
+_BN_B1, _BN_B2, _BN_B3 = "test_batch_norm_backward_params", "test_batch_norm_backward_mean", "test_batch_norm_backward_x"
+_BN_BWD_START = "    mean = x.mean(dim=dims, keepdim=True)\n"
 WRONG_ANSWERS[("06_batch_norm", "batch_norm_backward")] = [
-    WrongAnswer("batch statistics treated as constants", ((_BN_GRAD_X, "grad_x = d_xhat / sigma"),)),
-    WrongAnswer("no path through the variance", ((_BN_GRAD_X, "grad_x = d_xhat / sigma + d_mean / m"),)),
-    WrongAnswer("no path through the mean", ((_BN_GRAD_X, "grad_x = d_xhat / sigma + d_var * 2 * (x - mean) / m"),)),
-    WrongAnswer("wrong sign in the variance path", (("* -0.5 *", "* 0.5 *"),)),
-    WrongAnswer("m - 1 instead of m", (("m = x.numel() // x.shape[1]", "m = x.numel() // x.shape[1] - 1"),)),
+    WrongAnswer("batch statistics treated as constants", ((_BN_GRAD_X, "grad_x = d_xhat / sigma"),), (_BN_B2, _BN_B3)),
+    WrongAnswer("no path through the variance", ((_BN_GRAD_X, "grad_x = d_xhat / sigma + d_mean / m"),), (_BN_B3,)),
+    WrongAnswer("no path through the mean", ((_BN_GRAD_X, "grad_x = d_xhat / sigma + d_var * 2 * (x - mean) / m"),),
+                (_BN_B2, _BN_B3)),
+    WrongAnswer("wrong sign in the variance path", (("* -0.5 *", "* 0.5 *"),), (_BN_B3,)),
+    WrongAnswer("m - 1 instead of m", (("m = x.numel() // x.shape[1]", "m = x.numel() // x.shape[1] - 1"),),
+                (_BN_B2, _BN_B3)),
     WrongAnswer("dL/dgamma without x_hat", (("grad_gamma = (grad_out * x_hat).sum(dim=dims)",
-                                             "grad_gamma = grad_out.sum(dim=dims)"),)),
-    WrongAnswer("gamma left out of dL/dx_hat", (("d_xhat = grad_out * gamma.view(shape)", "d_xhat = grad_out"),)),
+                                             "grad_gamma = grad_out.sum(dim=dims)"),), (_BN_B1,)),
+    WrongAnswer("gamma left out of dL/dx_hat", (("d_xhat = grad_out * gamma.view(shape)", "d_xhat = grad_out"),),
+                (_BN_B3,)),
     WrongAnswer("sums over the batch, not the positions", (("dims = [0] + list(range(2, x.dim()))", "dims = [0]"),)),
+    WrongAnswer("delegation: the course's regularizers.batch_norm_backward", ((_BN_BWD_START,
+        "    from course_utils import regularizers\n    return regularizers.batch_norm_backward(grad_out, x, gamma, eps=eps)\n"
+        + _BN_BWD_START),)),
+    WrongAnswer("delegation: autograd through torch.nn.functional.batch_norm", ((_BN_BWD_START,
+        "    with torch.enable_grad():\n        xs, gs = x.detach().requires_grad_(), gamma.detach().requires_grad_()\n"
+        "        bs = torch.zeros_like(gs, requires_grad=True)\n"
+        "        y = torch.nn.functional.batch_norm(xs, None, None, gs, bs, training=True, eps=eps)\n"
+        "        return torch.autograd.grad(y, (xs, gs, bs), grad_out)\n" + _BN_BWD_START),)),
+    WrongAnswer("delegation: autograd through the learner's own forward pass", ((_BN_BWD_START,
+        "    with torch.enable_grad():\n        xs, gs = x.detach().requires_grad_(), gamma.detach().requires_grad_()\n"
+        "        bs = torch.zeros_like(gs, requires_grad=True)\n        mu = xs.mean(dim=dims, keepdim=True)\n"
+        "        v = ((xs - mu) ** 2).mean(dim=dims, keepdim=True)\n"
+        "        y = gs.view(shape) * (xs - mu) / torch.sqrt(v + eps) + bs.view(shape)\n"
+        "        return torch.autograd.grad(y, (xs, gs, bs), grad_out)\n" + _BN_BWD_START),)),
 ]
 # Notebook 07a: label-smoothed cross-entropy.
 _LS_TARGET = "* (1 - alpha) + alpha / num_classes"
@@ -528,6 +589,8 @@ WRONG_ANSWERS[("07b_regularization_catalogue", "fgsm_attack")] = [
     WrongAnswer("switches the model to evaluation mode", (("    x = x.detach().clone().requires_grad_(True)",
                                                            "    model.eval()\n    x = x.detach().clone().requires_grad_(True)"),)),
 ]
+# What an exercise's tests need from the cells before it, run once at the top of its wrong-answer notebook.
+SETUP = {("00_welcome", "class_counts"): "from course_utils import data\n\n_, y_train = data.load_mnist1d().train"}
 # Notebook 00: the warm-up.
 WRONG_ANSWERS[("00_welcome", "class_counts")] = [
     WrongAnswer("float counts", (("return torch.bincount(y, minlength=num_classes)",
@@ -581,6 +644,14 @@ _BY_TORCH = ("    p = torch.nn.Parameter(w.clone())\n    p.grad = grad.clone()\n
              "    opt.state[p] = {{'step': torch.tensor(float(t - 1)), 'exp_avg': m.clone(), 'exp_avg_sq': v.clone()}}\n"
              "    opt.step()\n"
              "    return p.detach().clone(), opt.state[p]['exp_avg'].clone(), opt.state[p]['exp_avg_sq'].clone()\n")
+_BY_INTERNAL = ("    from torch.optim.adam import _single_tensor_adam\n    w, m, v = w.clone(), m.clone(), v.clone()\n"
+                "    _single_tensor_adam([w], [grad.clone()], [m], [v], [], [torch.tensor(float(t - 1))], grad_scale=None, "
+                "found_inf=None, amsgrad=False, has_complex=False, beta1=betas[0], beta2=betas[1], lr=lr, "
+                "weight_decay=lam, eps=eps, maximize=False, capturable=False, differentiable=False, "
+                "decoupled_weight_decay={decoupled})\n    return w, m, v\n")
+_BY_FUSED = ("    w, m, v = w.clone(), m.clone(), v.clone()\n"
+             "    torch.{kernel}([w], [grad.clone()], [m], [v], [], [torch.tensor(float(t))], lr=lr, beta1=betas[0], "
+             "beta2=betas[1], weight_decay=lam, eps=eps, amsgrad=False, maximize=False)\n    return w, m, v\n")
 # Notebook 04: one step of Adam + L2 and one of AdamW (graded separately), and the early-stopping rule.
 WRONG_ANSWERS[("04_weight_decay", "adam_steps")] = [
     WrongAnswer("no bias correction", ((_ADAM_M_HAT, "m_hat = m"), (_ADAM_V_HAT, "v_hat = v"))),
@@ -624,6 +695,16 @@ WRONG_ANSWERS[("04_weight_decay", "adam_steps")] = [
          "    adamw([w], [grad], [m], [v], [], [torch.tensor(float(t - 1))], amsgrad=False, beta1=betas[0], "
          "beta2=betas[1], lr=lr, weight_decay=lam, eps=eps, maximize=False)\n    return w, m, v\n"
          "    beta1, beta2 = betas\n" + _ADAMW_DECAY))),
+    WrongAnswer("delegation: both steps by PyTorch's internal _single_tensor_adam", (
+        ("    beta1, beta2 = betas\n" + _ADAM_L2_GRAD,
+         _BY_INTERNAL.format(decoupled=False) + "    beta1, beta2 = betas\n" + _ADAM_L2_GRAD),
+        ("    beta1, beta2 = betas\n" + _ADAMW_DECAY,
+         _BY_INTERNAL.format(decoupled=True) + "    beta1, beta2 = betas\n" + _ADAMW_DECAY))),
+    WrongAnswer("delegation: both steps by the fused C kernels torch._fused_adam_ and torch._fused_adamw_", (
+        ("    beta1, beta2 = betas\n" + _ADAM_L2_GRAD,
+         _BY_FUSED.format(kernel="_fused_adam_") + "    beta1, beta2 = betas\n" + _ADAM_L2_GRAD),
+        ("    beta1, beta2 = betas\n" + _ADAMW_DECAY,
+         _BY_FUSED.format(kernel="_fused_adamw_") + "    beta1, beta2 = betas\n" + _ADAMW_DECAY))),
 ]
 _ES_CASES, _ES_FIT = ("test_early_stopping_cases",), ("test_early_stopping_fit",)
 _ES_START = "    best, best_loss, waited = 0, float(\"inf\"), 0\n"
@@ -632,10 +713,9 @@ WRONG_ANSWERS[("04_weight_decay", "early_stopping_rule")] = [
     WrongAnswer("one epoch too late", (("if waited >= patience:", "if waited > patience:"),)),
     WrongAnswer("the last epoch's weights kept", (("return best, epoch", "return epoch, epoch"),)),
     WrongAnswer("the global minimum, looking past the stop",
-                (("return best, epoch", "return min(range(len(val_losses)), key=val_losses.__getitem__), epoch"),), _ES_CASES),
-    WrongAnswer("the count never reset", (("best, best_loss, waited = epoch, loss, 0", "best, best_loss = epoch, loss"),), _ES_CASES),
-    WrongAnswer("epochs counted from 1 at the end", (("return best, len(val_losses) - 1", "return best, len(val_losses)"),),
-                _ES_CASES),
+                (("return best, epoch", "return min(range(len(val_losses)), key=val_losses.__getitem__), epoch"),)),
+    WrongAnswer("the count never reset", (("best, best_loss, waited = epoch, loss, 0", "best, best_loss = epoch, loss"),)),
+    WrongAnswer("epochs counted from 1 at the end", (("return best, len(val_losses) - 1", "return best, len(val_losses)"),)),
     WrongAnswer("the count starts with the first epoch",
                 (("best, best_loss, waited = 0, float(\"inf\"), 0", "best, best_loss, waited = 0, val_losses[0], 0"),)),
     WrongAnswer("stops one epoch early", (("if waited >= patience:", "if waited >= patience - 1:"),)),
@@ -650,10 +730,12 @@ WRONG_ANSWERS[("04_weight_decay", "early_stopping_rule")] = [
 WRONG_CASES = [(exercise, wrong.name) for exercise, wrongs in WRONG_ANSWERS.items() for wrong in wrongs]
 
 
-def _exercise_copies(notebook, answer_id: str, sources: list[str]) -> tuple[nbformat.NotebookNode, list[str]]:
+def _exercise_copies(notebook, answer_id: str, sources: list[str], setup: str = ""
+                     ) -> tuple[nbformat.NotebookNode, list[str]]:
     """A notebook with one copy of an exercise per answer source; returns it and the test cells' grade ids.
 
-    An exercise is its answer cell and every test cell after it, up to the next answer cell.
+    An exercise is its answer cell and every test cell after it, up to the next answer cell; ``setup`` (the
+    state its tests take from earlier cells) runs first.
     """
     cells = _source(notebook).cells
     at = next(i for i, c in enumerate(cells) if is_answer_cell(c) and _nbgrader(c)["grade_id"] == answer_id)
@@ -665,6 +747,8 @@ def _exercise_copies(notebook, answer_id: str, sources: list[str]) -> tuple[nbfo
             tests.append(cell)
     names = re.findall(r"^(?:class|def) (\w+)", cells[at].source, flags=re.MULTILINE)
     nb = nbformat.v4.new_notebook(metadata=_source(notebook).metadata)
+    if setup:
+        nb.cells.append(nbformat.v4.new_code_cell(setup))
     for k in range(len(sources)):
         nb.cells.append(nbformat.v4.new_code_cell(f"for _name in {names!r}:  # forget the previous copy's answer\n"
                                                   "    globals().pop(_name, None)"))
@@ -676,32 +760,48 @@ def _exercise_copies(notebook, answer_id: str, sources: list[str]) -> tuple[nbfo
     return nb, [_nbgrader(test)["grade_id"] for test in tests]
 
 
-@pytest.fixture(scope="module")
-def wrong_answer_grades(tmp_path_factory) -> dict:
-    """``{(notebook, answer id): {answer name: (score, max score)}}``, one autograde per exercise."""
-    root = tmp_path_factory.mktemp("wrong-answers")
-    shutil.copy(course_notebooks.ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
-    notebooks = {nb.id: nb for nb in course_notebooks.discover()}
-    plans = {}
-    for number, ((stem, answer_id), wrongs) in enumerate(WRONG_ANSWERS.items()):
-        cells = _source(notebooks[stem]).cells
+class WrongAnswerGrades:
+    """``grades[(notebook, answer id)]`` -> ``{answer name: {test grade id: (score, max score)}}``.
+
+    Each exercise is built, released and autograded when a test first asks for it, in a course folder of its
+    own, so ``-k 03_overfitting`` grades only notebook 03's exercises.
+    """
+
+    def __init__(self, tmp_path_factory) -> None:
+        self.tmp_path_factory = tmp_path_factory
+        self.notebooks = {nb.id: nb for nb in course_notebooks.discover()}
+        self.grades: dict = {}
+
+    def __getitem__(self, exercise: tuple[str, str]) -> dict:
+        if exercise not in self.grades:
+            try:
+                self.grades[exercise] = self._grade(exercise)
+            except Exception as error:  # graded once: the other tests of this exercise fail with the same error
+                self.grades[exercise] = error
+        if isinstance(self.grades[exercise], Exception):
+            raise self.grades[exercise]
+        return self.grades[exercise]
+
+    def _grade(self, exercise: tuple[str, str]) -> dict:
+        stem, answer_id = exercise
+        wrongs = WRONG_ANSWERS[exercise]
+        root = self.tmp_path_factory.mktemp(f"wrong-{answer_id}")
+        shutil.copy(course_notebooks.ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+        cells = _source(self.notebooks[stem]).cells
         solution = strip_markers(next(c.source for c in cells if _nbgrader(c).get("grade_id") == answer_id))
         answers = {"instructor's solution": solution} | {w.name: w.apply(solution) for w in wrongs}
-        assignment = f"9{number}_wrong_{answer_id}"
-        nb, test_ids = _exercise_copies(notebooks[stem], answer_id, list(answers.values()))
+        assignment = f"90_wrong_{answer_id}"
+        nb, test_ids = _exercise_copies(self.notebooks[stem], answer_id, list(answers.values()), SETUP.get(exercise, ""))
         for wrong in wrongs:
             unknown = set(wrong.fails) - set(test_ids)
             assert not unknown, f"wrong answer '{wrong.name}': no test cell {unknown} after {answer_id} ({test_ids})"
         (root / "notebooks" / assignment).mkdir(parents=True)
         nbformat.write(nb, root / "notebooks" / assignment / f"{assignment}.ipynb")
-        plans[(stem, answer_id)] = (assignment, test_ids, answers)
-    course_notebooks.release(root=root)
-    config = course_notebooks.load_config(root)
-    (root / "exchange").mkdir()
-    config.Exchange.root = str(root / "exchange")
-    course = Course(root=root, config=config)
-    grades = {}
-    for exercise, (assignment, test_ids, answers) in plans.items():
+        course_notebooks.release(root=root)
+        config = course_notebooks.load_config(root)
+        (root / "exchange").mkdir()
+        config.Exchange.root = str(root / "exchange")
+        course = Course(root=root, config=config)
         nb = nbformat.read(course.release_dir(assignment) / f"{assignment}.ipynb", as_version=4)
         sources = list(answers.values())
         for cell in nb.cells:
@@ -710,15 +810,19 @@ def wrong_answer_grades(tmp_path_factory) -> dict:
         course.submit("wrong", assignment, assignment, nb)
         run = course.autograde(assignment, "wrong")
         scores = course.scores(assignment, "wrong", assignment)["grades"]
-        # {answer name: {test grade id: (score, max score)}}
-        grades[exercise] = {name: {t: (scores[f"{t}-{k}"]["score"], scores[f"{t}-{k}"]["max_score"]) for t in test_ids}
-                            for k, name in enumerate(answers)}
-        solution = sum(score for score, _ in grades[exercise]["instructor's solution"].values())
-        zeros = sum(_graded_parts_score(grades[exercise][w.name], w) == 0 for w in WRONG_ANSWERS[exercise])
-        REPORT.setdefault("wrong answers", {})[f"{exercise[0]}/{exercise[1]}"] = (
-            f"{zeros} of {len(answers) - 1} wrong answers score 0 on the parts they get wrong; "
-            f"solution {solution:g} points; autograde {run['seconds']:.0f} s")
-    return grades
+        grades = {name: {t: (scores[f"{t}-{k}"]["score"], scores[f"{t}-{k}"]["max_score"]) for t in test_ids}
+                  for k, name in enumerate(answers)}
+        solution_score = sum(score for score, _ in grades["instructor's solution"].values())
+        zeros = sum(_graded_parts_score(grades[w.name], w) == 0 for w in wrongs)
+        REPORT.setdefault("wrong answers", {})[f"{stem}/{answer_id}"] = (
+            f"{zeros} of {len(wrongs)} wrong answers score 0 on the parts they get wrong; "
+            f"solution {solution_score:g} points; autograde {run['seconds']:.0f} s")
+        return grades
+
+
+@pytest.fixture(scope="module")
+def wrong_answer_grades(tmp_path_factory) -> WrongAnswerGrades:
+    return WrongAnswerGrades(tmp_path_factory)
 
 
 def _graded_parts_score(parts: dict, wrong: WrongAnswer) -> float:

@@ -69,9 +69,14 @@ def test_the_previous_profiler_is_restored_and_a_failure_inside_still_raises():
         sys.setprofile(None)
 
 
-def test_a_builtin_cannot_be_watched():
-    with pytest.raises(TypeError, match="'references' parameter of forbid"):
+def test_a_builtin_is_watched_and_an_object_that_cannot_be_seen_is_refused():
+    with pytest.raises(DelegationError, match="sin"):
         with forbid([torch.sin], answer="f"):
+            torch.sin(torch.zeros(2))
+    with forbid([torch.sin], answer="f"):
+        torch.cos(torch.zeros(2))
+    with pytest.raises(TypeError, match="'references' parameter of forbid"):
+        with forbid([torch.nn.functional.relu.__call__], answer="f"):
             pass
 
 

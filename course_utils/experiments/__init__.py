@@ -56,12 +56,17 @@ from .batch_norm import (
     run_batch_norm,
     run_norm_setting,
     train_norm_net,
+    training_mode_accuracy,
+    ALEXNET_LRN,
+    HE_SEEDS,
 )
 from .dropout import (
     DROPOUT_SWEEPS,
     METHOD_COLOURS,
     DropoutRecipe,
     DropoutSweep,
+    P_RATES,
+    SEED_RATES,
     dropout_label,
     dropout_net,
     dropout_style,
@@ -69,8 +74,10 @@ from .dropout import (
     load_dropout_sweep,
     run_dropout,
     run_dropout_setting,
+    test_accuracy,
     train_dropout_net,
     train_test_gap,
+    train_val_gap,
 )
 from .overfitting import (
     DEGREE_COLOURS,
@@ -196,11 +203,13 @@ __all__ += ["DECAY_COLOURS", "DECAY_METHOD_NAMES", "SPARSITY_THRESHOLD", "WEIGHT
 # notebook 05 (dropout)
 __all__ += ["DROPOUT_SWEEPS", "METHOD_COLOURS", "DropoutRecipe", "DropoutSweep", "dropout_label",
             "dropout_net", "dropout_style", "ensemble_accuracies", "load_dropout_sweep", "run_dropout",
-            "run_dropout_setting", "train_dropout_net", "train_test_gap"]
+            "run_dropout_setting", "train_dropout_net", "train_test_gap", "P_RATES", "SEED_RATES", "test_accuracy",
+            "train_val_gap"]
 # notebook 06 (batch normalization)
 __all__ += ["BATCH_NORM_SWEEPS", "NORMS", "NORM_COLOURS", "BatchNormRecipe", "BatchNormSweep", "NormSetting",
             "diverged", "final_test_acc", "load_batch_norm_sweep", "norm_label", "norm_net", "norm_settings",
-            "norm_style", "run_batch_norm", "run_norm_setting", "train_norm_net"]
+            "norm_style", "run_batch_norm", "run_norm_setting", "train_norm_net", "training_mode_accuracy",
+            "ALEXNET_LRN", "HE_SEEDS"]
 # notebook 07 (the regularization catalogue)
 __all__ += ["CATALOGUE_SWEEPS", "EFFECT_ROWS", "SMALL_WEIGHT", "TECHNIQUES", "TEST_CURVES", "CatalogueRecipe",
             "CatalogueSweep", "DigitsRecipe", "adversarial_label", "catalogue_data", "catalogue_net",

@@ -41,6 +41,7 @@ One recipe per experiment, one source of truth: the notebook, the claim test
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 from collections.abc import Callable, Sequence
@@ -233,6 +234,22 @@ def _monitor(test: tuple[Tensor, Tensor], *, every: int = 1, last: int | None = 
     return log
 
 
+def _pruned_monitor(val: tuple[Tensor, Tensor], last: int) -> Callable[[int, nn.Module, History], None]:
+    """A callback that logs, after the ``last`` epoch, the validation error with every weight below
+    ``SPARSITY_THRESHOLD`` set to 0 (on a copy): whether L1's near-zero weights carry anything."""
+
+    def log(epoch: int, model: nn.Module, history: History) -> None:
+        if epoch != last:
+            return
+        pruned = copy.deepcopy(model)
+        with torch.no_grad():
+            for w in decayed_weights(pruned):
+                w[w.abs() < SPARSITY_THRESHOLD] = 0.0
+        history.log("pruned_val_error", 1 - evaluate(pruned, val, device="cpu")["acc"])
+
+    return log
+
+
 @validate(model=Instance(nn.Module, desc="a torch.nn.Module"), lam=_LAM)
 def decay_param_groups(model: nn.Module, lam: float) -> list[dict]:
     """AdamW's parameter groups: the weights (``regularizers.decayed_weights``) decayed by λ, the rest not.
@@ -285,7 +302,9 @@ def train_decay_net(method: str, lam: float, *, recipe: DecayRecipe, width: int 
     Returns:
         ``(model, history)``: the trained net (in eval mode) and its :class:`History`, whose
         ``val_*`` series are the validation set's and whose ``extra`` holds ``test_acc``,
-        ``weight_norm2`` and ``sparsity`` every 10th epoch and after the last (``nan`` between).
+        ``weight_norm2`` and ``sparsity`` every 10th epoch and after the last (``nan`` between), and for
+        L1 ``pruned_val_error`` after the last: the validation error with the weights below
+        ``SPARSITY_THRESHOLD`` set to 0.
     """
     splits = _mnist(data, recipe.n_train, recipe.data_seed)
     width = recipe.widths[0] if width is None else width
@@ -294,7 +313,8 @@ def train_decay_net(method: str, lam: float, *, recipe: DecayRecipe, width: int 
         optimizer, weight_decay, penalty = _optimizer_and_penalty(method, lam, model, recipe.lr)
         history = fit(model, splits.train, splits.val, epochs=recipe.epochs, batch_size=recipe.batch_size,
                       optimizer=optimizer, lr=recipe.lr, weight_decay=weight_decay, penalty=penalty,
-                      callbacks=[_monitor(splits.test, every=10, last=recipe.epochs - 1)], seed=recipe.seed,
+                      callbacks=[_monitor(splits.test, every=10, last=recipe.epochs - 1)]
+                      + ([_pruned_monitor(splits.val, recipe.epochs - 1)] if method == "l1" else []), seed=recipe.seed,
                       device="cpu", progress=progress, description=decay_label(method, lam))
     return model.eval(), history
 
@@ -552,6 +572,7 @@ def _early_repeat(recipe: EarlyStoppingRecipe) -> tuple[str, History]:
 
 
 _ADAMW = DecayRecipe(method="adamw", lambdas=(0.0, 0.3, 1.0, 3.0, 10.0, 30.0))
+_L1 = DecayRecipe(method="l1", lambdas=(0.0, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3))
 _WIDTH = DecayRecipe(lambdas=(0.0,), widths=(8, 16, 32, 64, 128, 256, 512))
 
 #: The stored sweeps of notebook 04, made by ``python assets/precompute.py weight_decay``.
@@ -563,7 +584,7 @@ WEIGHT_DECAY_SWEEPS: dict[str, SweepSpec] = {
     ),
     "l1": SweepSpec(
         topic="weight_decay", name="l1", file="weight_decay_l1_sweep.json",
-        recipe=DecayRecipe(method="l1", lambdas=(0.0, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3)),
+        recipe=_L1,
         run=_decay_run, labels=_decay_labels, repeat=_decay_repeat,
         description="Adam + L1 penalty λΣ|w|, λ from 0 to 0.003: validation error and sparsity.",
     ),
@@ -576,7 +597,8 @@ WEIGHT_DECAY_SWEEPS: dict[str, SweepSpec] = {
         topic="weight_decay", name=f"{name}_seed{seed}", file=f"weight_decay_{name}_seed{seed}.json",
         recipe=dataclasses.replace(recipe, seed=seed), run=_decay_run, labels=_decay_labels, repeat=_decay_repeat,
         description=f"The {name} sweep again with seed {seed} (initialisation and batch order): the spread over seeds.")
-       for name, recipe in (("lambda", DecayRecipe()), ("adamw", _ADAMW), ("width", _WIDTH)) for seed in (1, 2)},
+       for name, recipe in (("lambda", DecayRecipe()), ("l1", _L1), ("adamw", _ADAMW), ("width", _WIDTH))
+       for seed in (1, 2)},
     "width": SweepSpec(
         topic="weight_decay", name="width", file="weight_decay_width_sweep.json",
         recipe=_WIDTH,
@@ -603,7 +625,7 @@ def load_weight_decay_sweep(name: str = "lambda") -> DecaySweep | Sweep[EarlySto
 
     Args:
         name: ``"lambda"`` (L2), ``"l1"``, ``"adamw"``, ``"width"``, ``"lambda_seed1"``, ``"lambda_seed2"``,
-            ``"adamw_seed1"``, ``"adamw_seed2"``, ``"width_seed1"``, ``"width_seed2"`` (a :class:`DecaySweep`)
+            ``"l1_seed1"``, ``"l1_seed2"``, ``"adamw_seed1"``, ``"adamw_seed2"``, ``"width_seed1"``, ``"width_seed2"`` (a :class:`DecaySweep`)
             or ``"early"``, ``"early_seed1"``, ``"early_seed2"`` (a plain ``Sweep`` of the early-stopping runs).
 
     Raises:
