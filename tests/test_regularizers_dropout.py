@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_utils import models
+from course_utils import models, regularizers
 from course_utils.device import torch_threads
 from course_utils.regularizers import (
     DropConnectLinear,
@@ -193,3 +193,19 @@ def test_monte_carlo_predict_averages_sub_networks_and_restores_modes() -> None:
         probs = torch.stack([torch.softmax(net(x), -1) for _ in range(20)])
     assert torch.allclose(running[-1], probs.mean(0), atol=1e-6)
     assert torch.allclose(running[0], probs[0], atol=1e-6)
+
+
+def test_the_module_can_share_one_mask_over_the_batch() -> None:
+    # Notebook 05, section 6: dropout with DropConnectLinear's mask granularity, one mask per mini-batch.
+    torch.manual_seed(0)
+    layer = regularizers.Dropout(0.5, per_example=False)
+    y = layer(torch.ones(64, 300))
+    assert torch.equal(y, y[:1].expand_as(y)), "every example gets the same mask"
+    assert set(y.unique().tolist()) == {0.0, 2.0} and abs((y[0] == 0).float().mean().item() - 0.5) < 0.1
+    assert not torch.equal(layer(torch.ones(64, 300)), y), "a new mask at every call"
+    assert torch.equal(layer.eval()(torch.ones(3, 4)), torch.ones(3, 4)), "the identity in evaluation mode"
+    assert "per_example=False" in repr(layer)
+    per_example = regularizers.Dropout(0.5)(torch.ones(64, 300))
+    assert not torch.equal(per_example, per_example[:1].expand_as(per_example))
+    with pytest.raises(TypeError, match=r"'per_example' parameter of Dropout"):
+        regularizers.Dropout(0.5, per_example="no")

@@ -38,6 +38,32 @@ def test_the_net_picture_drops_hidden_units_only() -> None:
     assert thinned["connections"] == (live, 50)
     assert "after dropout, p = 0.5" in thinned["ax"].get_title()
     plt.close("all")
+
+
+def test_the_notebooks_first_picture_leaves_every_layer_connected() -> None:
+    # Notebook 05, cell 3: seed 3 alone drops the whole first hidden layer; connected=True redraws until it does not.
+    cut = draw_dropout_net((4, 6, 6, 2), 0.5, seed=3)
+    assert not any(cut["kept"][1]) and not cut["connected"], "seed 3's first mask cuts the net (the issue's picture)"
+    shown = draw_dropout_net((4, 6, 6, 2), 0.5, seed=3, connected=True)
+    assert shown["connected"] and all(any(layer) for layer in shown["kept"]), "every layer keeps a unit"
+    for seed in range(20):  # at p = 0.8 too, as the widget draws it
+        assert draw_dropout_net((4, 7, 7, 2), 0.8, seed=seed, connected=True)["connected"]
+        plt.close("all")
+    plt.close("all")
+
+
+def test_dropconnect_is_drawn_as_dropped_weights() -> None:
+    drawn = draw_dropout_net((4, 6, 6, 2), 0.5, seed=3, method="dropconnect", connected=True)
+    assert all(all(layer) for layer in drawn["kept"]), "DropConnect keeps every unit"
+    assert all(all(all(row) for row in drawn["weights"][0]) for _ in [0]), "the first layer's weights are kept"
+    dropped = sum(not w for pair in drawn["weights"][1:] for row in pair for w in row)
+    assert 0 < dropped < 6 * 6 + 6 * 2 and drawn["connections"] == (4 * 6 + 6 * 6 + 6 * 2 - dropped, 72)
+    assert "DropConnect" in drawn["ax"].get_title() and "weights dropped" in drawn["ax"].get_title()
+    dashed = [line for line in drawn["ax"].lines if line.get_linestyle() not in ("-", "solid")]
+    assert len(dashed) == dropped, "each dropped weight is drawn dashed"
+    crosses = [line for line in drawn["ax"].lines if line.get_color() == "#D55E00" and line.get_linestyle() == "-"]
+    assert not crosses, "no unit is crossed out"
+    plt.close("all")
     with pytest.raises(ValueError, match=r"'p' parameter of draw_dropout_net"):
         draw_dropout_net(p=1.0)
 
@@ -45,29 +71,35 @@ def test_the_net_picture_drops_hidden_units_only() -> None:
 def test_the_explorer_redraws_and_trains_live(sweep, small) -> None:
     calls = []
 
-    def run(p, method):
-        calls.append((p, method))
-        return experiments.run_dropout_setting(p, method, recipe=sweep.recipe, data=small, progress=False)
+    def run(p, method, seed):
+        calls.append((p, method, seed))
+        return experiments.run_dropout_setting(p, method, recipe=dataclasses.replace(sweep.recipe, seed=seed),
+                                               data=small, progress=False)
 
     widget = dropout_explorer(sweep, run)
-    (slider, method), (button, status) = widget.children[0].children, widget.children[1].children
-    assert slider.value == 0.5 and method.value == "dropout"
+    (slider, method), (seed, button, status) = widget.children[0].children, widget.children[1].children
+    assert slider.value == 0.5 and method.value == "dropout" and seed.value == sweep.recipe.seed
     method.value = "dropconnect"
     button.click()
-    assert calls == [(0.5, "dropconnect")]
+    assert calls == [(0.5, "dropconnect", 0)]
     assert "trained live" in status.value and "DropConnect, p = 0.5" in status.value, status.value
-    assert f"(stored: gap {sweep.gap(0.5, 'dropconnect'):.3f})" in status.value, "a live run repeats the stored one"
+    stored = sweep.history(0.5, "dropconnect").val_acc[-1]
+    assert f"validation {stored:.3f}, " in status.value and "the stored run of seed 0" in status.value, status.value
+    seed.value = 7
+    button.click()
+    assert calls[-1] == (0.5, "dropconnect", 7) and "seed 7" in status.value, "the seed box reaches the run"
+    assert f"validation {stored:.3f}," not in status.value.split("(")[0], "another seed is another run"
     slider.value = 0.0  # p = 0 draws without error too
     assert not button.disabled
     plt.close("all")
 
 
 def test_the_explorer_shows_a_failure_and_rejects_bad_input(sweep) -> None:
-    def broken(p, method):
+    def broken(p, method, seed):
         raise ValueError("no data")
 
     widget = dropout_explorer(sweep, broken)
-    button, status = widget.children[1].children
+    _, button, status = widget.children[1].children
     button.click()
     assert "live training failed" in status.value and "no data" in status.value and not button.disabled
     with pytest.raises(TypeError, match=r"'sweep' parameter of dropout_explorer"):

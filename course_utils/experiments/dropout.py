@@ -6,11 +6,18 @@ MNIST-1D training signals, two hidden layers of 512 units, Adam for 60 epochs, u
 its whole training set correctly — and trains the same net with dropout (드롭아웃) at several
 rates p, and with DropConnect (weights dropped instead of units) at the same rates.
 
-Which accuracies: the *test* accuracy is on MNIST-1D's 1000 test signals (nothing is selected
-with it). The *training* accuracy of the gap is measured in evaluation mode after every epoch
-(``History.extra["train_eval_acc"]``): ``fit``'s own ``train_acc`` is taken in training mode,
-with dropout on, so it understates what the trained net does on its training set. The train–test
-gap of a run is ``train_eval_acc[-1] - val_acc[-1]`` (:func:`train_test_gap`).
+Which accuracies: ``fit``'s ``val_acc`` is the *validation* accuracy, after every epoch, on the 800
+validation signals that ``load_mnist1d`` carves out of the training signals; p is chosen with it.
+The *test* accuracy, on MNIST-1D's 1000 test signals, is measured once, after the last epoch
+(``History.extra["test_acc"]``, ``nan`` before; :func:`test_accuracy`). The *training* accuracy is
+measured in evaluation mode after every epoch (``History.extra["train_eval_acc"]``): ``fit``'s own
+``train_acc`` is taken in training mode, with dropout on, so it understates what the trained net
+does on its training set. The train–test gap of a run is ``train_eval_acc[-1] - test_acc[-1]``
+(:func:`train_test_gap`), the train–validation gap ``train_eval_acc[-1] - val_acc[-1]``
+(:func:`train_val_gap`).
+
+``"dropout_batch"`` is dropout with one mask per mini-batch, shared by its examples: the mask
+granularity of this module's DropConnect, so that the two can be compared like with like.
 
 One recipe, one source of truth: :class:`DropoutRecipe` holds every setting. The notebook, its
 claim test (``tests/test_claims_dropout.py``), the stored sweep (``SWEEPS``, made by ``python
@@ -28,7 +35,7 @@ from .._validation import Bool, Float, Instance, Int, OneOf, Pair, SequenceOf, T
 from ..data import Splits, load_mnist1d
 from ..device import torch_threads
 from ..models import MLP
-from ..regularizers.dropout import DropConnectLinear, monte_carlo_predict
+from ..regularizers.dropout import DropConnectLinear, Dropout, monte_carlo_predict
 from ..train import History, evaluate, fit
 from .sweep import Sweep, SweepSpec, load_sweep
 
@@ -44,29 +51,33 @@ __all__ = [
     "load_dropout_sweep",
     "run_dropout",
     "run_dropout_setting",
+    "test_accuracy",
     "train_dropout_net",
     "train_test_gap",
+    "train_val_gap",
 ]
 
 _SEED = Int(0, 2**32 - 1)
 _POSITIVE_INT = Int(1)
 _RATE = Float(0, 1, high_open=True, hint="p is the probability of dropping a unit (or a weight).")
-_METHOD = OneOf("dropout", "dropconnect")
+_METHOD = OneOf("dropout", "dropconnect", "dropout_batch")
 _RATES = SequenceOf(_RATE, unique=True, hint="e.g. (0.0, 0.5)")
 _METHODS = SequenceOf(_METHOD, unique=True, hint="e.g. ('dropout', 'dropconnect')")
 
 
 @validate(p=_RATES, method=_METHODS, n_train=Int(10, 3200), width=_POSITIVE_INT, depth=_POSITIVE_INT,
-          epochs=_POSITIVE_INT, batch_size=_POSITIVE_INT, lr=Float(0, low_open=True), seed=_SEED, data_seed=_SEED)
+          epochs=_POSITIVE_INT, batch_size=_POSITIVE_INT, lr=Float(0, low_open=True), seed=_SEED, data_seed=_SEED,
+          ensemble_samples=Int(0))
 @dataclass(frozen=True)
 class DropoutRecipe:
     """Every setting of the dropout experiment (measured on this kind of machine).
 
     Attributes:
         p: drop rates to train; 0 is the net without dropout (trained once, whatever the methods).
-        method: ``"dropout"`` (units dropped after every hidden ReLU) and/or ``"dropconnect"``
-            (the weights of the same layers' successors dropped: the second hidden layer and the
-            output layer, the layers whose inputs dropout drops).
+        method: ``"dropout"`` (units dropped after every hidden ReLU, a mask per example),
+            ``"dropconnect"`` (the weights of the same layers' successors dropped: the second hidden
+            layer and the output layer, the layers whose inputs dropout drops; one mask per
+            mini-batch) and/or ``"dropout_batch"`` (dropout with one mask per mini-batch).
         n_train: training signals, a stratified subset of MNIST-1D's (few, so that the net overfits).
         width: units per hidden layer.
         depth: hidden layers.
@@ -75,6 +86,10 @@ class DropoutRecipe:
         lr: Adam's learning rate.
         seed: seeds the initialisation, the shuffling and the masks; every run starts from it.
         data_seed: the MNIST-1D seed (``load_mnist1d(n_train=n_train, seed=data_seed)``).
+        ensemble_samples: after the last epoch of a run with p > 0, average this many sampled
+            sub-networks on the test set (:func:`ensemble_accuracies`, mask seed = ``seed``) and
+            record ``extra["mc_acc"]``, ``extra["one_subnet_acc"]`` and ``extra["agreement"]``;
+            0 measures nothing.
 
     ``dataclasses.replace(recipe, p=(0.0, 0.3))`` makes a variant; the instance is frozen.
     """
@@ -89,6 +104,7 @@ class DropoutRecipe:
     lr: float = 1e-3
     seed: int = 0
     data_seed: int = 0
+    ensemble_samples: int = 0
 
     def __post_init__(self) -> None:
         # Stored as tuples of floats, so that the recipe stays hashable and equal after JSON.
@@ -100,22 +116,26 @@ class DropoutRecipe:
 def dropout_label(p: float, method: str = "dropout") -> str:
     """The name of one setting: ``"no dropout"`` for p = 0, else e.g. ``"dropout, p = 0.5"``.
 
-    DropConnect settings read ``"DropConnect, p = 0.5"``.
+    DropConnect settings read ``"DropConnect, p = 0.5"``, dropout with one mask per mini-batch
+    ``"dropout (one mask per batch), p = 0.5"``.
     """
     if p == 0:
         return "no dropout"
-    return f"{'dropout' if method == 'dropout' else 'DropConnect'}, p = {p:g}"
+    return f"{_METHOD_NAMES[method]}, p = {p:g}"
+
+
+_METHOD_NAMES = {"dropout": "dropout", "dropconnect": "DropConnect", "dropout_batch": "dropout (one mask per batch)"}
 
 
 #: Colour = the method, the same in every figure and widget of notebook 05 (Okabe-Ito colours).
-METHOD_COLOURS = {"none": "#555555", "dropout": "#0072B2", "dropconnect": "#009E73"}
+METHOD_COLOURS = {"none": "#555555", "dropout": "#0072B2", "dropconnect": "#009E73", "dropout_batch": "#CC79A7"}
 
 
-@validate(p=_RATE, method=_METHOD, split=OneOf("train", "test"))
+@validate(p=_RATE, method=_METHOD, split=OneOf("train", "validation", "test"))
 def dropout_style(p: float, method: str = "dropout", split: str = "test") -> dict[str, str]:
     """Matplotlib style of one curve: colour = method (grey without dropout), line = split.
 
-    Training-set curves are solid with round markers, test-set curves dashed with squares.
+    Training-set curves are solid with round markers, validation and test curves dashed with squares.
 
     Returns:
         Keyword arguments for ``plot``: ``{"color", "linestyle", "marker"}``.
@@ -129,7 +149,8 @@ def dropout_net(p: float, method: str = "dropout", *, width: int = 512, depth: i
     """The experiment's net, freshly initialised from ``seed``: ``models.MLP`` (40 -> 10).
 
     ``"dropout"`` is ``MLP(dropout=p)`` (``nn.Dropout`` after every hidden ReLU);
-    ``"dropconnect"`` is the same MLP whose linear layers after the first (the ones fed by
+    ``"dropout_batch"`` the same with :class:`~course_utils.regularizers.Dropout` drawing one mask
+    per mini-batch; ``"dropconnect"`` is the same MLP whose linear layers after the first (the ones fed by
     the dropped units) are :class:`~course_utils.regularizers.DropConnectLinear` with rate p.
     Nets of the same seed start from identical weights, whatever p and the method.
 
@@ -138,7 +159,11 @@ def dropout_net(p: float, method: str = "dropout", *, width: int = 512, depth: i
     """
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        net = MLP(40, 10, width=width, depth=depth, dropout=p if method == "dropout" else 0.0)
+        net = MLP(40, 10, width=width, depth=depth, dropout=p if method != "dropconnect" else 0.0)
+    if method == "dropout_batch" and p > 0:
+        for name, m in list(net.features.named_children()):
+            if isinstance(m, nn.Dropout):
+                setattr(net.features, name, Dropout(p, per_example=False))
     if method == "dropconnect" and p > 0:
         linears = [name for name, m in net.features.named_children() if isinstance(m, nn.Linear)]
         for name in linears[1:]:
@@ -151,11 +176,22 @@ def _data(data: Splits | None, recipe: DropoutRecipe) -> Splits:
     return load_mnist1d(n_train=recipe.n_train, seed=recipe.data_seed) if data is None else data
 
 
-def _train_in_eval_mode(train: tuple[torch.Tensor, torch.Tensor]):
-    """A ``fit`` callback: accuracy on the training set in evaluation mode (dropout off)."""
+def _measure(splits: Splits, recipe: DropoutRecipe, p: float):
+    """A ``fit`` callback: training accuracy in evaluation mode (dropout off) after every epoch; after
+    the last, the test accuracy (the test set's one use) and, if the recipe asks, the ensemble."""
 
     def callback(epoch: int, model: nn.Module, history: History) -> None:
-        history.log("train_eval_acc", evaluate(model, train, device=next(model.parameters()).device)["acc"])
+        device = next(model.parameters()).device
+        history.log("train_eval_acc", evaluate(model, splits.train, device=device)["acc"])
+        if epoch == recipe.epochs - 1:
+            history.log("test_acc", evaluate(model, splits.test, device=device)["acc"])
+            if recipe.ensemble_samples and p > 0:
+                x, y = splits.test
+                ens = ensemble_accuracies(model, (x.to(device), y.to(device)), samples=recipe.ensemble_samples,
+                                          seed=recipe.seed, threads=None)
+                history.log("mc_acc", ens["monte carlo"][-1])
+                history.log("one_subnet_acc", ens["one sub-network"])
+                history.log("agreement", ens["agreement"])
 
     return callback
 
@@ -181,9 +217,9 @@ def train_dropout_net(p: float, method: str = "dropout", *, recipe: DropoutRecip
     splits = _data(data, recipe)
     with torch_threads(threads):
         model = dropout_net(p, method, width=recipe.width, depth=recipe.depth, seed=recipe.seed)
-        history = fit(model, splits.train, splits.test, epochs=recipe.epochs, batch_size=recipe.batch_size,
+        history = fit(model, splits.train, splits.val, epochs=recipe.epochs, batch_size=recipe.batch_size,
                       optimizer="adam", lr=recipe.lr, seed=recipe.seed, device=device, progress=progress,
-                      callbacks=[_train_in_eval_mode(splits.train)], description=dropout_label(p, method))
+                      callbacks=[_measure(splits, recipe, p)], description=dropout_label(p, method))
     return model, history
 
 
@@ -195,18 +231,21 @@ def run_dropout_setting(p: float, method: str = "dropout", *, recipe: DropoutRec
 
     Args:
         p: the drop rate; 0 trains the net without dropout.
-        method: ``"dropout"`` or ``"dropconnect"``.
+        method: ``"dropout"``, ``"dropconnect"`` or ``"dropout_batch"``.
         recipe: the experiment's settings; its ``p``/``method`` are not used.
         data: MNIST-1D ``Splits``; ``None`` loads ``load_mnist1d(n_train=recipe.n_train,
-            seed=recipe.data_seed)``. Training uses ``data.train``, the test curve ``data.test``.
+            seed=recipe.data_seed)``. Training uses ``data.train``, the per-epoch ``val_*`` curves
+            ``data.val``, and ``data.test`` is measured once, after the last epoch.
         threads: PyTorch CPU threads during the run (restored afterwards); ``None`` keeps the
             current setting.
         device: ``"cpu"`` (the default, for repeatable numbers), ``None`` for the best available.
         progress: show a tqdm progress bar.
 
     Returns:
-        The run's :class:`History`; ``val_*`` is the test set, and ``extra["train_eval_acc"]`` is the
-        accuracy on the training set in evaluation mode after every epoch.
+        The run's :class:`History`; ``val_*`` is the validation set, ``extra["train_eval_acc"]`` the
+        accuracy on the training set in evaluation mode after every epoch, ``extra["test_acc"]`` the
+        test accuracy after the last epoch (``nan`` before), and with ``recipe.ensemble_samples``
+        the ensemble's ``extra["mc_acc"]``, ``["one_subnet_acc"]`` and ``["agreement"]`` (last epoch).
     """
     return train_dropout_net(p, method, recipe=recipe, data=data, threads=threads, device=device,
                              progress=progress)[1]
@@ -232,13 +271,39 @@ def run_dropout(recipe: DropoutRecipe, *, data: Splits | None = None, threads: i
             for p, m in _settings(recipe)}
 
 
-@validate(history=Instance(History, desc="a History from run_dropout_setting"))
+_HISTORY = Instance(History, desc="a History from run_dropout_setting")
+
+
+@validate(history=_HISTORY)
+def test_accuracy(history: History) -> float:
+    """The test accuracy after the last epoch (the test set's one use in a run).
+
+    Raises:
+        ValueError: the history has no ``test_acc`` series (it was not made by :func:`run_dropout_setting`).
+    """
+    return history.series("test_acc")[-1]
+
+
+test_accuracy.__test__ = False  # not a pytest test, whatever its name
+
+
+@validate(history=_HISTORY)
 def train_test_gap(history: History) -> float:
     """Last-epoch training accuracy (evaluation mode) minus test accuracy.
 
     Raises:
-        ValueError: the history has no ``train_eval_acc`` series (it was not made by
+        ValueError: the history has no ``train_eval_acc`` or ``test_acc`` series (it was not made by
             :func:`run_dropout_setting`).
+    """
+    return history.series("train_eval_acc")[-1] - test_accuracy(history)
+
+
+@validate(history=_HISTORY)
+def train_val_gap(history: History) -> float:
+    """Last-epoch training accuracy (evaluation mode) minus validation accuracy: the gap p is judged by.
+
+    Raises:
+        ValueError: the history has no ``train_eval_acc`` series (it was not made by :func:`run_dropout_setting`).
     """
     return history.series("train_eval_acc")[-1] - history.val_acc[-1]
 
@@ -301,6 +366,22 @@ class DropoutSweep(Sweep[DropoutRecipe]):
         """:func:`train_test_gap` of one stored setting."""
         return train_test_gap(self.history(p, method))
 
+    def val_gap(self, p: float, method: str = "dropout") -> float:
+        """:func:`train_val_gap` of one stored setting."""
+        return train_val_gap(self.history(p, method))
+
+    def test(self, p: float, method: str = "dropout") -> float:
+        """:func:`test_accuracy` of one stored setting."""
+        return test_accuracy(self.history(p, method))
+
+    def validation(self, p: float, method: str = "dropout") -> float:
+        """The last epoch's validation accuracy of one stored setting."""
+        return self.history(p, method).val_acc[-1]
+
+    def best_p(self, method: str = "dropout") -> float:
+        """The rate with the highest last-epoch *validation* accuracy (the test set plays no part)."""
+        return max(self.recipe.p, key=lambda p: self.validation(p, method))
+
 
 def _run(recipe: DropoutRecipe) -> dict[str, History]:
     return run_dropout(recipe, threads=1, device="cpu")
@@ -316,22 +397,32 @@ def _repeat(recipe: DropoutRecipe) -> tuple[str, History]:
     return dropout_label(p, recipe.method[0]), run_dropout_setting(p, recipe.method[0], recipe=recipe, progress=False)
 
 
+#: The rates of the p sweep (0.6 left out to keep the file under 100 kB).
+P_RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 0.8)
+#: The rates of the seed sweeps: none, 0.2 (dropout's rate chosen on validation in the p sweep) and the notebook's 0.5.
+SEED_RATES = (0.0, 0.2, 0.5)
+
 #: The stored sweeps of notebook 05, made by ``python assets/precompute.py dropout``.
 DROPOUT_SWEEPS: dict[str, SweepSpec[DropoutRecipe]] = {
     "p": SweepSpec(
         topic="dropout", name="p", file="dropout_p_sweep.json",
-        recipe=DropoutRecipe(p=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8), method=("dropout", "dropconnect")),
+        recipe=DropoutRecipe(p=P_RATES, method=("dropout", "dropconnect")),
         run=_run, labels=_labels, repeat=_repeat,
         description="The p slider of notebook 05: dropout and DropConnect at p = 0 to 0.8 on the overfitting "
-                    "MLP (1000 training signals, 2 x 512 units, 60 epochs).",
+                    "MLP (1000 training signals, 2 x 512 units, 60 epochs); validation accuracy per epoch, "
+                    "test accuracy after the last.",
     ),
 }
-#: The notebook's pair (no dropout, dropout 0.5) on seeds 1 to 3: the claim's seeds, shown in the notebook.
+#: The notebook's runs on seeds 1 to 3: no dropout, dropout (a mask per example, with the Monte-Carlo ensemble
+#: measured after the last epoch), dropout with one mask per mini-batch, and DropConnect (one mask per mini-batch).
 for _seed in (1, 2, 3):
     DROPOUT_SWEEPS[f"seed{_seed}"] = SweepSpec(
-        topic="dropout", name=f"seed{_seed}", file=f"dropout_seed{_seed}.json", recipe=DropoutRecipe(seed=_seed),
+        topic="dropout", name=f"seed{_seed}", file=f"dropout_seed{_seed}.json",
+        recipe=DropoutRecipe(p=SEED_RATES, method=("dropout", "dropout_batch", "dropconnect"), seed=_seed,
+                             ensemble_samples=100),
         run=_run, labels=_labels, repeat=_repeat,
-        description=f"The notebook's pair, no dropout and dropout 0.5, from seed {_seed}.")
+        description=f"Seed {_seed}: no dropout, dropout (with its Monte-Carlo ensemble of 100), dropout with "
+                    f"one mask per mini-batch and DropConnect, at the rates {SEED_RATES}.")
 
 
 @validate(name=OneOf(*DROPOUT_SWEEPS))
@@ -339,8 +430,9 @@ def load_dropout_sweep(name: str = "p") -> DropoutSweep:
     """One of notebook 05's stored sweeps, checked against its current recipe.
 
     Args:
-        name: ``"p"``: dropout and DropConnect at p = 0, 0.1, …, 0.8 (seed 0); ``"seed1"``,
-            ``"seed2"``, ``"seed3"``: the default recipe's pair (p = 0 and 0.5) from seeds 1 to 3.
+        name: ``"p"``: dropout and DropConnect at the rates ``P_RATES`` (seed 0); ``"seed1"``,
+            ``"seed2"``, ``"seed3"``: no dropout, dropout, dropout with one mask per mini-batch and
+            DropConnect at ``SEED_RATES`` from seeds 1 to 3, with the ensemble measured.
 
     Returns:
         The sweep: ``.recipe``, ``.runs`` (``{label: History}``), ``.history(p, method)``, ``.gap(p, method)``.

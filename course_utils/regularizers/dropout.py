@@ -147,24 +147,33 @@ class Dropout(nn.Module):
     """Inverted dropout as a module: :func:`dropout` in training mode, the identity in evaluation mode.
 
     Behaves like ``torch.nn.Dropout(p)`` (same mode switch with ``.train()`` / ``.eval()``).
+    With ``per_example=False`` one mask is drawn per call and shared by every example of the
+    mini-batch (the granularity of :class:`DropConnectLinear`'s masks), which notebook 05 uses to
+    measure what that granularity alone changes.
 
     Args:
         p: the probability of dropping an entry, in ``[0, 1)``.
+        per_example: a mask per example (``True``, as ``nn.Dropout``) or one mask of shape
+            ``x.shape[1:]`` for the whole mini-batch (``False``).
 
     Shape:
-        (*) -> (*).
+        (N, *) -> (N, *).
     """
 
-    @validate(p=_P)
-    def __init__(self, p: float = 0.5) -> None:
+    @validate(p=_P, per_example=Bool())
+    def __init__(self, p: float = 0.5, *, per_example: bool = True) -> None:
         super().__init__()
         self.p = float(p)
+        self.per_example = bool(per_example)
 
     def forward(self, x: Tensor) -> Tensor:
-        return _dropout(x, self.p, self.training, None)
+        if self.per_example or not self.training or self.p == 0 or x.dim() < 2:
+            return _dropout(x, self.p, self.training, None)
+        keep = dropout_mask((1, *x.shape[1:]), self.p, device=x.device)
+        return x * keep.to(x.dtype).div_(1 - self.p)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}" + ("" if self.per_example else ", per_example=False")
 
 
 class DropConnectLinear(nn.Linear):

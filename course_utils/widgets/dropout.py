@@ -3,8 +3,8 @@
 :func:`draw_dropout_net` draws the deck's figure — (a) a standard net, (b) the same net after
 dropout — from a mask it samples. :func:`dropout_explorer` is the notebook's widget: a slider over
 the drop rate p and a switch between dropout and DropConnect over a stored sweep, with live
-training of the chosen setting. Colour is the method (grey: no dropout), line style the set
-(solid: training set, dashed: test set), as in the notebook's figures.
+training of the chosen setting from a seed the learner picks. Colour is the method (grey: no
+dropout), line style the set (solid: training set, dashed: validation set), as in the notebook's figures.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import torch
 from IPython.display import display
 from matplotlib.axes import Axes
 
-from .._validation import Constraint, Float, Instance, Int, IsCallable, SequenceOf, validate
+from .._validation import Bool, Constraint, Float, Instance, Int, IsCallable, OneOf, SequenceOf, validate
 from ..plots import plot_lines
 from ..train import History
 from ._live import live_controls, run_live
@@ -29,41 +29,70 @@ if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it ne
 __all__ = ["draw_dropout_net", "dropout_explorer"]
 
 
-@validate(layer_sizes=SequenceOf(Int(1, 12), min_len=2, desc="a list of at least 2 layer sizes in [1, 12]"),
-          p=Float(0, 1, high_open=True), seed=Int(0, 2**32 - 1),
-          ax=[None, Instance(Axes, desc="a matplotlib Axes")], title=[None, str])
-def draw_dropout_net(layer_sizes: Sequence[int] = (4, 6, 6, 2), p: float = 0.5, *, seed: int = 0,
-                     ax: Axes | None = None, title: str | None = None) -> dict[str, Any]:
-    """Draw a fully connected net with a sampled dropout mask on its hidden units (the deck's figure).
+def _reachable(layer_sizes: Sequence[int], kept: list[list[bool]], weights: list[list[list[bool]]]) -> list[list[bool]]:
+    """Which units the inputs reach through kept units and kept weights."""
+    reach = [list(kept[0])]
+    for i in range(1, len(layer_sizes)):
+        reach.append([kept[i][b] and any(reach[i - 1][a] and weights[i - 1][a][b] for a in range(layer_sizes[i - 1]))
+                      for b in range(layer_sizes[i])])
+    return reach
 
-    Input and output units are never dropped; each hidden unit is dropped with probability ``p``
-    (crossed out), and so are the connections into and out of it. ``p = 0`` draws the standard net.
+
+@validate(layer_sizes=SequenceOf(Int(1, 12), min_len=2, desc="a list of at least 2 layer sizes in [1, 12]"),
+          p=Float(0, 1, high_open=True), seed=Int(0, 2**32 - 1), method=OneOf("dropout", "dropconnect"),
+          connected=Bool(), ax=[None, Instance(Axes, desc="a matplotlib Axes")], title=[None, str])
+def draw_dropout_net(layer_sizes: Sequence[int] = (4, 6, 6, 2), p: float = 0.5, *, seed: int = 0,
+                     method: str = "dropout", connected: bool = False, ax: Axes | None = None,
+                     title: str | None = None) -> dict[str, Any]:
+    """Draw a fully connected net with a sampled dropout (or DropConnect) mask (the deck's figure).
+
+    ``"dropout"``: each hidden unit is dropped with probability ``p`` (crossed out), and so are the
+    connections into and out of it; inputs and outputs are kept, as in the course's nets (Srivastava
+    et al. also drop inputs, with keep probability 0.8). ``"dropconnect"``: every unit is kept and each
+    *weight* of the layers after the first (the layers DropConnect replaces in notebook 05) is dropped
+    with probability ``p`` (drawn dashed, in orange). ``p = 0`` draws the standard net.
 
     Args:
         layer_sizes: units per layer, input first, e.g. ``(4, 6, 6, 2)``.
         p: the drop rate.
         seed: seeds the mask.
+        method: ``"dropout"`` (units) or ``"dropconnect"`` (weights).
+        connected: draw masks from ``seed``'s generator until every output unit is reached from the
+            inputs (a mask that cuts the net carries no signal); the picture then shows such a mask.
         ax: axes to draw into; a new figure when ``None``.
-        title: the panel's title (default: says p and how many units were kept).
+        title: the panel's title (default: says p and how many units or weights were kept).
 
     Returns:
-        ``{"ax": the Axes, "kept": [bool mask per layer], "connections": (kept, total)}``.
+        ``{"ax": the Axes, "kept": [bool per unit, per layer], "weights": [in x out bool per layer pair],
+        "connections": (kept, total), "connected": every output reached from the inputs, "draws": masks drawn}``.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 3.2))
     g = torch.Generator().manual_seed(seed)
-    kept = []
-    for i, n in enumerate(layer_sizes):
-        hidden = 0 < i < len(layer_sizes) - 1
-        kept.append((torch.rand(n, generator=g) >= p).tolist() if hidden else [True] * n)
-    pos = [[(i, (n - 1) / 2 - j) for j in range(n)] for i, n in enumerate(layer_sizes)]
+    sizes = list(layer_sizes)
+    for draws in range(1, 10_001):
+        kept, weights = [], []
+        for i, n in enumerate(sizes):
+            hidden = 0 < i < len(sizes) - 1
+            kept.append((torch.rand(n, generator=g) >= p).tolist() if hidden and method == "dropout" else [True] * n)
+        for i in range(len(sizes) - 1):
+            drop = method == "dropconnect" and i > 0
+            weights.append((torch.rand(sizes[i], sizes[i + 1], generator=g) >= p).tolist() if drop
+                           else [[True] * sizes[i + 1] for _ in range(sizes[i])])
+        reach = _reachable(sizes, kept, weights)
+        if all(reach[-1]) or not connected:
+            break
+    pos = [[(1.6 * i, (n - 1) / 2 - j) for j in range(n)] for i, n in enumerate(sizes)]
     live = total = 0
-    for i in range(len(layer_sizes) - 1):
+    for i in range(len(sizes) - 1):
         for a, (xa, ya) in enumerate(pos[i]):
             for b, (xb, yb) in enumerate(pos[i + 1]):
-                on = kept[i][a] and kept[i + 1][b]
+                on = kept[i][a] and kept[i + 1][b] and weights[i][a][b]
                 live, total = live + on, total + 1
-                ax.plot([xa, xb], [ya, yb], color="#333333" if on else "#dddddd", lw=0.9 if on else 0.5, zorder=1)
+                dropped_weight = kept[i][a] and kept[i + 1][b] and not weights[i][a][b]
+                ax.plot([xa, xb], [ya, yb], color="#333333" if on else "#D55E00" if dropped_weight else "#dddddd",
+                        lw=0.9 if on else 0.7 if dropped_weight else 0.5, alpha=0.7 if dropped_weight else 1.0,
+                        ls=(0, (2, 2)) if dropped_weight else "-", zorder=1)
     for i, layer in enumerate(pos):
         for j, (x, y) in enumerate(layer):
             on = kept[i][j]
@@ -72,14 +101,20 @@ def draw_dropout_net(layer_sizes: Sequence[int] = (4, 6, 6, 2), p: float = 0.5, 
             if not on:
                 ax.plot([x - 0.12, x + 0.12], [y - 0.25, y + 0.25], color="#D55E00", lw=1.5, zorder=3)
                 ax.plot([x - 0.12, x + 0.12], [y + 0.25, y - 0.25], color="#D55E00", lw=1.5, zorder=3)
-    hidden_kept = sum(sum(k) for k in kept[1:-1])
-    hidden_total = sum(layer_sizes[1:-1])
-    ax.set_title(title or ("(a) standard net" if p == 0 else
-                           f"(b) after dropout, p = {p:g}: {hidden_kept} of {hidden_total} hidden units kept"),
-                 fontsize="medium")
+    if p == 0:
+        default = "(a) standard net"
+    elif method == "dropout":
+        default = (f"(b) after dropout, p = {p:g}:\n{sum(sum(k) for k in kept[1:-1])} of {sum(sizes[1:-1])} "
+                   "hidden units kept (crossed out: dropped)")
+    else:
+        dropped = [sum(not w for row in weights[i] for w in row) for i in range(1, len(sizes) - 1)]
+        default = (f"after DropConnect, p = {p:g}:\n{sum(dropped)} of "
+                   f"{sum(sizes[i] * sizes[i + 1] for i in range(1, len(sizes) - 1))} weights dropped (dashed, orange)")
+    ax.set_title(title or default, fontsize="medium")
     ax.set_aspect("equal", adjustable="datalim")  # round units and symmetric crosses in any panel shape
     ax.set_axis_off()
-    return {"ax": ax, "kept": kept, "connections": (live, total)}
+    return {"ax": ax, "kept": kept, "weights": weights, "connections": (live, total), "connected": all(reach[-1]),
+            "draws": draws}
 
 
 class _StoredSweep(Constraint):
@@ -95,46 +130,52 @@ class _StoredSweep(Constraint):
 
 
 def _accuracies(h: History) -> tuple[float, float]:
+    """Last-epoch training (evaluation mode) and validation accuracy."""
     return h.series("train_eval_acc")[-1], h.val_acc[-1]
 
 
-@validate(sweep=_StoredSweep(), run=IsCallable("a callable (p, method) -> History",
-                                               hint="e.g. partial(experiments.run_dropout_setting, "
-                                                    "recipe=sweep.recipe, data=mnist)"))
-def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str], History]) -> W.VBox:
+@validate(sweep=_StoredSweep(), run=IsCallable("a callable (p, method, seed) -> History",
+                                               hint="e.g. lambda p, m, seed: experiments.run_dropout_setting(p, m, "
+                                                    "recipe=dataclasses.replace(sweep.recipe, seed=seed), data=mnist)"))
+def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str, int], History]) -> W.VBox:
     """Slider over the drop rate p and a dropout/DropConnect switch over a stored sweep, and live training.
 
     Moving the slider or the switch redraws at once from the stored runs: on the left the chosen
     setting's accuracy per epoch on the training set (measured in evaluation mode, solid) and the
-    test set (dashed), next to the net without dropout (grey); on the right the final accuracies
-    against p for each method, the chosen setting circled; below, a thinned net at that p.
-    "train live" calls ``run(p, method)`` for the chosen setting, with a progress bar, and adds
-    its curves; nothing trains until it is clicked.
+    validation set (dashed), next to the net without dropout (grey); on the right the final accuracies
+    against p for each method, the chosen setting circled; below, a thinned net at that p (units
+    crossed out for dropout, dashed weights for DropConnect). "train live" calls
+    ``run(p, method, seed)`` with the seed of the "seed" box (the stored sweep's seed by default: then
+    it repeats the stored run; another seed gives a new run), with a progress bar, and adds its
+    curves; nothing trains until it is clicked.
 
     Args:
         sweep: a stored sweep, ``experiments.load_dropout_sweep("p")``.
-        run: trains one setting and returns its history, e.g.
-            ``partial(experiments.run_dropout_setting, recipe=sweep.recipe, data=mnist)``.
+        run: trains one setting from a seed and returns its history, e.g. ``lambda p, m, seed:
+            experiments.run_dropout_setting(p, m, recipe=dataclasses.replace(sweep.recipe, seed=seed), data=mnist)``.
 
     Returns:
-        A widget: a ``SelectionSlider`` "p", a ``ToggleButtons`` "method", a "train live"
-        ``Button`` with a status line, and the plot.
+        A widget: a ``SelectionSlider`` "p", a ``ToggleButtons`` "method", a ``BoundedIntText`` "seed",
+        a "train live" ``Button`` with a status line, and the plot.
     """
     rates = list(sweep.recipe.p)
     methods = list(sweep.recipe.method)
-    names = {"dropout": "dropout (units)", "dropconnect": "DropConnect (weights)"}
+    names = {"dropout": "dropout (units)", "dropconnect": "DropConnect (weights)",
+             "dropout_batch": "dropout (one mask per batch)"}
     slider = W.SelectionSlider(options=[(f"{p:g}", p) for p in rates], value=0.5 if 0.5 in rates else rates[-1],
                                description="p", continuous_update=False)
     method = W.ToggleButtons(options=[(names[m], m) for m in methods], value=methods[0], description="method")
+    seed = W.BoundedIntText(value=sweep.recipe.seed, min=0, max=2**31 - 1, description="seed",
+                            layout=W.Layout(width="160px"))
     button, status, progress_out = live_controls()
     plot_out = W.Output()
-    live: dict[tuple[float, str], History] = {}
+    live: dict[tuple[float, str], tuple[int, History]] = {}
 
     def curves(ax: Axes, h: History, p: float, m: str, label: str, **extra: Any) -> None:
         epochs = list(range(1, h.epochs + 1))
-        for split, values in (("train", h.series("train_eval_acc")), ("test", h.val_acc)):
+        for split, values in (("train", h.series("train_eval_acc")), ("validation", h.val_acc)):
             style = {**sweep.style(p, m, split), "marker": None, **extra}
-            ax.plot(epochs, values, label=f"{label}, {'training' if split == 'train' else 'test'}", **style)
+            ax.plot(epochs, values, label=f"{label}, {'training' if split == 'train' else 'validation'}", **style)
 
     def draw(*_: Any) -> None:
         p, m = slider.value, method.value
@@ -144,49 +185,55 @@ def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str], History]) 
             grid = fig.add_gridspec(2, 2, height_ratios=(1.25, 1))
             left, right = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
             if 0.0 in rates and p != 0:
-                curves(left, sweep.history(0.0, m), 0.0, m, "no dropout")
-            curves(left, sweep.history(p, m), p, m, f"{sweep.label(p, m)} (stored)")
+                curves(left, sweep.history(0.0, m), 0.0, m, "no dropout (stored)")
+            curves(left, sweep.history(p, m), p, m, f"{sweep.label(p, m)} (stored, seed {sweep.recipe.seed})")
             if (p, m) in live:
-                curves(left, live[(p, m)], p, m, "live", alpha=0.5, lw=3)
+                live_seed, h = live[(p, m)]
+                curves(left, h, p, m, f"live, seed {live_seed}", alpha=0.5, lw=3)
             left.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02), title="accuracy per epoch")
             left.grid(alpha=0.3)
             left.legend(fontsize="small")
             series, styles = {}, {}
             for mm in methods:
                 finals = [_accuracies(sweep.history(q, mm)) for q in rates]
-                for k, split in enumerate(("training", "test")):
+                for k, split in enumerate(("training", "validation")):
                     key = f"{names[mm]}, {split}"
                     series[key] = (rates, [f[k] for f in finals])
-                    styles[key] = {**sweep.style(0.5, mm, "train" if k == 0 else "test")}
+                    styles[key] = {**sweep.style(0.5, mm, "train" if k == 0 else "validation")}
             plot_lines(series, xlabel="drop rate p", ylabel="accuracy after the last epoch", styles=styles,
-                       ax=right, title="final accuracy against p (stored sweep)")
+                       ax=right, title=f"final accuracy against p (stored sweep, seed {sweep.recipe.seed})")
             right.plot([p], [_accuracies(sweep.history(p, m))[1]], "o", ms=14, mfc="none", mec="black",
                        label="chosen setting")
             right.legend(fontsize="small")
             right.set_ylim(0, 1.02)
-            draw_dropout_net((4, 7, 7, 2), p, seed=round(100 * p),
+            draw_dropout_net((4, 7, 7, 2), p, seed=round(100 * p), connected=True,
+                             method="dropconnect" if m == "dropconnect" else "dropout",
                              ax=fig.add_subplot(grid[1, :]))
             fig.tight_layout()
             display(fig)
             plt.close(fig)
 
     def train_live(_: Any) -> None:
-        p, m = slider.value, method.value
+        p, m, s = slider.value, method.value, int(seed.value)
         label = sweep.label(p, m)
+        same = s == sweep.recipe.seed
 
         def done(h: History, seconds: float) -> str:
-            train, test = _accuracies(h)
-            return (f"<b>{label}</b> trained live in {seconds:.0f} s: training accuracy {train:.3f}, test "
-                    f"{test:.3f}, gap {train - test:.3f} (stored: gap {sweep.gap(p, m):.3f})")
+            train, val = _accuracies(h)
+            test = h.series("test_acc")[-1] if "test_acc" in h.extra else float("nan")
+            stored = (f"the stored run of seed {s}: validation {_accuracies(sweep.history(p, m))[1]:.3f}" if same
+                      else f"stored seed {sweep.recipe.seed}: validation {_accuracies(sweep.history(p, m))[1]:.3f}")
+            return (f"<b>{label}</b>, seed {s}, trained live in {seconds:.0f} s: training accuracy {train:.3f}, "
+                    f"validation {val:.3f}, test {test:.3f} ({stored})")
 
-        history = run_live(button, status, progress_out, f"<b>{label}</b> for {sweep.recipe.epochs} epochs",
-                           lambda: run(p, m), done)
+        history = run_live(button, status, progress_out, f"<b>{label}</b>, seed {s}, for {sweep.recipe.epochs} epochs",
+                           lambda: run(p, m, s), done)
         if history is not None:
-            live[(p, m)] = history
+            live[(p, m)] = (s, history)
             draw()
 
     slider.observe(draw, names="value")
     method.observe(draw, names="value")
     button.on_click(train_live)
     draw()
-    return W.VBox([W.HBox([slider, method]), W.HBox([button, status]), progress_out, plot_out])
+    return W.VBox([W.HBox([slider, method]), W.HBox([seed, button, status]), progress_out, plot_out])
