@@ -98,5 +98,5 @@ def forbid(references: list[Callable[..., Any]], *, answer: str) -> Iterator[Non
         threading.setprofile(previous_threads)
     if called:
         raise DelegationError(
-            f"{answer} calls the course's finished {', '.join(called)}: this exercise asks you to write that "
-            "part yourself, so an answer that delegates to it gets no points. Use only the tools the exercise names.")
+            f"{answer} calls {', '.join(called)}, a finished version of what this exercise asks you to write "
+            "yourself, so an answer that delegates to it gets no points. Use only the tools the exercise names.")

@@ -43,6 +43,8 @@ def test_recipe_defaults_are_the_notebooks_live_pair_and_frozen() -> None:
     ({"model": "resnet"}, ValueError, "model"),
     ({"schedule": "step"}, ValueError, "schedule"),
     ({"momentum": 1.0}, ValueError, "momentum"),
+    ({"init": "xavier"}, ValueError, "init"),
+    ({"init_gain": (0.0,)}, ValueError, "init_gain"),
 ])
 def test_recipe_rejects_bad_settings(changes, error, name) -> None:
     with pytest.raises(error, match=rf"'{name}' parameter of BatchNormRecipe"):
@@ -73,7 +75,7 @@ def test_mlp_nets_differ_only_in_the_normalization(norm) -> None:
     assert net(torch.randn(4, 40)).shape == (4, 10)
 
 
-@pytest.mark.parametrize("norm", ["none", "lrn", "group", "batch", "batch+lrn"])
+@pytest.mark.parametrize("norm", ["none", "lrn", "group", "batch", "batch+lrn", "lrn-alexnet"])
 def test_conv_nets_take_every_norm_through_norm_layer(norm) -> None:
     net = experiments.norm_net(norm, model="conv", width=8, depth=1, seed=0)
     assert net(torch.randn(3, 40)).shape == (3, 10)
@@ -130,8 +132,11 @@ def test_sweep_lookup_by_axes() -> None:
         sweep.setting("batch")
     l2 = experiments.load_batch_norm_sweep("l2")
     assert l2.history("none", weight_decay=0.01).epochs == 60
-    for seed in (1, 2, 3):
-        assert experiments.load_batch_norm_sweep(f"seed{seed}").recipe == experiments.BatchNormRecipe(seed=seed)
+    for seed in experiments.HE_SEEDS:
+        he = experiments.load_batch_norm_sweep(f"lr_he{seed}")
+        assert he.recipe == experiments.BatchNormRecipe(lr=sweep.recipe.lr, init="he", seed=seed)
+        init = experiments.load_batch_norm_sweep(f"init{seed}")
+        assert init.history("none", init_gain=0.25) is init.runs["no norm, lr 0.1, 10 epochs, batch 128, dropout 0, L2 0, gain 0.25"]
 
 
 def test_styles_give_the_norm_a_colour_and_the_split_a_line() -> None:
@@ -139,3 +144,48 @@ def test_styles_give_the_norm_a_colour_and_the_split_a_line() -> None:
     assert solid["color"] == dashed["color"] == experiments.NORM_COLOURS["batch"]
     assert solid["linestyle"] == "-" and dashed["linestyle"] == "--"
     assert len(set(experiments.NORM_COLOURS.values())) == len(experiments.NORMS)
+
+
+def test_he_init_draws_every_weight_from_its_fan_in_and_matches_across_norms() -> None:
+    nets = {n: experiments.norm_net(n, init="he", seed=4) for n in ("none", "batch", "group")}
+    layers = {n: [m for m in net.modules() if isinstance(m, nn.Linear)] for n, net in nets.items()}
+    for a, b, c in zip(*layers.values()):
+        assert torch.equal(a.weight, b.weight) and torch.equal(a.weight, c.weight), "the same weights, layer by layer"
+    assert all(m.bias is None or not m.bias.any() for ms in layers.values() for m in ms), "biases start at 0"
+    hidden = layers["none"][1].weight  # 128 x 128
+    assert abs(hidden.std().item() - math.sqrt(2 / 128)) < 0.01
+    doubled = [m for m in experiments.norm_net("none", init="he", init_gain=2.0, seed=4).modules() if isinstance(m, nn.Linear)]
+    assert torch.allclose(doubled[1].weight, 2 * hidden), "the gain scales the same draw"
+    default = experiments.norm_net("none", seed=4)
+    assert not torch.equal([m for m in default.modules() if isinstance(m, nn.Linear)][1].weight, hidden)
+    conv = experiments.norm_net("lrn-alexnet", model="conv", width=8, depth=1, init="he", seed=0)
+    assert any(isinstance(m, nn.Conv1d) for m in conv.modules())
+
+
+def test_the_gain_enters_the_label_only_when_it_is_not_1() -> None:
+    assert experiments.norm_label(NormSetting("none", 0.1, 10, 128, init_gain=0.5)).endswith(", gain 0.5")
+    assert "gain" not in experiments.norm_label(NormSetting("none", 0.1, 10, 128))
+    with pytest.raises(ValueError, match=r"'init_gain' parameter of NormSetting"):
+        NormSetting("none", 0.1, 10, 128, init_gain=-1.0)
+
+
+def test_alexnets_lrn_keeps_the_bias_and_uses_pytorchs_scaled_alpha() -> None:
+    net = experiments.norm_net("lrn-alexnet", model="conv", width=8, depth=1, seed=0)
+    lrns = [m for m in net.modules() if isinstance(m, nn.LocalResponseNorm)]
+    assert lrns and all((m.size, m.alpha, m.beta, m.k) == (5, 5e-4, 0.75, 2.0) for m in lrns)
+    biases = [m for m in net.modules() if type(m).__name__ == "_ChannelBias"]
+    assert len(biases) == len(lrns) and all(b.bias.shape == (8,) for b in biases)
+
+
+def test_training_mode_accuracy_restores_the_net(small) -> None:
+    recipe = experiments.BatchNormRecipe(norm=("batch",), epochs=(1,), width=16, lr=(0.5,))
+    net, _ = experiments.train_norm_net(NormSetting("batch", 0.5, 1, 128), recipe=recipe, data=small, progress=False)
+    net.eval()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    x, y = small.test
+    acc = experiments.training_mode_accuracy(net, x, y, 32, seed=1)
+    assert 0 <= acc <= 1 and not net.training
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items()), "running statistics restored"
+    assert acc == experiments.training_mode_accuracy(net, x, y, 32, seed=1), "seeded shuffling"
+    with pytest.raises(ValueError, match=r"'y' parameter of training_mode_accuracy"):
+        experiments.training_mode_accuracy(net, x, y[:-1], 32)

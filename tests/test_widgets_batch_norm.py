@@ -66,3 +66,28 @@ def test_the_explorer_shows_a_failure_and_rejects_bad_input(sweep) -> None:
     with pytest.raises(TypeError, match=r"'run' parameter of learning_rate_explorer"):
         learning_rate_explorer(sweep, 3)
     plt.close("all")
+
+
+def test_the_net_switch_redraws_and_the_legend_lists_only_drawn_lines(sweep) -> None:
+    from course_utils.widgets import batch_norm as widget
+
+    def alphas(fig, colour):
+        return {line.get_alpha() for ax in fig.axes for line in ax.get_lines() if line.get_color() == colour}
+
+    blue, orange = experiments.NORM_COLOURS["batch"], experiments.NORM_COLOURS["none"]
+    chosen_bn = widget._figure(sweep, 10000.0, "batch", {})
+    chosen_none = widget._figure(sweep, 10000.0, "none", {})
+    assert alphas(chosen_bn, blue) == {None} and alphas(chosen_bn, orange) == {0.3}, "the chosen net in full, the other faded"
+    assert alphas(chosen_none, orange) == {None} and alphas(chosen_none, blue) == {0.3}, "the switch must change the figure"
+    for fig in (chosen_bn, chosen_none):
+        for ax in fig.axes:
+            legend = [t.get_text() for t in ax.get_legend().get_texts()]
+            drawn = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
+            assert sorted(legend) == sorted(drawn), (legend, drawn)
+            for line in ax.get_lines():
+                assert len(line.get_xdata()) and all(y == y for y in line.get_ydata()), f"{line.get_label()}: no NaN"
+    diverged = sweep.history("none", lr=10000.0)
+    if diverged.epochs == 1:  # diverged in its first epoch: no curve, only the cross
+        left = chosen_bn.axes[0]
+        assert not any(t.get_text().startswith("no norm, ") for t in left.get_legend().get_texts())
+    plt.close("all")

@@ -14,6 +14,11 @@ every other setting equal:
   learning rate, epochs, batch size, dropout, weight decay); :func:`run_batch_norm` trains every
   combination, :func:`run_norm_setting` one of them (the live run).
 
+The fair baseline: with ``init="he"`` every linear or convolution weight is drawn from He initialisation
+(N(0, 2 / fan_in), biases 0) by a generator seeded with the recipe's seed, so the nets with and without a
+norm start from the same weights; ``init_gain`` scales that draw (the robustness-to-initialisation sweep).
+PyTorch's default initialisation (``init="default"``) shrinks the plain MLP's signal layer by layer.
+
 A run whose loss becomes NaN or infinite (the learning rate is too high) is not an error here: its
 :class:`History` ends with the epoch in which it diverged, whose losses and accuracies read NaN
 (:func:`diverged`). The accuracies of a run are ``fit``'s: the test accuracy is measured in
@@ -41,7 +46,9 @@ from ..train import History, fit
 from .sweep import Sweep, SweepSpec, load_sweep
 
 __all__ = [
+    "ALEXNET_LRN",
     "BATCH_NORM_SWEEPS",
+    "HE_SEEDS",
     "NORMS",
     "NORM_COLOURS",
     "BatchNormRecipe",
@@ -57,6 +64,7 @@ __all__ = [
     "run_batch_norm",
     "run_norm_setting",
     "train_norm_net",
+    "training_mode_accuracy",
 ]
 
 #: The normalizations a recipe may compare, and their names in labels and legends.
@@ -67,13 +75,33 @@ NORMS = {
     "batch+noise": "BN + shift noise",
     "lrn": "LRN",
     "batch+lrn": "BN + LRN",
+    "lrn-alexnet": "LRN (AlexNet's) + bias",
 }
 #: Normalizations that need channels, i.e. ``model="conv"``.
-_CONV_ONLY = ("lrn", "batch+lrn")
+_CONV_ONLY = ("lrn", "batch+lrn", "lrn-alexnet")
 
 #: Colour = the normalization, the same in every figure and widget of notebook 06 (Okabe-Ito).
 NORM_COLOURS = {"none": "#D55E00", "batch": "#0072B2", "group": "#009E73", "batch+noise": "#CC79A7",
-                "lrn": "#E69F00", "batch+lrn": "#56B4E9"}
+                "lrn": "#E69F00", "batch+lrn": "#56B4E9", "lrn-alexnet": "#000000"}
+
+#: AlexNet's local response normalization (Krizhevsky et al. 2012: k = 2, n = 5, α = 1e-4, β = 0.75) in
+#: PyTorch's form, which divides ``alpha`` by ``size``: ``alpha = 1e-4 * 5``.
+ALEXNET_LRN = {"size": 5, "alpha": 5e-4, "beta": 0.75, "k": 2.0}
+
+
+class _ChannelBias(nn.Module):
+    """A learned bias per channel, ``x + b`` with ``b`` of shape (C,), initialised to 0.
+
+    It gives back the bias that the convolutions drop when a normalization follows them (BN's beta
+    plays that part; LRN has none), so the "lrn-alexnet" net has its biases.
+    """
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.bias.view(1, -1, *[1] * (x.dim() - 2))
 
 _SEED = Int(0, 2**32 - 1)
 _POSITIVE_INT = Int(1)
@@ -81,6 +109,7 @@ _NORM = OneOf(*NORMS)
 _LR = Float(0, low_open=True)
 _RATE = Float(0, 1, high_open=True, hint="p is the probability of dropping a unit.")
 _DECAY = Float(0, hint="λ is a penalty strength and cannot be negative.")
+_GAIN = Float(0, low_open=True, hint="The gain multiplies He initialisation's standard deviation.")
 
 
 def _axis(item, hint: str) -> SequenceOf:
@@ -110,6 +139,8 @@ def _conv_only(args) -> None:
     schedule=OneOf(None, "cosine"),
     noise=Float(0),
     n_train=[None, Int(10, 3200)],
+    init=OneOf("default", "he"),
+    init_gain=_axis(_GAIN, "e.g. (0.25, 1.0, 4.0)"),
     seed=_SEED,
     data_seed=_SEED,
     checks=[_conv_only],
@@ -125,7 +156,9 @@ class BatchNormRecipe:
         norm: normalizations after every hidden linear layer (or convolution), keys of ``NORMS``:
             ``"none"``, ``"batch"`` (``nn.BatchNorm1d``), ``"group"`` (``nn.GroupNorm`` with 4 groups),
             ``"batch+noise"`` (batch norm followed by :class:`CovariateShiftNoise`), and for
-            ``model="conv"`` only ``"lrn"`` (``nn.LocalResponseNorm(5)``, AlexNet's) and ``"batch+lrn"``.
+            ``model="conv"`` only ``"lrn"`` (``nn.LocalResponseNorm(5)``: PyTorch's defaults, α = 1e-4
+            divided by the size 5, k = 1), ``"batch+lrn"``, and ``"lrn-alexnet"`` (a learned bias per
+            channel, the convolution's, then LRN at AlexNet's parameters, ``ALEXNET_LRN``).
         lr: learning rates.
         epochs: training budgets; with ``schedule="cosine"`` the decay spans each budget.
         batch_size: mini-batch sizes.
@@ -140,6 +173,11 @@ class BatchNormRecipe:
         noise: the strength of ``"batch+noise"``: :class:`CovariateShiftNoise` with ``shift`` and
             ``log_scale`` both equal to it.
         n_train: training signals (a stratified subset), ``None`` for all 3200.
+        init: ``"default"`` (PyTorch's initialisation of every layer) or ``"he"`` (He et al. 2015:
+            every linear or convolution weight drawn from N(0, gain² · 2 / fan_in), biases 0, from a
+            generator seeded with ``seed`` — so the nets with and without a norm start from the *same*
+            weights; see :func:`norm_net`).
+        init_gain: an axis, the gains of He initialisation (1 is He's; only with ``init="he"``).
         seed: seeds the initialisation, the shuffling and any random layer; every run starts from it.
         data_seed: the MNIST-1D seed.
     """
@@ -158,6 +196,8 @@ class BatchNormRecipe:
     schedule: str | None = None
     noise: float = 1.0
     n_train: int | None = None
+    init: str = "default"
+    init_gain: tuple[float, ...] = (1.0,)
     seed: int = 0
     data_seed: int = 0
 
@@ -165,11 +205,12 @@ class BatchNormRecipe:
         # Tuples (of floats where floats are meant), so that the recipe is hashable and equal after JSON.
         for name in ("norm", "epochs", "batch_size"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
-        for name in ("lr", "dropout", "weight_decay"):
+        for name in ("lr", "dropout", "weight_decay", "init_gain"):
             object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
 
 
-@validate(norm=_NORM, lr=_LR, epochs=_POSITIVE_INT, batch_size=_POSITIVE_INT, dropout=_RATE, weight_decay=_DECAY)
+@validate(norm=_NORM, lr=_LR, epochs=_POSITIVE_INT, batch_size=_POSITIVE_INT, dropout=_RATE, weight_decay=_DECAY,
+          init_gain=_GAIN)
 @dataclass(frozen=True)
 class NormSetting:
     """One run of a :class:`BatchNormRecipe`: a value on every axis, e.g. ``NormSetting("batch", 2.0, 10, 128)``."""
@@ -180,9 +221,10 @@ class NormSetting:
     batch_size: int
     dropout: float = 0.0
     weight_decay: float = 0.0
+    init_gain: float = 1.0
 
 
-_AXES = ("norm", "lr", "epochs", "batch_size", "dropout", "weight_decay")
+_AXES = ("norm", "lr", "epochs", "batch_size", "dropout", "weight_decay", "init_gain")
 
 
 @validate(recipe=Instance(BatchNormRecipe, hint="Pass e.g. experiments.BatchNormRecipe()."))
@@ -193,10 +235,12 @@ def norm_settings(recipe: BatchNormRecipe) -> list[NormSetting]:
 
 @validate(setting=Instance(NormSetting, hint="e.g. NormSetting('batch', 2.0, 10, 128)"))
 def norm_label(setting: NormSetting) -> str:
-    """The name of one run, e.g. ``"BN, lr 2, 10 epochs, batch 128, dropout 0, L2 0"``."""
+    """The name of one run, e.g. ``"BN, lr 2, 10 epochs, batch 128, dropout 0, L2 0"`` (``", gain 4"`` added
+    when the initialisation gain is not 1)."""
     s = setting
+    gain = "" if s.init_gain == 1.0 else f", gain {s.init_gain:g}"
     return (f"{NORMS[s.norm]}, lr {s.lr:g}, {s.epochs} epochs, batch {s.batch_size}, dropout {s.dropout:g}, "
-            f"L2 {s.weight_decay:g}")
+            f"L2 {s.weight_decay:g}{gain}")
 
 
 @validate(norm=_NORM, dashed=Bool())
@@ -214,13 +258,28 @@ def _norm_layer(norm: str, noise: float) -> Callable[[int], nn.Module] | None:
         "batch+noise": lambda c: nn.Sequential(bn(c), CovariateShiftNoise(c, shift=noise, log_scale=noise)),
         "lrn": lambda c: nn.LocalResponseNorm(5),
         "batch+lrn": lambda c: nn.Sequential(bn(c), nn.LocalResponseNorm(5)),
+        "lrn-alexnet": lambda c: nn.Sequential(_ChannelBias(c), nn.LocalResponseNorm(**ALEXNET_LRN)),
     }[norm]
 
 
+def _he_init(net: nn.Module, seed: int, gain: float) -> None:
+    """Every linear / convolution weight from N(0, gain² · 2 / fan_in), in module order, from ``seed``; biases 0."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for module in net.modules():
+            if isinstance(module, (nn.Linear, nn.Conv1d)):
+                fan_in = module.weight[0].numel()
+                module.weight.copy_(torch.randn(module.weight.shape, generator=generator)
+                                    * (gain * math.sqrt(2.0 / fan_in)))
+                if module.bias is not None:
+                    module.bias.zero_()
+
+
 @validate(norm=_NORM, model=OneOf("mlp", "conv"), width=_POSITIVE_INT, depth=_POSITIVE_INT, dropout=_RATE,
-          noise=Float(0), seed=_SEED, checks=[lambda a: _conv_only({"model": a["model"], "norm": (a["norm"],)})])
+          noise=Float(0), init=OneOf("default", "he"), init_gain=_GAIN, seed=_SEED,
+          checks=[lambda a: _conv_only({"model": a["model"], "norm": (a["norm"],)})])
 def norm_net(norm: str, *, model: str = "mlp", width: int = 128, depth: int = 4, dropout: float = 0.0,
-             noise: float = 1.0, seed: int = 0) -> nn.Module:
+             noise: float = 1.0, init: str = "default", init_gain: float = 1.0, seed: int = 0) -> nn.Module:
     """The experiment's net with one normalization, freshly initialised from ``seed``.
 
     ``model="mlp"``: ``models.MLP(40, 10, width, depth, dropout, batch_norm=norm != "none",
@@ -229,6 +288,12 @@ def norm_net(norm: str, *, model: str = "mlp", width: int = 128, depth: int = 4,
     there too a norm replaces the convolutions' biases, so the LRN nets have none (LRN has no beta).
     ``noise`` is the strength of ``"batch+noise"`` (see :class:`BatchNormRecipe`).
 
+    ``init="default"`` keeps PyTorch's initialisation; its random stream differs between the nets with
+    and without a norm (the biases the norm nets lack shift it), so only their first layers start equal.
+    ``init="he"`` redraws every linear or convolution weight from N(0, init_gain² · 2 / fan_in) with a
+    generator seeded with ``seed``, in module order, and sets every bias to 0: the nets with and without
+    a norm then start from the same weights, layer by layer. ``init_gain`` is ignored with ``"default"``.
+
     Shape:
         (N, 40) -> (N, 10).
     """
@@ -236,8 +301,13 @@ def norm_net(norm: str, *, model: str = "mlp", width: int = 128, depth: int = 4,
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         if model == "mlp":
-            return MLP(40, 10, width=width, depth=depth, dropout=dropout, batch_norm=norm != "none", norm_layer=layer)
-        return ConvNet1d(width=width, num_blocks=depth, residual=False, batch_norm=norm != "none", norm_layer=layer)
+            net = MLP(40, 10, width=width, depth=depth, dropout=dropout, batch_norm=norm != "none", norm_layer=layer)
+        else:
+            net = ConvNet1d(width=width, num_blocks=depth, residual=False, batch_norm=norm != "none",
+                            norm_layer=layer)
+    if init == "he":
+        _he_init(net, seed, init_gain)
+    return net
 
 
 def _data(data: Splits | None, recipe: BatchNormRecipe) -> Splits:
@@ -288,7 +358,8 @@ def train_norm_net(setting: NormSetting, *, recipe: BatchNormRecipe, data: Split
 
     with torch_threads(threads):
         model = norm_net(setting.norm, model=recipe.model, width=recipe.width, depth=recipe.depth,
-                         dropout=setting.dropout, noise=recipe.noise, seed=recipe.seed)
+                         dropout=setting.dropout, noise=recipe.noise, init=recipe.init, init_gain=setting.init_gain,
+                         seed=recipe.seed)
         start = time.perf_counter()
         try:
             history = fit(model, splits.train, splits.test, epochs=setting.epochs, batch_size=setting.batch_size,
@@ -349,6 +420,51 @@ def final_test_acc(history: History) -> float:
     A diverged net's weights are NaN: it can no longer tell the classes apart.
     """
     return 0.1 if diverged(history) else history.val_acc[-1]
+
+
+def _same_length(x: torch.Tensor, y: torch.Tensor) -> None:
+    if len(x) != len(y):
+        raise invalid("y", f"one label per example of x ({len(x)})", f"{len(y)} labels")
+
+
+@validate(net=Instance(nn.Module, desc="a trained net"), x=Instance(torch.Tensor, desc="a tensor"),
+          y=Instance(torch.Tensor, desc="a tensor"), batch_size=_POSITIVE_INT, seed=_SEED,
+          checks=[lambda a: _same_length(a["x"], a["y"])])
+def training_mode_accuracy(net: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int,
+                           seed: int = 0) -> float:
+    """The accuracy of ``net`` evaluated by mistake in training mode, on shuffled batches of ``batch_size``.
+
+    Every batch is normalised with its own statistics (the forgotten ``model.eval()``). The net's
+    state (running statistics included) and mode are restored afterwards, so the call changes nothing.
+
+    Args:
+        net: a trained net with batch norm layers.
+        x: the inputs, shape ``(N, ...)``.
+        y: the labels, shape ``(N,)``.
+        batch_size: examples per batch (the last batch may be smaller; a batch of one is skipped, since
+            batch norm refuses it in training mode).
+        seed: the shuffling's seed.
+
+    Returns:
+        The fraction of the (evaluated) examples classified correctly.
+    """
+    saved = {k: v.clone() for k, v in net.state_dict().items()}
+    was_training = net.training
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    right = seen = 0
+    try:
+        net.train()
+        with torch.no_grad():
+            for start in range(0, len(x), batch_size):
+                idx = order[start:start + batch_size]
+                if len(idx) < 2:
+                    continue
+                right += (net(x[idx]).argmax(1) == y[idx]).sum().item()
+                seen += len(idx)
+    finally:
+        net.load_state_dict(saved)
+        net.train(was_training)
+    return right / seen
 
 
 class BatchNormSweep(Sweep[BatchNormRecipe]):
@@ -413,38 +529,55 @@ def _spec(name: str, recipe: BatchNormRecipe, description: str) -> SweepSpec[Bat
                      labels=_labels, repeat=_repeat, description=description)
 
 
+_LRN_NORMS = ("none", "lrn", "lrn-alexnet", "group", "batch", "batch+lrn")
+_LRN = dict(lr=(0.05,), epochs=(8,), model="conv", width=16, depth=2, momentum=0.9, schedule="cosine")
+
 #: The stored sweeps of notebook 06, made by ``python assets/precompute.py batch_norm``.
 BATCH_NORM_SWEEPS: dict[str, SweepSpec[BatchNormRecipe]] = {
     "lr": _spec("lr", BatchNormRecipe(lr=_LRS),
-                "Benefit 1 and the learning-rate slider: a 4-layer MLP, plain SGD, 10 epochs, learning rates "
-                "0.01 to 8, with and without BN."),
+                "The old baseline of benefit 1: a 4-layer MLP with PyTorch's default initialisation, plain SGD, "
+                "10 epochs, learning rates 0.01 to 8, with and without BN."),
     "dropout": _spec("dropout", BatchNormRecipe(dropout=(0.0, 0.5), **_OVERFIT),
                      "Benefit 2: the overfitting MLP of notebook 05 (with a cosine decay), with and without "
                      "BN, with and without dropout 0.5."),
     "l2": _spec("l2", BatchNormRecipe(weight_decay=(0.0, 1e-4, 1e-3, 1e-2, 1e-1), **_OVERFIT),
                 "Benefit 3: the overfitting MLP of notebook 05 (with a cosine decay), with and without BN, "
                 "L2 weight decay 0 to 0.1."),
-    "decay": _spec("decay", BatchNormRecipe(lr=(0.3,), epochs=(1, 2, 4, 8, 16), schedule="cosine"),
-                   "Benefit 4: the 4-layer MLP with a cosine decay over budgets of 1 to 16 epochs, with and "
-                   "without BN."),
-    "lrn": _spec("lrn", BatchNormRecipe(norm=("none", "lrn", "group", "batch", "batch+lrn"), lr=(0.05,),
-                                        epochs=(8,), model="conv", width=16, depth=2, momentum=0.9,
-                                        schedule="cosine"),
+    "lrn": _spec("lrn", BatchNormRecipe(norm=_LRN_NORMS, **_LRN),
                  "Benefit 5 and norm_layer: the plain 6-layer conv net of notebook 01 with no norm, LRN, "
-                 "GroupNorm, BN, BN + LRN."),
+                 "LRN at AlexNet's parameters with the bias kept, GroupNorm, BN, BN + LRN, seed 0."),
     "batch_size": _spec("batch_size", BatchNormRecipe(norm=("none", "batch", "group"), lr=(0.1,),
                                                       batch_size=(2, 8, 32, 128), epochs=(5,)),
                         "Pitfall: tiny batches; the 4-layer MLP at batch sizes 2 to 128 with no norm, BN and "
                         "GroupNorm."),
-    "shift": _spec("shift", BatchNormRecipe(norm=("none", "batch", "batch+noise"), lr=(0.1, 1.0), noise=0.5),
-                   "Why BN helps: noise that shifts (by up to 0.5) and scales (by 0.61 to 1.65) every BN output "
-                   "at every step (after Santurkar et al. 2018), at learning rates 0.1 and 1."),
 }
-#: The notebook's pair (no norm and BN at learning rate 2) on seeds 1 to 3: the claim's seeds.
-for _seed in (1, 2, 3):
-    BATCH_NORM_SWEEPS[f"seed{_seed}"] = _spec(
-        f"seed{_seed}", BatchNormRecipe(seed=_seed),
-        f"The notebook's pair, no norm and BN at learning rate 2, from seed {_seed}.")
+#: The fair baseline, over seeds 0 to 2: He initialisation for both nets (the same initial weights).
+HE_SEEDS = (0, 1, 2)
+for _seed in HE_SEEDS:
+    BATCH_NORM_SWEEPS[f"lr_he{_seed}"] = _spec(
+        f"lr_he{_seed}", BatchNormRecipe(lr=_LRS, init="he", seed=_seed),
+        f"Benefit 1 with a fair baseline: the 4-layer MLP with He initialisation (both nets), plain SGD, "
+        f"10 epochs, learning rates 0.01 to 8, with and without BN, seed {_seed}.")
+    BATCH_NORM_SWEEPS[f"decay_he{_seed}"] = _spec(
+        f"decay_he{_seed}", BatchNormRecipe(lr=(0.3,), epochs=(1, 2, 4, 8, 16), schedule="cosine", init="he",
+                                            seed=_seed),
+        f"Benefit 4 with a fair baseline: He initialisation, cosine decay over 1 to 16 epochs, seed {_seed}.")
+    BATCH_NORM_SWEEPS[f"shift_he{_seed}"] = _spec(
+        f"shift_he{_seed}", BatchNormRecipe(norm=("none", "batch", "batch+noise"), lr=(0.1, 1.0), noise=0.5,
+                                            init="he", seed=_seed),
+        f"Internal covariate shift with a fair baseline: shift noise after BN, He initialisation, seed {_seed}.")
+    BATCH_NORM_SWEEPS[f"init{_seed}"] = _spec(
+        f"init{_seed}", BatchNormRecipe(lr=(0.1,), init="he", init_gain=(0.25, 0.5, 1.0, 2.0, 4.0), seed=_seed),
+        f"Robustness to initialisation: He initialisation times 0.25 to 4, lr 0.1, with and without BN, "
+        f"seed {_seed}.")
+for _seed in (1, 2):
+    BATCH_NORM_SWEEPS[f"lrn{_seed}"] = _spec(
+        f"lrn{_seed}", BatchNormRecipe(norm=_LRN_NORMS, seed=_seed, **_LRN),
+        f"Benefit 5 over seeds: the sweep 'lrn' from seed {_seed}.")
+for _seed in (1, 2):
+    BATCH_NORM_SWEEPS[f"dropout{_seed}"] = _spec(
+        f"dropout{_seed}", BatchNormRecipe(dropout=(0.0, 0.5), seed=_seed, **_OVERFIT),
+        f"Benefit 2 over seeds: the sweep 'dropout' from seed {_seed}.")
 
 
 @validate(name=OneOf(*BATCH_NORM_SWEEPS))
@@ -452,10 +585,12 @@ def load_batch_norm_sweep(name: str = "lr") -> BatchNormSweep:
     """One of notebook 06's stored sweeps, checked against its current recipe.
 
     Args:
-        name: ``"lr"`` (benefit 1, the slider), ``"dropout"`` (2), ``"l2"`` (3), ``"decay"`` (4),
-            ``"lrn"`` (5, and the ``norm_layer`` comparison), ``"batch_size"`` (tiny batches) or
-            ``"shift"`` (noise after BN); ``"seed1"``, ``"seed2"``, ``"seed3"``: the default recipe
-            (no norm and BN at learning rate 2) from seeds 1 to 3.
+        name: ``"lr"`` (benefit 1 with PyTorch's default initialisation, seed 0), ``"dropout"``,
+            ``"dropout1"``, ``"dropout2"`` (benefit 2, seeds 0-2), ``"l2"`` (3), ``"lrn"``, ``"lrn1"``,
+            ``"lrn2"`` (5 and the ``norm_layer`` comparison, seeds 0-2), ``"batch_size"`` (tiny batches);
+            with He initialisation on seeds 0-2 (``HE_SEEDS``): ``"lr_he0"`` ... (benefit 1, the slider),
+            ``"decay_he0"`` ... (4), ``"shift_he0"`` ... (noise after BN), ``"init0"`` ... (initialisation
+            gains 0.25 to 4).
 
     Returns:
         The sweep: ``.recipe``, ``.runs``, ``.history(norm, **axes)``.

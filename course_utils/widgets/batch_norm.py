@@ -15,6 +15,7 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 from IPython.display import display
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from .._validation import Constraint, IsCallable, validate
 from ..train import History
@@ -49,6 +50,51 @@ def _final(h: History) -> float:
     return 0.1 if _diverged(h) else h.val_acc[-1]
 
 
+def _curves(ax: Axes, sweep: BatchNormSweep, h: History, norm: str, label: str, **extra: Any) -> None:
+    # Only the epochs with a finite value are drawn, and a curve with none gets no legend entry.
+    for values, name, dashed in ((h.train_acc, "training", False), (h.val_acc, "test", True)):
+        points = [(e, a) for e, a in enumerate(values, start=1) if math.isfinite(a)]
+        if points:
+            ax.plot(*zip(*points), label=f"{label}, {name}",
+                    **{**sweep.style(norm, dashed), "marker": "." if len(points) == 1 else None, **extra})
+    if _diverged(h):
+        ax.plot([h.epochs], [0.1], "x", color=sweep.style(norm)["color"], ms=12, mew=2,
+                label=f"{label}: diverged (loss NaN) in epoch {h.epochs}",
+                **{k: v for k, v in extra.items() if k == "alpha"})
+
+
+def _figure(sweep: BatchNormSweep, lr: float, chosen: str, live: dict[tuple[str, float], History]) -> Figure:
+    """The explorer's two panels at learning rate ``lr``; the ``chosen`` net in full, the other faded."""
+    rates = list(sweep.recipe.lr)
+    norms = [n for n in sweep.recipe.norm if n in _NAMES]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+    for n in norms:
+        faded = {} if n == chosen else {"alpha": 0.3}
+        _curves(left, sweep, sweep.history(n, lr=lr), n, _NAMES[n], **faded)
+        if (n, lr) in live:
+            _curves(left, sweep, live[(n, lr)], n, f"{_NAMES[n]} (live)", lw=3, **faded)
+    left.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1), xlim=(0.5, sweep.recipe.epochs[0] + 0.5),
+             title=f"learning rate {lr:g}; chosen net: {_NAMES[chosen]} (the other faded)")
+    left.grid(alpha=0.3)
+    left.legend(fontsize="small")
+    for n in norms:
+        faded = {} if n == chosen else {"alpha": 0.3}
+        runs = [sweep.history(n, lr=r) for r in rates]
+        right.plot(rates, [_final(h) for h in runs], label=_NAMES[n], **sweep.style(n, True), **faded)
+        bad = [r for r, h in zip(rates, runs) if _diverged(h)]
+        if bad:
+            right.plot(bad, [0.1] * len(bad), "x", color=sweep.style(n)["color"], ms=12, mew=2,
+                       label=f"{_NAMES[n]}: diverged", **faded)
+    right.axvline(lr, color="black", lw=0.8, ls=":", label="chosen learning rate")
+    right.axhline(0.1, color="grey", lw=0.6, label="chance (10 classes)")
+    right.set(xscale="log", xlabel="learning rate (log scale)", ylabel="test accuracy after the last epoch",
+              ylim=(0, 1), title="final test accuracy against the learning rate (stored sweep)")
+    right.grid(alpha=0.3)
+    right.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
 @validate(sweep=_StoredSweep(), run=IsCallable("a callable (norm, lr) -> History",
                                                hint="e.g. lambda norm, lr: experiments.run_norm_setting("
                                                     "sweep.setting(norm, lr=lr), recipe=sweep.recipe, data=mnist)"))
@@ -59,7 +105,9 @@ def learning_rate_explorer(sweep: BatchNormSweep, run: Callable[[str, float], Hi
     both nets at the chosen learning rate (training accuracy in training mode, solid; test accuracy
     in evaluation mode, dashed); on the right the final test accuracy against the learning rate, a
     cross where a run diverged (its loss became NaN; plotted at chance, 0.1), the chosen rate
-    marked. "train live" calls ``run(norm, lr)`` for the net chosen with the switch, with a
+    marked. The switch "net" chooses the net that "train live" trains; its curves are drawn in
+    full, the other net's faded. A run that diverged in its first epoch has no curve (and no
+    legend entry), only its cross. "train live" calls ``run(norm, lr)`` for the net chosen with the switch, with a
     progress bar, and adds its curves; nothing trains until it is clicked.
 
     Args:
@@ -82,41 +130,10 @@ def learning_rate_explorer(sweep: BatchNormSweep, run: Callable[[str, float], Hi
     plot_out = W.Output()
     live: dict[tuple[str, float], History] = {}
 
-    def curves(ax: Axes, h: History, norm: str, label: str, **extra: Any) -> None:
-        epochs = list(range(1, h.epochs + 1))
-        ax.plot(epochs, h.train_acc, label=f"{label}, training", **{**sweep.style(norm), "marker": None, **extra})
-        ax.plot(epochs, h.val_acc, label=f"{label}, test", **{**sweep.style(norm, True), "marker": None, **extra})
-        if _diverged(h):
-            ax.plot([h.epochs], [0.1], "x", color=sweep.style(norm)["color"], ms=12, mew=2,
-                    label=f"{label}: diverged (loss NaN) in epoch {h.epochs}")
-
     def draw(*_: Any) -> None:
-        lr = slider.value
         with plot_out:
             plot_out.clear_output(wait=True)
-            fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
-            for n in norms:
-                curves(left, sweep.history(n, lr=lr), n, _NAMES[n])
-                if (n, lr) in live:
-                    curves(left, live[(n, lr)], n, f"{_NAMES[n]} (live)", alpha=0.5, lw=3)
-            left.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1), xlim=(0.5, sweep.recipe.epochs[0] + 0.5),
-                     title=f"learning rate {lr:g}")
-            left.grid(alpha=0.3)
-            left.legend(fontsize="small")
-            for n in norms:
-                runs = [sweep.history(n, lr=r) for r in rates]
-                right.plot(rates, [_final(h) for h in runs], label=_NAMES[n], **sweep.style(n, True))
-                bad = [r for r, h in zip(rates, runs) if _diverged(h)]
-                if bad:
-                    right.plot(bad, [0.1] * len(bad), "x", color=sweep.style(n)["color"], ms=12, mew=2,
-                               label=f"{_NAMES[n]}: diverged")
-            right.axvline(lr, color="black", lw=0.8, ls=":", label="chosen learning rate")
-            right.axhline(0.1, color="grey", lw=0.6, label="chance (10 classes)")
-            right.set(xscale="log", xlabel="learning rate (log scale)", ylabel="test accuracy after the last epoch",
-                      ylim=(0, 1), title="final test accuracy against the learning rate (stored sweep)")
-            right.grid(alpha=0.3)
-            right.legend(fontsize="small")
-            fig.tight_layout()
+            fig = _figure(sweep, slider.value, which.value, live)
             display(fig)
             plt.close(fig)
 
@@ -137,6 +154,7 @@ def learning_rate_explorer(sweep: BatchNormSweep, run: Callable[[str, float], Hi
             draw()
 
     slider.observe(draw, names="value")
+    which.observe(draw, names="value")
     button.on_click(train_live)
     draw()
     return W.VBox([slider, W.HBox([which, button, status]), progress_out, plot_out])
