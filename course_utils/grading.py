@@ -50,6 +50,11 @@ def _code_objects(reference: Callable[..., Any]) -> dict[Any, str]:
     return {function.__code__: name}
 
 
+def _builtin_key(function: Any) -> tuple[int, str]:
+    """A C function's identity: its owner and name (a bound C method is a new object at every attribute access)."""
+    return id(getattr(function, "__self__", None)), getattr(function, "__name__", "")
+
+
 @contextmanager
 @validate(references=SequenceOf(IsCallable(), min_len=1), answer=Instance(str))
 def forbid(references: list[Callable[..., Any]], *, answer: str) -> Iterator[None]:
@@ -75,14 +80,14 @@ def forbid(references: list[Callable[..., Any]], *, answer: str) -> Iterator[Non
     watched: dict[Any, str] = {}
     for reference in references:
         watched.update(_code_objects(reference))
-    builtins = {id(f): name for f, name in watched.items() if not isinstance(f, types.CodeType)}
+    builtins = {_builtin_key(f): name for f, name in watched.items() if not isinstance(f, types.CodeType)}
     called: list[str] = []
 
     def profile(frame: types.FrameType, event: str, arg: Any) -> None:
         if event == "call":
             name = watched.get(frame.f_code)
         elif event == "c_call":
-            name = builtins.get(id(arg))
+            name = builtins.get(_builtin_key(arg))
         else:
             return
         if name is not None and name not in called:

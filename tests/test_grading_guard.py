@@ -98,3 +98,12 @@ def test_a_thread_started_by_the_answer_is_watched_too():
         with forbid([experiments.robust_average], answer="f"):
             in_a_thread(torch.arange(5.0))
     assert threading.getprofile() is None
+
+
+def test_a_bound_c_method_is_recognised_at_every_access():
+    engine = torch.autograd.Variable._execution_engine
+    x = torch.ones(2, requires_grad=True)
+    with pytest.raises(DelegationError, match="run_backward"):
+        with forbid([engine.run_backward], answer="f"):
+            torch.autograd.Variable._execution_engine.run_backward(((x * 2).sum(),), (torch.tensor(1.0),), False, False,
+                                                                    (), allow_unreachable=True, accumulate_grad=True)

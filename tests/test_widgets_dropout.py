@@ -84,7 +84,8 @@ def test_the_explorer_redraws_and_trains_live(sweep, small) -> None:
     assert calls == [(0.5, "dropconnect", 0)]
     assert "trained live" in status.value and "DropConnect, p = 0.5" in status.value, status.value
     stored = sweep.history(0.5, "dropconnect").val_acc[-1]
-    assert f"validation {stored:.3f}, " in status.value and "the stored run of seed 0" in status.value, status.value
+    assert f"validation {stored:.3f} (" in status.value and "the stored run of seed 0" in status.value, status.value
+    assert "test" not in status.value, "the live status must not show test accuracy: p is chosen on validation"
     seed.value = 7
     button.click()
     assert calls[-1] == (0.5, "dropconnect", 7) and "seed 7" in status.value, "the seed box reaches the run"

@@ -112,6 +112,7 @@ def draw_dropout_net(layer_sizes: Sequence[int] = (4, 6, 6, 2), p: float = 0.5, 
                    f"{sum(sizes[i] * sizes[i + 1] for i in range(1, len(sizes) - 1))} weights dropped (dashed, orange)")
     ax.set_title(title or default, fontsize="medium")
     ax.set_aspect("equal", adjustable="datalim")  # round units and symmetric crosses in any panel shape
+    ax.margins(x=0.05, y=0.1)  # the outermost units stay whole
     ax.set_axis_off()
     return {"ax": ax, "kept": kept, "weights": weights, "connections": (live, total), "connected": all(reach[-1]),
             "draws": draws}
@@ -220,11 +221,11 @@ def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str, int], Histo
 
         def done(h: History, seconds: float) -> str:
             train, val = _accuracies(h)
-            test = h.series("test_acc")[-1] if "test_acc" in h.extra else float("nan")
             stored = (f"the stored run of seed {s}: validation {_accuracies(sweep.history(p, m))[1]:.3f}" if same
                       else f"stored seed {sweep.recipe.seed}: validation {_accuracies(sweep.history(p, m))[1]:.3f}")
+            # No test accuracy here: p is chosen on validation, and the test set is looked at once, in the notebook.
             return (f"<b>{label}</b>, seed {s}, trained live in {seconds:.0f} s: training accuracy {train:.3f}, "
-                    f"validation {val:.3f}, test {test:.3f} ({stored})")
+                    f"validation {val:.3f} ({stored})")
 
         history = run_live(button, status, progress_out, f"<b>{label}</b>, seed {s}, for {sweep.recipe.epochs} epochs",
                            lambda: run(p, m, s), done)
