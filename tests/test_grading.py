@@ -559,6 +559,12 @@ WRONG_ANSWERS[("07a_regularization_catalogue", "smoothed_cross_entropy")] = [
     WrongAnswer("sum over the batch instead of the mean", ((_LS_RETURN, "return -(q * log_p).sum()"),)),
     WrongAnswer("mean over the classes too", ((_LS_RETURN, "return -(q * log_p).mean()"),)),
     WrongAnswer("wrong sign", ((_LS_RETURN, "return (q * log_p).sum(dim=1).mean()"),)),
+    WrongAnswer("delegation: PyTorch's F.cross_entropy with label_smoothing",
+                ((_LS_RETURN, "return torch.nn.functional.cross_entropy(logits, y, label_smoothing=alpha)"),)),
+    WrongAnswer("delegation: the course's regularizers.smoothed_cross_entropy, imported under another name",
+                ((_LS_RETURN, "from course_utils.regularizers import smoothed_cross_entropy as ls\n    return ls(logits, y, alpha)"),)),
+    WrongAnswer("delegation: PyTorch's C function torch._C._nn.cross_entropy_loss",
+                ((_LS_RETURN, "return torch._C._nn.cross_entropy_loss(logits, y, None, 1, -100, alpha)"),)),
 ]
 # Notebook 07b: the bagging loop and the ensemble's prediction; FGSM.
 _BAG_DRAW = "torch.randint(0, n, (n,), generator=torch.Generator().manual_seed(seed + i))"
@@ -601,7 +607,7 @@ WRONG_ANSWERS[("00_welcome", "class_counts")] = [
 # Notebook 03: (a) e_out, graded in test_e_out, and (b) overfit_measure, graded in test_overfit_measure. A mistake
 # in (a) also spoils (b), which calls it; a mistake in (b) alone must still leave (a) its point.
 _EO_RETURN = "return (weights * (c - a) ** 2).sum()"
-_OM_RETURN = "return e_out(fit(10), target) - e_out(fit(2), target)"
+_OM_RETURN = "return e_out(least_squares(10), target) - e_out(least_squares(2), target)"
 _OM_FIT = "return torch.linalg.lstsq(legendre_features(x, degree), y.unsqueeze(1)).solution.squeeze(1)"
 _OM_ONLY = ("test_overfit_measure",)
 WRONG_ANSWERS[("03_overfitting_and_noise", "overfit_measure")] = [
@@ -618,14 +624,14 @@ WRONG_ANSWERS[("03_overfitting_and_noise", "overfit_measure")] = [
         (_EO_RETURN, "from course_utils import experiments\n    return experiments.out_of_sample_error(coefs, target)"),
         (_OM_RETURN, "from course_utils.experiments import overfit_measure as reference\n"
                      "    return reference(x, y, target)"))),
-    WrongAnswer("wrong sign", ((_OM_RETURN, "return e_out(fit(2), target) - e_out(fit(10), target)"),), _OM_ONLY),
+    WrongAnswer("wrong sign", ((_OM_RETURN, "return e_out(least_squares(2), target) - e_out(least_squares(10), target)"),), _OM_ONLY),
     WrongAnswer("degrees off by one", (("legendre_features(x, degree)", "legendre_features(x, degree - 1)"),), _OM_ONLY),
     WrongAnswer("in-sample error instead of E_out", ((_OM_RETURN,
-        "return ((legendre_features(x, 10) @ fit(10) - y) ** 2).mean() - ((legendre_features(x, 2) @ fit(2) - y) ** 2).mean()"),),
+        "return ((legendre_features(x, 10) @ least_squares(10) - y) ** 2).mean() - ((legendre_features(x, 2) @ least_squares(2) - y) ** 2).mean()"),),
         _OM_ONLY),
     WrongAnswer("fits in the power basis 1, x, x², … compared with Legendre coefficients",
                 (("legendre_features(x, degree)", "torch.stack([x ** d for d in range(degree + 1)], dim=1)"),), _OM_ONLY),
-    WrongAnswer("E_out(g10) alone", ((_OM_RETURN, "return e_out(fit(10), target)"),), _OM_ONLY),
+    WrongAnswer("E_out(g10) alone", ((_OM_RETURN, "return e_out(least_squares(10), target)"),), _OM_ONLY),
     WrongAnswer("overfit_measure delegated to the course's", ((_OM_RETURN,
         "from course_utils import experiments\n    return experiments.overfit_measure(x, y, target)"),), _OM_ONLY),
     WrongAnswer("the fit delegated to the course's fit_legendre", ((_OM_FIT,
