@@ -37,9 +37,11 @@ def test_fit_legendre_with_a_penalty_is_ridge_regression() -> None:
     x, y, _ = data.sample_lfd_regression(20, q_f=8, sigma2=0.2, seed=4, dtype=torch.float64)
     lam = 0.03
     X = data.legendre_features(x, 10)
-    closed = torch.linalg.solve(X.T @ X + 20 * lam * torch.eye(11, dtype=torch.float64), X.T @ y)
+    penalised = torch.eye(11, dtype=torch.float64)
+    penalised[0, 0] = 0.0  # ½λΣ_{q≥1} c_q²: the constant term is not penalised
+    closed = torch.linalg.solve(X.T @ X + 20 * lam / 2 * penalised, X.T @ y)
     assert torch.allclose(experiments.fit_legendre(x, y, 10, lam=lam), closed, atol=1e-10)
-    norms = [float(experiments.fit_legendre(x, y, 10, lam=v).norm()) for v in (0.0, 1e-4, 1e-2, 1.0)]
+    norms = [float(experiments.fit_legendre(x, y, 10, lam=v)[1:].norm()) for v in (0.0, 1e-4, 1e-2, 1.0)]
     assert norms == sorted(norms, reverse=True), f"a larger λ must shrink the coefficients: {norms}"
 
 

@@ -115,7 +115,9 @@ MODEL_COLOURS = {"small": "#0072B2", "large": "#D55E00"}
 def fit_legendre(x: Tensor, y: Tensor, degree: int, *, lam: float = 0.0) -> Tensor:
     """Least-squares polynomial of degree ``degree`` in the Legendre basis, optionally with an L2 penalty.
 
-    Minimises ``(1/N) sum_n (g(x_n) - y_n)^2 + lam * sum_q c_q^2`` over ``g = sum_q c_q L_q``;
+    Minimises ``(1/N) sum_n (g(x_n) - y_n)^2 + ½ lam * sum_{q >= 1} c_q^2`` over ``g = sum_q c_q L_q``:
+    the networks' ``½ λ Σ w²`` with the constant term ``c_0`` left out, as the networks leave out their
+    biases (a penalty on the constant only shifts the curve; it does not limit its wiggles).
     ``lam = 0`` is ordinary least squares (the minimum-norm solution when ``N <= degree``).
     Computed in float64 for every fit of a batch at once.
 
@@ -123,7 +125,7 @@ def fit_legendre(x: Tensor, y: Tensor, degree: int, *, lam: float = 0.0) -> Tens
         x: points, shape ``(N,)`` or ``(B, N)`` (a batch of ``B`` data sets).
         y: targets of the same shape.
         degree: the polynomial's degree (``degree + 1`` coefficients).
-        lam: the weight-decay strength λ ≥ 0 (notebook 04).
+        lam: the weight-decay strength λ ≥ 0 (notebook 04's ridge fit).
 
     Returns:
         Coefficients ``c_0 … c_degree`` of shape ``(degree + 1,)`` or ``(B, degree + 1)``, float64.
@@ -131,9 +133,12 @@ def fit_legendre(x: Tensor, y: Tensor, degree: int, *, lam: float = 0.0) -> Tens
     x64, y64 = x.double(), y.double()
     X = legendre_features(x64, degree)  # (..., N, degree + 1)
     if lam > 0:
-        # Ridge as an ordinary least-squares problem: rows sqrt(N lam) I below X, zeros below y.
+        # Ridge as an ordinary least-squares problem: rows sqrt(N lam / 2) D below X (D = I without c_0's
+        # entry), zeros below y.
         n = X.shape[-2]
-        eye = math.sqrt(n * lam) * torch.eye(degree + 1, dtype=torch.float64).expand(*X.shape[:-2], -1, -1)
+        penalised = torch.eye(degree + 1, dtype=torch.float64)
+        penalised[0, 0] = 0.0
+        eye = math.sqrt(n * lam / 2) * penalised.expand(*X.shape[:-2], -1, -1)
         X = torch.cat([X, eye], dim=-2)
         y64 = torch.cat([y64, torch.zeros(*y64.shape[:-1], degree + 1, dtype=torch.float64)], dim=-1)
     return torch.linalg.lstsq(X, y64.unsqueeze(-1), driver="gelsd").solution.squeeze(-1)

@@ -117,23 +117,15 @@ DECAY_COLOURS = {"none": "#555555", "l2": "#0072B2", "l1": "#009E73", "adamw": "
 def ridge_fit(example: LFDExample, lam: float, *, degree: int = 10) -> dict[str, Tensor | float]:
     """Fit a degree-``degree`` polynomial to an example's data with the L2 penalty λ.
 
-    Minimises ``(1/N) Σ (g(x_n) − y_n)² + ½ λ Σ_{q≥1} c_q²`` over the Legendre coefficients ``c``:
-    the network's ``½ λ Σ w²`` with the constant term ``c_0`` left out, as the networks leave out
-    their biases (a penalty on the constant only shifts the curve, it does not limit its wiggles).
-    Solved exactly from the normal equations ``(ZᵀZ + ½NλD) c = Zᵀy``, ``D = diag(0, 1, …, 1)``.
+    Minimises ``(1/N) Σ (g(x_n) − y_n)² + ½ λ Σ_{q≥1} c_q²`` over the Legendre coefficients ``c``
+    (:func:`~course_utils.experiments.fit_legendre`): the network's ``½ λ Σ w²``, with the constant
+    term ``c_0`` left out as the networks leave out their biases.
 
     Returns:
         ``{"coefs": (degree + 1,) tensor, "e_in": training MSE, "e_out": exact E_x[(g − f)²],
         "norm2": Σ_{q≥1} c_q²}`` (the penalised coefficients).
     """
-    if lam == 0:
-        coefs = fit_legendre(example.x, example.y, degree)
-    else:
-        z = legendre_features(example.x.double(), degree)
-        penalty = torch.ones(degree + 1, dtype=torch.float64)
-        penalty[0] = 0.0
-        gram = z.T @ z + 0.5 * len(example.x) * lam * torch.diag(penalty)
-        coefs = torch.linalg.solve(gram, z.T @ example.y.double())
+    coefs = fit_legendre(example.x, example.y, degree, lam=lam)
     e_in = float(((legendre_features(example.x, degree) @ coefs - example.y) ** 2).mean())
     return {"coefs": coefs, "e_in": e_in, "e_out": float(out_of_sample_error(coefs, example.target)),
             "norm2": float((coefs[1:] ** 2).sum())}
