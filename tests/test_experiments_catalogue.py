@@ -7,6 +7,7 @@ here the runs are tiny (2 epochs, small nets), so that each setting's wiring is 
 from __future__ import annotations
 
 import dataclasses
+import statistics
 import math
 
 import pytest
@@ -139,8 +140,16 @@ def test_labels_of_the_slider_sweeps() -> None:
 def test_the_sweep_specs_name_their_runs_and_files() -> None:
     specs = experiments.CATALOGUE_SWEEPS
     assert experiments.TOPICS["catalogue"] is specs
-    assert set(specs) == {"items_1_3", "items_3_6", "items_7_9", "semi_seeds", "digits_cnn", "shift", "smoothing",
-                          "epsilon"}
+    per_seed = ("items_1_3", "items_3_6", "items_7_9", "long", "digits_cnn", "digits_cnn_long", "epsilon")
+    assert set(specs) == {experiments.seed_sweep(n, s) for n in per_seed for s in experiments.TABLE_SEEDS} | {
+        "shift", "smoothing"}
+    assert experiments.seed_sweep("items_1_3", 0) == "items_1_3" and experiments.seed_sweep("long", 2) == "long_seed2"
+    for name in per_seed:
+        recipes = [specs[experiments.seed_sweep(name, s)].recipe for s in experiments.TABLE_SEEDS]
+        assert [r.seed for r in recipes] == list(experiments.TABLE_SEEDS), f"{name}: one stored sweep per seed"
+        assert len({dataclasses.replace(r, seed=0) for r in recipes}) == 1, f"{name}: only the seed differs"
+    assert specs["long"].recipe.epochs == 3 * specs["items_1_3"].recipe.epochs
+    assert specs["digits_cnn_long"].recipe.cnn_epochs == 3 * specs["digits_cnn"].recipe.cnn_epochs
     for spec in specs.values():
         assert spec.topic == "catalogue" and spec.file.startswith("catalogue_") and spec.file.endswith(".json")
     covered = {label for name in ("items_1_3", "items_3_6", "items_7_9") for label in specs[name].labels(specs[name].recipe)}
@@ -148,23 +157,37 @@ def test_the_sweep_specs_name_their_runs_and_files() -> None:
     assert specs["shift"].labels(specs["shift"].recipe)[0] == "max shift 0"
 
 
-def test_the_closing_table_compares_the_stated_runs() -> None:
+def test_the_closing_table_compares_the_stated_runs_on_every_seed() -> None:
     rows = experiments.catalogue_table()
     assert len(rows) == len(experiments.EFFECT_ROWS)
     assert {r["item"] for r in rows} == set(range(1, 12)), "every item of the catalogue has a measured row"
     for r in rows:
+        assert r["seeds"] == list(experiments.TABLE_SEEDS) and len(r["effects"]) == len(r["seeds"])
+        assert r["effects"] == pytest.approx([v - b for v, b in zip(r["values"], r["baselines"])])
+        assert r["effect"] == pytest.approx(statistics.mean(r["effects"]))
+        assert r["effect_sd"] == pytest.approx(statistics.stdev(r["effects"]))
         assert r["effect"] == pytest.approx(r["value"] - r["baseline"])
-    first = experiments.load_catalogue_sweep("items_1_3")
+        assert r["kind"] in experiments.ROW_KINDS and r["cost"]
     wd = next(r for r in rows if r["technique"] == "weight decay")
-    assert wd["baseline"] == first.final("baseline") and wd["value"] == first.final("weight decay")
+    for seed, value, baseline in zip(wd["seeds"], wd["values"], wd["baselines"]):
+        first = experiments.load_catalogue_sweep(experiments.seed_sweep("items_1_3", seed))
+        assert (baseline, value) == (first.final("baseline"), first.final("weight decay"))
     bag = next(r for r in rows if r["compared_with"] == "its average member")
-    third = experiments.load_catalogue_sweep("items_7_9")
-    assert bag["baseline"] == third.final("bagging", "member_mean")
+    third = experiments.load_catalogue_sweep("items_7_9_seed3")
+    assert bag["baselines"][3] == third.final("bagging", "member_mean")
+    long_dropout = next(r for r in rows if r["technique"].startswith("dropout,"))
+    assert long_dropout["baselines"][1] == experiments.load_catalogue_sweep("long_seed1").final("baseline")
+    # The rows that are not like-for-like say what they cost or add.
+    costs = {r["technique"]: r["cost"] for r in rows}
+    assert "unlabelled" in costs["pseudo-labels"] and "5×" in costs["bagging"] and "labelled" in costs["domain B tied to A"]
+    assert costs["weight decay"] == "nothing" and "architecture" in costs["parameter sharing (CNN)"]
+    item11 = [r for r in rows if r["item"] == 11]
+    assert {r["metric"] for r in item11} == {"accuracy", "robust accuracy (ε = 0.1)"} and all(
+        r["kind"] == "own baseline, other setup" for r in item11), "item 11 is another data set, on rows of its own"
 
 
 def test_the_table_can_be_built_from_sweeps_given_to_it() -> None:
-    sweeps = {name: experiments.load_catalogue_sweep(name) for name in
-              ("items_1_3", "items_3_6", "items_7_9", "digits_cnn", "epsilon")}
+    sweeps = {name: experiments.load_catalogue_sweep(name) for name in ("items_1_3", "items_3_6_seed2", "epsilon")}
     assert experiments.catalogue_table(sweeps) == experiments.catalogue_table()
 
 

@@ -12,6 +12,7 @@ import torch
 
 from course_utils import experiments, models, regularizers
 from course_utils.widgets.catalogue import (
+    KIND_COLOURS,
     draw_effects,
     draw_images,
     draw_reliability,
@@ -96,13 +97,14 @@ def test_epsilon_explorer_attacks_live_nets_and_trains_live() -> None:
 
     widget = epsilon_explorer(sweep, {"standard": net}, digits.test, run, experiments.fgsm_series)
     eps, example = widget.children[0].children
-    button, status = widget.children[1].children
-    assert eps.value == 0.1 and example.max == len(digits.test[0]) - 1
+    train_eps, button, status = widget.children[1].children
+    assert eps.value == 0.1 and example.max == len(digits.test[0]) - 1 and train_eps.value == 0.1
     example.value = 5
-    eps.value = 0.05
+    eps.value = 0.2
+    train_eps.value = 0.05
     assert net.training, "the widget restores the nets' mode after attacking them"
     button.click()
-    assert calls == [0.05] and "trained live" in status.value, status.value
+    assert calls == [0.05] and "trained live" in status.value, "train live uses the training ε, not the test ε"
 
 
 def test_the_widgets_reject_what_is_not_their_sweep() -> None:
@@ -133,12 +135,28 @@ def test_draw_reliability_draws_one_line_per_net() -> None:
     assert labels == ["calibrated", "a", "b"]
 
 
-def test_draw_effects_draws_the_accuracy_rows_of_the_table() -> None:
+def test_draw_effects_draws_each_metric_on_its_own_axis_with_its_spread() -> None:
     rows = experiments.catalogue_table()
-    ax = draw_effects(rows)
-    shown = [r for r in rows if "accuracy" in r["metric"]]
-    assert len(ax.patches) == len(shown)
-    widths = sorted(round(p.get_width(), 6) for p in ax.patches)
-    assert widths == sorted(round(100 * r["effect"], 6) for r in shown), "bar lengths are the measured effects in points"
+    fig = draw_effects(rows)
+    panels = {"accuracy": 100, "ECE": 1, "robust accuracy (ε = 0.1)": 100}
+    assert len(fig.axes) == len(panels), "test accuracy, calibration error and robust accuracy: one panel each"
+    for ax, (metric, scale) in zip(fig.axes, panels.items()):
+        shown = [r for r in rows if r["metric"] == metric]
+        bars = [p for p in ax.patches if p.get_height() > 0]
+        assert len(bars) == len(shown), metric
+        assert [round(b.get_width(), 6) for b in bars] == [round(scale * r["effect"], 6) for r in shown], (
+            f"{metric}: bar lengths are the mean effects")
+        colours = [matplotlib.colors.to_hex(b.get_facecolor()) for b in bars]
+        assert colours == [KIND_COLOURS[r["kind"]].lower() for r in shown], f"{metric}: colour = what it is compared with"
+        assert [bool(b.get_hatch()) for b in bars] == [r["cost"] != "nothing" for r in shown], (
+            f"{metric}: hatched = not like-for-like")
+        errs = [c for c in ax.containers if hasattr(c, "errorbar") and c.errorbar is not None]
+        segments = errs[0].errorbar.lines[2][0].get_segments()
+        assert [round(abs(s[1][0] - s[0][0]) / 2, 6) for s in segments] == [
+            round(scale * r["effect_sd"], 6) for r in shown], f"{metric}: error bars are the sd over seeds"
+    assert "accuracy" not in fig.axes[1].get_xlabel() and "calibration" in fig.axes[1].get_xlabel()
+    assert set(KIND_COLOURS) == set(experiments.ROW_KINDS)
     with pytest.raises(ValueError, match="'rows' parameter of draw_effects"):
-        draw_effects([r for r in rows if "accuracy" not in r["metric"]])
+        draw_effects([r for r in rows if r["metric"] not in panels])
+    with pytest.raises(ValueError, match="'rows' parameter of draw_effects"):
+        draw_effects([dict(rows[0], kind="vs something else")])

@@ -129,7 +129,11 @@ from .weight_decay import (
 from .catalogue import (
     CATALOGUE_SWEEPS,
     EFFECT_ROWS,
+    LONG_RUNS,
+    PSEUDO_CAP,
+    ROW_KINDS,
     SMALL_WEIGHT,
+    TABLE_SEEDS,
     TECHNIQUES,
     TEST_CURVES,
     CatalogueRecipe,
@@ -148,6 +152,7 @@ from .catalogue import (
     run_smoothing,
     run_technique,
     second_domain,
+    seed_sweep,
     shift_label,
     smoothing_label,
     train_digits_cnn,
@@ -211,8 +216,8 @@ __all__ += ["BATCH_NORM_SWEEPS", "NORMS", "NORM_COLOURS", "BatchNormRecipe", "Ba
             "norm_style", "run_batch_norm", "run_norm_setting", "train_norm_net", "training_mode_accuracy",
             "ALEXNET_LRN", "HE_SEEDS"]
 # notebook 07 (the regularization catalogue)
-__all__ += ["CATALOGUE_SWEEPS", "EFFECT_ROWS", "SMALL_WEIGHT", "TECHNIQUES", "TEST_CURVES", "CatalogueRecipe",
+__all__ += ["CATALOGUE_SWEEPS", "EFFECT_ROWS", "LONG_RUNS", "PSEUDO_CAP", "ROW_KINDS", "SMALL_WEIGHT", "TABLE_SEEDS", "TECHNIQUES", "TEST_CURVES", "CatalogueRecipe",
             "CatalogueSweep", "DigitsRecipe", "adversarial_label", "catalogue_data", "catalogue_net",
             "catalogue_table", "digits_data", "fgsm_series", "load_catalogue_sweep", "other_signals",
-            "run_adversarial", "run_shift", "run_smoothing", "run_technique", "second_domain", "shift_label",
+            "run_adversarial", "run_shift", "run_smoothing", "run_technique", "second_domain", "seed_sweep", "shift_label",
             "smoothing_label", "train_digits_cnn", "train_digits_mlp", "train_technique"]

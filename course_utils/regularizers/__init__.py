@@ -21,12 +21,12 @@ from .penalties import decayed_weights, l1_penalty, l2_penalty, weight_decay_ste
 # notebook 07
 from .adversarial import adversarial_training, fgsm, fgsm_accuracy
 from .augment import add_noise, affine_images, augment_inputs, crop_images, flip_images, shift_signals
-from .ensembles import Ensemble, bagging, bootstrap_indices
+from .ensembles import Ensemble, bagging, bootstrap_indices, disagreement
 from .multitask import MASKED_LOGIT, MultiHeadMLP, with_task
 from .noise import WeightNoise, corrupt_labels, input_noise, label_flips
 from .semisupervised import consistency_penalty, pseudo_labels
-from .smoothing import (expected_calibration_error, label_smoothing, reliability_bins, smooth_labels,
-                        smoothed_cross_entropy)
+from .smoothing import (expected_calibration_error, fit_temperature, label_smoothing, reliability_bins,
+                        smooth_labels, smoothed_cross_entropy)
 from .sparsity import ActivationL1, weight_l1, zero_fraction
 from .tying import tie_to
 
@@ -41,7 +41,7 @@ __all__ += ["BatchNorm", "CovariateShiftNoise", "batch_norm", "batch_norm_backwa
 # notebook 07 (the regularization catalogue)
 __all__ += ["ActivationL1", "Ensemble", "MASKED_LOGIT", "MultiHeadMLP", "WeightNoise", "add_noise",
             "adversarial_training", "affine_images", "augment_inputs", "bagging", "bootstrap_indices",
-            "consistency_penalty", "corrupt_labels", "crop_images", "expected_calibration_error", "fgsm",
-            "fgsm_accuracy", "flip_images", "input_noise", "label_flips", "label_smoothing", "pseudo_labels",
+            "consistency_penalty", "corrupt_labels", "crop_images", "disagreement", "expected_calibration_error",
+            "fgsm", "fgsm_accuracy", "fit_temperature", "flip_images", "input_noise", "label_flips", "label_smoothing", "pseudo_labels",
             "reliability_bins", "shift_signals", "smooth_labels", "smoothed_cross_entropy", "tie_to",
             "weight_l1", "with_task", "zero_fraction"]

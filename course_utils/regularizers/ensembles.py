@@ -30,7 +30,7 @@ from .._validation import (
 )
 from ..device import SEED
 
-__all__ = ["Ensemble", "bagging", "bootstrap_indices"]
+__all__ = ["Ensemble", "bagging", "bootstrap_indices", "disagreement"]
 
 
 @validate(n=Int(1), seed=SEED)
@@ -94,3 +94,30 @@ class Ensemble(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         probs = torch.stack([F.softmax(m(x), dim=1) for m in self.members]).mean(0)
         return torch.log(probs.clamp_min(1e-12))
+
+
+@validate(models=SequenceOf(Instance(nn.Module, desc="a torch.nn.Module"), min_len=2,
+                            desc="a list of at least two models"),
+          x=TensorOf(min_ndim=1, nonempty=True), pairwise=bool)
+def disagreement(models: Sequence[nn.Module], x: Tensor, *, pairwise: bool = False) -> float:
+    """How often an ensemble's members predict different classes: what averaging can correct.
+
+    Members with equal accuracies can still be wrong on different examples; the ensemble gains
+    where they disagree, not where their accuracies differ.
+
+    Args:
+        models: the members, each returning logits (N, K); used as they are, without gradients.
+        x: inputs (N, ...).
+        pairwise: ``False``: the share of inputs on which not all members give the same class;
+            ``True``: the share of (input, pair of members) on which the pair differs, averaged over pairs.
+
+    Returns:
+        A float in [0, 1].
+    """
+    with torch.no_grad():
+        preds = torch.stack([m(x).argmax(1) for m in models])  # (M, N)
+    if not pairwise:
+        return float((preds != preds[:1]).any(0).float().mean())
+    m = len(models)
+    pairs = [(preds[i] != preds[j]).float().mean() for i in range(m) for j in range(i + 1, m)]
+    return float(torch.stack(pairs).mean())

@@ -16,6 +16,10 @@ margin is large enough, and the net stops being *over-confident*. This is the fo
 Guo et al. 2017) sorts the examples into equal-width confidence bins and averages
 ``|accuracy - mean confidence|`` over the bins, weighted by their share of the examples;
 :func:`reliability_bins` gives the per-bin numbers of a reliability diagram.
+
+**Temperature scaling** (Guo et al. 2017) is the standard repair after training: divide every
+logit by one number T > 0, chosen to minimise the negative log-likelihood on held-out labelled
+data (:func:`fit_temperature`). The predicted class does not change, only the confidence.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from torch import Tensor
 
 from .._validation import Float, Int, TensorOf, invalid, validate
 
-__all__ = ["expected_calibration_error", "label_smoothing", "reliability_bins", "smooth_labels",
+__all__ = ["expected_calibration_error", "fit_temperature", "label_smoothing", "reliability_bins", "smooth_labels",
            "smoothed_cross_entropy"]
 
 _ALPHA = Float(0, 1, hint="alpha is the share of the target spread evenly over the classes; 0 is no smoothing.")
@@ -156,3 +160,44 @@ def expected_calibration_error(probs: Tensor, y: Tensor, bins: int = 15) -> floa
     n = sum(table["count"])
     return float(sum(c / n * abs(a - p) for c, a, p in zip(table["count"], table["accuracy"], table["confidence"])
                      if c > 0))
+
+
+_LOGITS = TensorOf("floating", ndim=2, finite=True, nonempty=True,
+                   desc="a floating-point tensor of logits of shape (N, K)")
+
+
+@validate(logits=_LOGITS, y=_LABELS, checks=[_check_rows])
+def fit_temperature(logits: Tensor, y: Tensor) -> float:
+    """The temperature T > 0 that minimises ``cross_entropy(logits / T, y)``: Guo et al.'s repair.
+
+    Fit it on held-out labelled data (the validation set), never on the test set; then
+    ``softmax(logits / T)`` are the calibrated probabilities. The argmax, and so the accuracy,
+    does not change. The loss is convex in 1/T, so a bounded search over log T finds the optimum.
+
+    Args:
+        logits: the net's outputs on the held-out examples, shape (N, K).
+        y: their true labels, int64 of shape (N,).
+
+    Returns:
+        T, a float in [0.01, 100].
+    """
+    z, t = logits.detach().double().cpu(), y.cpu()
+
+    def loss(log_t: float) -> float:
+        return float(F.cross_entropy(z / torch.exp(torch.tensor(log_t, dtype=torch.float64)), t))
+
+    # Golden-section search on log T in [log 0.01, log 100]: the loss is unimodal in log T.
+    low, high = -4.605170185988091, 4.605170185988091
+    ratio = (5 ** 0.5 - 1) / 2
+    a, b = high - ratio * (high - low), low + ratio * (high - low)
+    fa, fb = loss(a), loss(b)
+    for _ in range(80):
+        if fa <= fb:
+            high, b, fb = b, a, fa
+            a = high - ratio * (high - low)
+            fa = loss(a)
+        else:
+            low, a, fa = a, b, fb
+            b = low + ratio * (high - low)
+            fb = loss(b)
+    return float(torch.exp(torch.tensor((low + high) / 2)))

@@ -4,7 +4,7 @@ Figures (they only draw what they are given):
 
 - :func:`draw_images`: a grid of images with titles (augmented photos, FGSM examples);
 - :func:`draw_reliability`: a reliability diagram, accuracy against confidence, one colour per net;
-- :func:`draw_effects`: the closing chart, each technique's measured effect on test accuracy.
+- :func:`draw_effects`: the closing chart, each technique's measured effect with its spread over seeds.
 
 Widgets (each gets its stored sweep and its live run function as arguments):
 
@@ -163,51 +163,71 @@ _ROWS = SequenceOf(Instance(dict, desc="a row of experiments.catalogue_table()")
                    desc="a list of rows of experiments.catalogue_table()")
 
 
-@validate(rows=_ROWS, ax=_AX)
-def draw_effects(rows: Sequence[Mapping[str, Any]], *, ax: Axes | None = None) -> Axes:
-    """The closing chart: each technique's measured effect on test accuracy, in percentage points.
+#: The closing chart's panels: (metric of the rows drawn, x-axis label, scale of the effect).
+_PANELS = (("accuracy", "change of test accuracy (percentage points)", 100.0),
+           ("ECE", "change of the expected calibration error (lower is better)", 1.0),
+           ("robust accuracy (ε = 0.1)", "change of test accuracy on FGSM examples at ε = 0.1 (points)", 100.0))
+#: One colour per kind of comparison, ``experiments.ROW_KINDS`` (a row's ``kind``).
+KIND_COLOURS = {"common baseline": CHOSEN, "another run, same data": "#E69F00", "own baseline, other setup": "#009E73"}
 
-    Only the rows whose metric is an accuracy are drawn (test accuracy, and the robust accuracy of
-    adversarial training, named in the label). Colour tells what a technique is
-    compared with: blue, the common baseline (MNIST-1D MLP on 500 signals, or the augmented run for
-    semi-supervised learning); green, an experiment's own baseline (another setup, named in the label).
+
+@validate(rows=_ROWS)
+def draw_effects(rows: Sequence[Mapping[str, Any]]) -> Figure:
+    """The closing chart: each technique's measured effect, mean ± sd over the seeds, one panel per metric.
+
+    Panels: test accuracy (percentage points), the expected calibration error (lower is better) and
+    the accuracy on FGSM examples (item 11, its own metric); the sparsity rows are in the table only.
+    The bar is the mean effect over the seeds, the error bar one standard deviation. Colour tells
+    what a technique is compared with (``row["kind"]``): blue, the common baseline; yellow, another
+    run on the same data (named in the label); green, the experiment's own baseline in another setup.
+    Hatched bars cost or add something beyond their comparison (``row["cost"]``: data, compute,
+    epochs or another architecture), so they are not like-for-like.
 
     Args:
         rows: ``experiments.catalogue_table()``.
-        ax: axes to draw into; a new figure when ``None``.
 
     Returns:
-        The matplotlib ``Axes``.
+        The matplotlib ``Figure``, one ``Axes`` per panel that has rows.
     """
-    shown = [r for r in rows if "accuracy" in r["metric"]]
-    if not shown:
-        raise invalid("rows", "rows of experiments.catalogue_table() with at least one accuracy metric",
-                      f"{len(rows)} rows without one")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.32 * len(shown) + 1.2))
-    common = ("baseline", "shift augmentation", "its average member")
-    labels, values, colours = [], [], []
-    for r in shown:
-        own = r["compared_with"] not in common
-        metric = "" if r["metric"] == "accuracy" else f" [{r['metric']}]"
-        labels.append(f"{r['item']}. {r['technique']}{metric}"
-                      + (f"  (vs {r['compared_with']})" if r["compared_with"] != "baseline" else ""))
-        values.append(100 * r["effect"])
-        colours.append("#009E73" if own else CHOSEN)
-    y = np.arange(len(shown))[::-1]
-    bars = ax.barh(y, values, color=colours)
-    ax.bar_label(bars, labels=[f"{v:+.1f}" for v in values], fontsize="x-small", padding=2)
-    ax.set_yticks(y, labels, fontsize="small")
-    ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel("effect on test accuracy (percentage points), measured here")
-    ax.grid(axis="x", alpha=0.3)
     from matplotlib.patches import Patch
 
-    ax.legend(handles=[Patch(color=CHOSEN, label="vs the common baseline"),
-                       Patch(color="#009E73", label="vs the experiment's own baseline")],
-              fontsize="small", loc="lower right")
-    ax.margins(x=0.15)
-    return ax
+    unknown = [r.get("kind") for r in rows if r.get("kind") not in KIND_COLOURS]
+    if unknown:
+        raise invalid("rows", f"rows of experiments.catalogue_table(), each of a kind among {list(KIND_COLOURS)}",
+                      f"a row of kind {unknown[0]!r}")
+    panels = [(metric, label, scale, [r for r in rows if r["metric"] == metric]) for metric, label, scale in _PANELS]
+    panels = [p for p in panels if p[3]]
+    if not panels:
+        raise invalid("rows", "rows of experiments.catalogue_table() with an accuracy, ECE or robust-accuracy metric",
+                      f"{len(rows)} rows without one")
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 0.3 * sum(len(p[3]) for p in panels) + 1.6 * len(panels)),
+                             height_ratios=[len(p[3]) + 1.5 for p in panels], squeeze=False)
+    for ax, (metric, xlabel, scale, shown) in zip(axes[:, 0], panels):
+        labels = [f"{r['item']}. {r['technique']}" + (f"  (vs {r['compared_with']})" if r["compared_with"] != "baseline"
+                                                     else "") for r in shown]
+        means = [scale * r["effect"] for r in shown]
+        sds = [scale * r["effect_sd"] if not math.isnan(r["effect_sd"]) else 0.0 for r in shown]
+        y = np.arange(len(shown))[::-1]
+        bars = ax.barh(y, means, xerr=sds, capsize=2, error_kw={"lw": 0.8},
+                       color=[KIND_COLOURS[r["kind"]] for r in shown],
+                       hatch=["//" if r["cost"] != "nothing" else "" for r in shown], edgecolor="white")
+        digits = 1 if scale == 100 else 3
+        ax.bar_label(bars, labels=[f"{m:+.{digits}f} ± {s:.{digits}f}" for m, s in zip(means, sds)],
+                     fontsize="x-small", padding=6)
+        ax.set_yticks(y, labels, fontsize="small")
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_xlabel(xlabel)
+        ax.grid(axis="x", alpha=0.3)
+        ax.margins(x=0.25)
+    handles = [Patch(color=c, label=f"vs the {k}" if k == "common baseline" else f"vs {k}")
+               for k, c in KIND_COLOURS.items() if any(r["kind"] == k for p in panels for r in p[3])]
+    handles.append(Patch(facecolor="white", edgecolor="black", hatch="//", label="costs or adds data, compute, "
+                                                                                   "epochs or architecture"))
+    axes[0, 0].legend(handles=handles, fontsize="x-small", loc="lower right")
+    n = len(rows[0]["seeds"]) if rows and "seeds" in rows[0] else 1
+    fig.suptitle(f"Goodfellow et al., chapter 7, measured here: mean ± sd over {n} seeds", fontsize="medium")
+    fig.tight_layout()
+    return fig
 
 
 # ------------------------------------------------------------------------------------------ widgets
@@ -358,11 +378,12 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
                      run: Callable[[float], History], series: Callable[[float], str]) -> W.VBox:
     """FGSM's ε: adversarial examples against live nets, and robust accuracy from the stored sweep.
 
-    The ε slider sets the attack's step. Top: one test digit (the example slider picks it), its
-    perturbation ε·sign(∇ₓloss) and the adversarial image, for each net of ``models``, with each
-    net's answer — computed live, instantly. Bottom: test accuracy on FGSM examples against ε, one
-    colour per training ε of the stored sweep, the chosen ε marked. "train live" trains the net
-    adversarially at the chosen ε now and adds its curve (orange, dashed).
+    The test-ε slider sets the attack's step, and only that. Top: one test digit (the example slider
+    picks it), its perturbation ε·sign(∇ₓloss) (blue +ε, red −ε) and the adversarial image, for each
+    net of ``models``, with each net's answer — computed live, instantly. Bottom: test accuracy on FGSM
+    examples against the test ε, one colour per training ε of the stored sweep, the chosen test ε
+    marked. The training-ε menu is the other role of ε: "train live" trains a net adversarially at
+    that ε now and adds its curve (orange, dashed) at every test ε.
 
     Args:
         sweep: ``experiments.load_catalogue_sweep("epsilon")``.
@@ -372,8 +393,8 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
         series: the name of the robust-accuracy series of an ε, ``experiments.fgsm_series``.
 
     Returns:
-        A widget: an ε ``SelectionSlider``, an example ``IntSlider``, a "train live" button with a
-        status line, and the plot.
+        A widget: a test-ε ``SelectionSlider``, an example ``IntSlider``, a training-ε ``Dropdown``
+        with a "train live" button and a status line, and the plot.
     """
     grid = list(sweep.recipe.eps_grid)
     settings = sweep.settings()
@@ -381,6 +402,8 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
                             description="test ε", continuous_update=False)
     x, y = data
     example = W.IntSlider(value=0, min=0, max=len(x) - 1, description="example", continuous_update=False)
+    train_eps = W.Dropdown(options=[(f"{v:g}", v) for v, _ in settings], description="train at ε",
+                           value=min((v for v, _ in settings), key=lambda v: abs(v - 0.1)))
     button, status, progress = live_controls()
     plot = W.Output()
     live: dict[float, History] = {}
@@ -401,7 +424,7 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
                 before, after = int(net(xi).argmax(1)), int(net(adv).argmax(1))
             net.train(was)
             cells[1 + 2 * k].imshow((adv - xi).view(8, 8).numpy(), cmap="RdBu", vmin=-max(e, 1e-3), vmax=max(e, 1e-3))
-            cells[1 + 2 * k].set_title(f"{name}:\nperturbation", fontsize="small")
+            cells[1 + 2 * k].set_title(f"{name}:\nperturbation (blue +ε, red −ε)", fontsize="small")
             cells[2 + 2 * k].imshow(adv.view(8, 8).numpy(), cmap="gray_r", vmin=0, vmax=1)
             cells[2 + 2 * k].set_title(f"answer {before} → {after}", fontsize="small",
                                        color="#b00" if after != int(yi) else "black")
@@ -424,7 +447,7 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
         show(fig, plot)
 
     def train_live(_: Any) -> None:
-        value = eps.value
+        value = train_eps.value
         name = "standard training" if value == 0 else f"adversarial training at ε = {value:g}"
         def done(h: History, seconds: float) -> str:
             text = f"<b>{name}</b> trained live in {seconds:.0f} s: clean accuracy {h.series('final_acc')[-1]:.3f}"
@@ -441,4 +464,4 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
     example.observe(draw, names="value")
     button.on_click(train_live)
     draw()
-    return W.VBox([W.HBox([eps, example]), W.HBox([button, status]), progress, plot])
+    return W.VBox([W.HBox([eps, example]), W.HBox([train_eps, button, status]), progress, plot])

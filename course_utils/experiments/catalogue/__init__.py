@@ -15,6 +15,7 @@ from .digits import (
     train_digits_mlp,
 )
 from .mnist1d import (
+    PSEUDO_CAP,
     SMALL_WEIGHT,
     TECHNIQUES,
     TEST_CURVES,
@@ -27,6 +28,9 @@ from .recipe import CatalogueRecipe, catalogue_data, other_signals
 from .sweeps import (
     CATALOGUE_SWEEPS,
     EFFECT_ROWS,
+    LONG_RUNS,
+    ROW_KINDS,
+    TABLE_SEEDS,
     CatalogueSweep,
     adversarial_label,
     catalogue_table,
@@ -34,6 +38,7 @@ from .sweeps import (
     run_adversarial,
     run_shift,
     run_smoothing,
+    seed_sweep,
     shift_label,
     smoothing_label,
 )
@@ -41,7 +46,11 @@ from .sweeps import (
 __all__ = [
     "CATALOGUE_SWEEPS",
     "EFFECT_ROWS",
+    "LONG_RUNS",
+    "PSEUDO_CAP",
+    "ROW_KINDS",
     "SMALL_WEIGHT",
+    "TABLE_SEEDS",
     "TECHNIQUES",
     "TEST_CURVES",
     "CatalogueRecipe",
@@ -60,6 +69,7 @@ __all__ = [
     "run_smoothing",
     "run_technique",
     "second_domain",
+    "seed_sweep",
     "shift_label",
     "smoothing_label",
     "train_digits_cnn",

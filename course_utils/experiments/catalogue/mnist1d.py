@@ -10,19 +10,28 @@ callbacks and :meth:`History.log`:
   wrong-label runs; evaluating the test set every epoch costs about a third of a run);
 - for pseudo-labels, ``pseudo_kept`` (how many), ``pseudo_right`` (the share that is right, checked
   with the hidden labels) and ``pseudo_top3`` (the share in the three most frequent classes);
-- ``final_acc``, ``final_ece``, ``final_zero_frac``, ``final_small_weights`` (last epoch only):
-  the test accuracy, the expected calibration error, the share of zero hidden activations and
-  the share of weights below ``SMALL_WEIGHT`` in magnitude *of the net returned* (after early
-  stopping, the restored one; for bagging, the ensemble).
+- ``final_acc``, ``final_ece``, ``final_confidence``, ``final_zero_frac``, ``final_small_weights``
+  (last epoch only): the test accuracy, the expected calibration error, the mean confidence (highest
+  predicted probability), the share of zero hidden activations and the share of weights below
+  ``SMALL_WEIGHT`` in magnitude *of the net returned* (after early stopping, the restored one; for
+  the ensembles, the ensemble);
+- for the ensembles, the members' accuracies (``member_mean``, ``member_min``, ``member_max``,
+  ``member_std``) and how often they disagree on the test signals (``disagreement``: not all the
+  same class; ``pairwise_disagreement``: averaged over pairs of members);
+- for temperature scaling, ``temperature``: the T fitted on the validation signals.
 
 Techniques measured against the common baseline: ``"weight decay"``, ``"early stopping"``,
 ``"shift augmentation"``, ``"input noise"``, ``"weight noise"``, ``"label smoothing"``,
 ``"label flips"``, ``"pseudo-labels"``, ``"consistency"``, ``"parameter sharing (CNN)"``,
-``"L1 on activations"``, ``"L1 on weights"``, ``"bagging"``, ``"dropout"``. Three experiments
+``"L1 on activations"``, ``"L1 on weights"``, ``"bagging"``, ``"dropout"``, and the controls that
+separate what a technique does from what it costs: ``"temperature scaling"`` (the baseline net,
+calibrated after training), ``"label smoothing + early stopping"``, ``"seed ensemble"`` (five nets
+on all the data), ``"pseudo-labels, true labels"`` and ``"pseudo-labels, capped"``. Three experiments
 need a baseline of their own, trained here as well: training on wrong labels (``"wrong labels"``
 and the same with label smoothing or early stopping), multi-task learning (``"single task"``
 against ``"multi-task"``, measured on the first task), and parameter tying (``"domain B alone"``
-against ``"domain B tied to A"``, measured on the second input distribution).
+against ``"domain B tied to A"`` and ``"domain B fine-tuned from A"``, measured on the second input
+distribution).
 """
 
 from __future__ import annotations
@@ -35,22 +44,23 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..._validation import Bool, Float, Instance, Int, OneOf, TensorOf, validate
+from ..._validation import Bool, Float, Instance, Int, OneOf, TensorOf, eval_mode, validate
 from ...data import Splits
 from ...device import torch_threads
 from ...models import MLP, ConvNet1d
 from ...regularizers.augment import augment_inputs, shift_signals
-from ...regularizers.ensembles import Ensemble, bagging
+from ...regularizers.ensembles import Ensemble, bagging, disagreement
 from ...regularizers.multitask import MultiHeadMLP, with_task
 from ...regularizers.noise import WeightNoise, corrupt_labels, input_noise, label_flips
 from ...regularizers.semisupervised import consistency_penalty, pseudo_labels
-from ...regularizers.smoothing import expected_calibration_error, label_smoothing
+from ...regularizers.smoothing import expected_calibration_error, fit_temperature, label_smoothing
 from ...regularizers.sparsity import ActivationL1, weight_l1, zero_fraction
 from ...regularizers.tying import tie_to
 from ...train import History, evaluate, fit
 from .recipe import CatalogueRecipe, catalogue_data, other_signals
 
-__all__ = ["SMALL_WEIGHT", "TECHNIQUES", "TEST_CURVES", "catalogue_net", "run_technique", "second_domain", "train_technique"]
+__all__ = ["PSEUDO_CAP", "SMALL_WEIGHT", "TECHNIQUES", "TEST_CURVES", "catalogue_net", "run_technique",
+           "second_domain", "train_technique"]
 
 #: What each setting trains, by its label: (the catalogue's item, one line).
 TECHNIQUES: dict[str, tuple[int, str]] = {
@@ -60,21 +70,27 @@ TECHNIQUES: dict[str, tuple[int, str]] = {
     "input noise": (3, "Gaussian noise added to every training input"),
     "weight noise": (3, "Gaussian noise added to the weights at every training step"),
     "label smoothing": (3, "soft targets (1 − α)·onehot + α/K"),
+    "temperature scaling": (3, "the baseline net, its logits divided by a T fitted on the validation signals"),
     "label flips": (3, "a share of each batch's labels replaced by random classes"),
     "wrong labels": (3, "a fixed share of the training labels wrong (own baseline)"),
     "wrong labels + label smoothing": (3, "the same wrong labels, with label smoothing"),
     "wrong labels + early stopping": (6, "the same wrong labels, with early stopping"),
     "pseudo-labels": (4, "shift augmentation + confident predictions on the other signals as labels"),
+    "pseudo-labels, true labels": (4, "the same kept signals with their true labels (an ablation)"),
+    "pseudo-labels, capped": (4, "pseudo-labels, at most PSEUDO_CAP per class, the most confident"),
     "consistency": (4, "shift augmentation + the same prediction for two shifts of an unlabelled signal"),
     "single task": (5, "digits below task_split only (own baseline)"),
     "multi-task": (5, "both tasks, one shared trunk and two heads"),
     "early stopping": (6, "stop when the validation loss has not improved for `patience` epochs"),
+    "label smoothing + early stopping": (6, "label smoothing, stopped on the validation loss"),
     "domain B alone": (7, "a net trained on the second input distribution only (own baseline)"),
     "domain B tied to A": (7, "the same, its weights pulled toward a net trained on the first distribution"),
+    "domain B fine-tuned from A": (7, "the same, started from the first distribution's net, no penalty"),
     "parameter sharing (CNN)": (7, "a 1-D conv net: one small kernel shared by all positions"),
     "L1 on activations": (8, "L1 penalty on the hidden activations"),
     "L1 on weights": (8, "L1 penalty on the weights"),
     "bagging": (9, "average of nets trained on bootstrap samples"),
+    "seed ensemble": (9, "average of nets trained on all the signals, from different seeds"),
     "dropout": (10, "dropout after every hidden layer"),
 }
 
@@ -83,6 +99,8 @@ TEST_CURVES = ("baseline", "shift augmentation", "early stopping", "wrong labels
 
 #: A weight counts as "zero" for ``final_small_weights`` below this magnitude.
 SMALL_WEIGHT = 1e-3
+#: ``"pseudo-labels, capped"`` keeps at most this many signals per predicted class.
+PSEUDO_CAP = 30
 
 _RUN = {
     "recipe": Instance(CatalogueRecipe, hint="Pass e.g. recipe=experiments.CatalogueRecipe()."),
@@ -134,12 +152,13 @@ def _test_logger(test: tuple[Tensor, Tensor]) -> Callable[[int, nn.Module, Histo
 
 
 def _finish(history: History, model: nn.Module, test: tuple[Tensor, Tensor], *, zeros: bool = True) -> History:
-    """Log the returned net's test accuracy, calibration error and share of zero activations."""
+    """Log the returned net's test accuracy, calibration error, confidence and share of zero activations."""
     x, y = test
     dev = next(model.parameters()).device
     probs = _probs(model, x.to(dev))
     history.log("final_acc", float((probs.argmax(1) == y.to(dev)).float().mean()))
     history.log("final_ece", expected_calibration_error(probs, y.to(dev)))
+    history.log("final_confidence", float(probs.max(1).values.mean()))
     if zeros:
         history.log("final_zero_frac", zero_fraction(model, x.to(dev)))
         weights = torch.cat([p.detach().flatten() for p in model.parameters() if p.dim() > 1])
@@ -149,12 +168,13 @@ def _finish(history: History, model: nn.Module, test: tuple[Tensor, Tensor], *, 
 
 def _fit(model: nn.Module, train: tuple[Tensor, Tensor], val: tuple[Tensor, Tensor], test: tuple[Tensor, Tensor],
          recipe: CatalogueRecipe, label: str, *, device: str | torch.device | None, progress: bool,
-         epochs: int | None = None, seed: int | None = None, zeros: bool = True, **kwargs) -> History:
+         epochs: int | None = None, seed: int | None = None, zeros: bool = True, finish: bool = True,
+         **kwargs) -> History:
     history = fit(model, train, val, epochs=recipe.epochs if epochs is None else epochs,
                   batch_size=recipe.batch_size, optimizer="adam", lr=recipe.lr,
                   seed=recipe.seed if seed is None else seed, device=device, progress=progress,
                   description=label, callbacks=[_test_logger(test)] if label in TEST_CURVES else None, **kwargs)
-    return _finish(history, model, test, zeros=zeros)
+    return _finish(history, model, test, zeros=zeros) if finish else history
 
 
 # ------------------------------------------------------------------------------------------ techniques
@@ -214,21 +234,68 @@ def _wrong(label: str, **fit_kwargs: Callable[[CatalogueRecipe], object]) -> Run
     return run
 
 
-def _pseudo(recipe, data, device, progress):
-    teacher, _ = _plain("shift augmentation", batch_transform=_shift)(recipe, data, device, progress)
-    pool_x, pool_y = other_signals(recipe)
-    kept, labels = pseudo_labels(teacher, pool_x.to(next(teacher.parameters()).device), recipe.pseudo_threshold)
-    kept, labels = kept.cpu(), labels.cpu()
-    x, y = data.train
-    train = (torch.cat([x, pool_x[kept]]), torch.cat([y, labels]))
+class _Scaled(nn.Module):
+    """A classifier's logits divided by a fixed temperature."""
+
+    def __init__(self, model: nn.Module, temperature: float) -> None:
+        super().__init__()
+        self.model, self.temperature = model, temperature
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.model(x) / self.temperature
+
+
+def _temperature(recipe, data, device, progress):
     model = _net(recipe)
-    history = _fit(model, train, data.val, data.test, recipe, "pseudo-labels", device=device, progress=progress,
-                   batch_transform=_shift(recipe))
-    history.log("pseudo_kept", float(len(kept)))
-    history.log("pseudo_right", float((labels == pool_y[kept]).float().mean()) if len(kept) else math.nan)
-    counts = torch.bincount(labels, minlength=10).sort(descending=True).values
-    history.log("pseudo_top3", float(counts[:3].sum() / len(kept)) if len(kept) else math.nan)
-    return model, history
+    history = _fit(model, data.train, data.val, data.test, recipe, "temperature scaling", device=device,
+                   progress=progress, finish=False)
+    x, y = data.val
+    dev = next(model.parameters()).device
+    with torch.no_grad():
+        logits = model.eval()(x.to(dev))
+    temperature = fit_temperature(logits, y.to(dev))
+    scaled = _Scaled(model, temperature)
+    history.log("temperature", temperature)
+    return scaled, _finish(history, scaled, data.test)
+
+
+def _capped(teacher: nn.Module, pool_x: Tensor, kept: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
+    """At most PSEUDO_CAP kept signals per predicted class: the ones the teacher is surest of."""
+    confidence = _probs(teacher, pool_x[kept].to(next(teacher.parameters()).device)).max(1).values.cpu()
+    counts = [0] * 10
+    chosen = []
+    for i in torch.argsort(confidence, descending=True, stable=True).tolist():
+        if counts[int(labels[i])] < PSEUDO_CAP:
+            counts[int(labels[i])] += 1
+            chosen.append(i)
+    rows = torch.tensor(sorted(chosen), dtype=torch.long)
+    return kept[rows], labels[rows]
+
+
+def _pseudo(label: str) -> Runner:
+    """Pseudo-labels as labelled (``"pseudo-labels"``), capped per class, or with the hidden true labels."""
+
+    def run(recipe, data, device, progress):
+        teacher, _ = _plain("shift augmentation", batch_transform=_shift)(recipe, data, device, progress)
+        pool_x, pool_y = other_signals(recipe)
+        kept, labels = pseudo_labels(teacher, pool_x.to(next(teacher.parameters()).device), recipe.pseudo_threshold)
+        kept, labels = kept.cpu(), labels.cpu()
+        if label == "pseudo-labels, capped":
+            kept, labels = _capped(teacher, pool_x, kept, labels)
+        elif label == "pseudo-labels, true labels":
+            labels = pool_y[kept]
+        x, y = data.train
+        train = (torch.cat([x, pool_x[kept]]), torch.cat([y, labels]))
+        model = _net(recipe)
+        history = _fit(model, train, data.val, data.test, recipe, label, device=device, progress=progress,
+                       batch_transform=_shift(recipe))
+        history.log("pseudo_kept", float(len(kept)))
+        history.log("pseudo_right", float((labels == pool_y[kept]).float().mean()) if len(kept) else math.nan)
+        counts = torch.bincount(labels, minlength=10).sort(descending=True).values
+        history.log("pseudo_top3", float(counts[:3].sum() / len(kept)) if len(kept) else math.nan)
+        return model, history
+
+    return run
 
 
 def _consistency(recipe, data, device, progress):
@@ -295,17 +362,20 @@ def _source_model(recipe: CatalogueRecipe, device, progress: bool) -> nn.Module:
     return model
 
 
-def _domain_b(tied: bool) -> Runner:
-    label = "domain B tied to A" if tied else "domain B alone"
+def _domain_b(label: str) -> Runner:
+    """Model B on the second domain: alone, tied to model A, or started from model A's weights."""
 
     def run(recipe, data, device, progress):
         moved = [(second_domain(x), y) for x, y in (data.train, data.val, data.test)]
         kwargs = {}
         source = None
-        if tied:
+        if label != "domain B alone":
             source = _source_model(recipe, device, progress)
+        if label == "domain B tied to A":
             kwargs["penalty"] = tie_to(source, recipe.tying)
         model = _net(recipe)
+        if label == "domain B fine-tuned from A":
+            model.load_state_dict(source.state_dict())
         history = _fit(model, *moved, recipe, label, device=device, progress=progress, **kwargs)
         if source is not None:
             history.log("source_acc_on_b", evaluate(source, moved[2], device=next(model.parameters()).device)["acc"])
@@ -314,36 +384,43 @@ def _domain_b(tied: bool) -> Runner:
     return run
 
 
-def _bagging(recipe, data, device, progress):
-    histories: list[History] = []
-    # Member i of seed s uses seed s * members + i (initialisation, shuffling and bootstrap sample), so
-    # that the ensembles of different seeds share no member.
-    first = (recipe.seed * recipe.members) % (2**32 - recipe.members)
+def _ensemble(label: str) -> Runner:
+    """Bagging (each member on its own bootstrap sample) or a seed ensemble (every member on all the data)."""
 
-    def train_one(x: Tensor, y: Tensor) -> nn.Module:
-        i = len(histories)
-        member = _net(recipe, seed=first + i)
-        histories.append(_fit(member, (x, y), data.val, data.test, recipe, f"bagging: member {i + 1}",
-                              device=device, progress=progress, seed=first + i))
-        return member
+    def run(recipe, data, device, progress):
+        histories: list[History] = []
+        # Member i of seed s uses seed s * members + i (initialisation, shuffling and bootstrap sample), so
+        # that the ensembles of different seeds share no member; the seed ensemble's first member is the
+        # baseline net.
+        first = (recipe.seed * recipe.members) % (2**32 - recipe.members)
 
-    members = bagging(train_one, data.train, recipe.members, seed=first)
-    model = Ensemble(members)
-    history = histories[0]
-    accs = [h.extra["final_acc"][-1] for h in histories]
-    mean = sum(accs) / len(accs)
-    for series in ("final_acc", "final_ece", "final_zero_frac", "final_small_weights"):
-        history.extra[series][-1] = math.nan  # the first member's; the ensemble's replace them below
-    x, y = data.test
-    probs = _probs(model, x.to(next(model.parameters()).device))
-    history.extra["final_acc"][-1] = float((probs.argmax(1).cpu() == y).float().mean())
-    history.extra["final_ece"][-1] = expected_calibration_error(probs.cpu(), y)
-    history.extra["final_zero_frac"][-1] = zero_fraction(model, x.to(next(model.parameters()).device))
-    history.log("member_mean", mean)
-    history.log("member_min", min(accs))
-    history.log("member_max", max(accs))
-    history.log("member_std", (sum((a - mean) ** 2 for a in accs) / len(accs)) ** 0.5)
-    return model, history
+        def train_one(x: Tensor, y: Tensor) -> nn.Module:
+            i = len(histories)
+            member = _net(recipe, seed=first + i)
+            histories.append(_fit(member, (x, y), data.val, data.test, recipe, f"{label}: member {i + 1}",
+                                  device=device, progress=progress, seed=first + i, finish=False))
+            return member
+
+        if label == "bagging":
+            members = bagging(train_one, data.train, recipe.members, seed=first)
+        else:
+            members = [train_one(*data.train) for _ in range(recipe.members)]
+        model = Ensemble(members)
+        x, y = data.test
+        dev = next(model.parameters()).device
+        accs = [float((_probs(m, x.to(dev)).argmax(1).cpu() == y).float().mean()) for m in members]
+        mean = sum(accs) / len(accs)
+        history = _finish(histories[0], model, data.test)
+        history.log("member_mean", mean)
+        history.log("member_min", min(accs))
+        history.log("member_max", max(accs))
+        history.log("member_std", (sum((a - mean) ** 2 for a in accs) / len(accs)) ** 0.5)
+        with eval_mode(model):
+            history.log("disagreement", disagreement(members, x.to(dev)))
+            history.log("pairwise_disagreement", disagreement(members, x.to(dev), pairwise=True))
+        return model, history
+
+    return run
 
 
 _RUNNERS: dict[str, Runner] = {
@@ -358,17 +435,25 @@ _RUNNERS: dict[str, Runner] = {
     "wrong labels + label smoothing": _wrong("wrong labels + label smoothing",
                                              batch_transform=lambda r: label_smoothing(r.smoothing, 10)),
     "wrong labels + early stopping": _wrong("wrong labels + early stopping", early_stopping=lambda r: r.patience),
-    "pseudo-labels": _pseudo,
+    "pseudo-labels": _pseudo("pseudo-labels"),
+    "pseudo-labels, true labels": _pseudo("pseudo-labels, true labels"),
+    "pseudo-labels, capped": _pseudo("pseudo-labels, capped"),
+    "temperature scaling": _temperature,
+    "label smoothing + early stopping": _plain("label smoothing + early stopping",
+                                               batch_transform=lambda r: label_smoothing(r.smoothing, 10),
+                                               early_stopping=lambda r: r.patience),
     "consistency": _consistency,
     "single task": _multitask(False),
     "multi-task": _multitask(True),
     "early stopping": _plain("early stopping", early_stopping=lambda r: r.patience),
-    "domain B alone": _domain_b(False),
-    "domain B tied to A": _domain_b(True),
+    "domain B alone": _domain_b("domain B alone"),
+    "domain B tied to A": _domain_b("domain B tied to A"),
+    "domain B fine-tuned from A": _domain_b("domain B fine-tuned from A"),
     "parameter sharing (CNN)": _cnn,
     "L1 on activations": _activation_l1,
     "L1 on weights": _plain("L1 on weights", penalty=lambda r: weight_l1(r.weight_l1)),
-    "bagging": _bagging,
+    "bagging": _ensemble("bagging"),
+    "seed ensemble": _ensemble("seed ensemble"),
     "dropout": _plain("dropout", dropout=True),
 }
 

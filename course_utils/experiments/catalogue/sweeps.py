@@ -2,14 +2,18 @@
 
 ``python assets/precompute.py catalogue`` makes every sweep of :data:`CATALOGUE_SWEEPS` with the
 run functions of :mod:`.mnist1d` and :mod:`.digits`; :func:`load_catalogue_sweep` reads one back,
-refusing a file made from another recipe. :func:`catalogue_table` turns the stored runs into the
-closing table: one row per measured effect, each against the baseline it is compared with.
+refusing a file made from another recipe. The closing table's runs are stored for each seed of
+:data:`TABLE_SEEDS`, and :data:`LONG_RUNS` also with three times the epochs, so that "does not help
+at this scale" can be told from "does not help within 60 epochs". :func:`catalogue_table` turns
+the stored runs into the closing table: one row per measured effect, each against the baseline it
+is compared with, as a mean and a standard deviation over the seeds, with what it costs.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,12 +22,15 @@ from ...data import Splits
 from ...train import History
 from ..sweep import Sweep, SweepSpec, load_sweep
 from .digits import DigitsRecipe, fgsm_series, train_digits_cnn, train_digits_mlp
-from .mnist1d import run_technique
+from .mnist1d import PSEUDO_CAP, run_technique
 from .recipe import CatalogueRecipe
 
 __all__ = [
     "CATALOGUE_SWEEPS",
     "EFFECT_ROWS",
+    "LONG_RUNS",
+    "ROW_KINDS",
+    "TABLE_SEEDS",
     "CatalogueSweep",
     "adversarial_label",
     "catalogue_table",
@@ -31,24 +38,30 @@ __all__ = [
     "run_adversarial",
     "run_shift",
     "run_smoothing",
+    "seed_sweep",
     "shift_label",
     "smoothing_label",
 ]
 
-#: The techniques each stored table sweep holds (all with ``CatalogueRecipe()``).
+#: The techniques each stored table sweep holds (all with ``CatalogueRecipe()``, one file per seed).
 TABLE_SWEEPS: dict[str, tuple[str, ...]] = {
     "items_1_3": ("baseline", "weight decay", "early stopping", "shift augmentation", "input noise", "weight noise",
-                  "label smoothing", "label flips", "dropout"),
+                  "label smoothing", "label flips", "dropout", "temperature scaling",
+                  "label smoothing + early stopping"),
     "items_3_6": ("wrong labels", "wrong labels + label smoothing", "wrong labels + early stopping",
-                  "pseudo-labels", "consistency", "single task", "multi-task"),
+                  "pseudo-labels", "consistency", "single task", "multi-task", "pseudo-labels, true labels",
+                  "pseudo-labels, capped"),
     "items_7_9": ("parameter sharing (CNN)", "domain B alone", "domain B tied to A", "L1 on activations",
-                  "L1 on weights", "bagging"),
+                  "L1 on weights", "bagging", "domain B fine-tuned from A", "seed ensemble"),
 }
 # The run of each table sweep that tests/test_assets.py trains again (seconds each).
 _CHEAPEST = {"items_1_3": "early stopping", "items_3_6": "wrong labels + early stopping", "items_7_9": "domain B alone"}
-#: The seeds of the semi-supervised runs stored beside the notebook's seed 0 (pseudo-labelling is unstable).
-SEMI_SEEDS = (1, 2, 3)
-SEMI_RUNS = ("shift augmentation", "pseudo-labels", "consistency")
+#: The seeds of the closing table: the notebooks' seed 0 and three more, each sweep stored once per seed.
+TABLE_SEEDS = (0, 1, 2, 3)
+#: The runs repeated with three times the epochs (``"long"``), to separate the budget from the scale.
+LONG_RUNS = ("baseline", "dropout", "shift augmentation")
+#: How many times the epochs the long runs train.
+LONG_FACTOR = 3
 #: The settings of the widgets' sliders.
 SHIFTS = (0, 1, 2, 4, 8, 20)
 SMOOTHINGS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
@@ -102,14 +115,19 @@ def run_adversarial(eps_train: float, *, recipe: DigitsRecipe, data: Splits | No
 
 
 # ------------------------------------------------------------------------------------------ sweep specs
-def _table_spec(name: str, description: str) -> SweepSpec[CatalogueRecipe]:
-    labels = TABLE_SWEEPS[name]
-    cheapest = _CHEAPEST[name]
+@validate(name=str, seed=Int(0))
+def seed_sweep(name: str, seed: int) -> str:
+    """The name of a sweep stored for another seed: ``"items_1_3"`` for seed 0, ``"items_1_3_seed2"`` for seed 2."""
+    return name if seed == 0 else f"{name}_seed{seed}"
+
+
+def _runs_spec(name: str, recipe: Any, labels: tuple[str, ...], train: Callable[[str, Any], History],
+               cheapest: str, description: str) -> SweepSpec:
     return SweepSpec(
-        topic="catalogue", name=name, file=f"catalogue_{name}.json", recipe=CatalogueRecipe(),
-        run=lambda r: {label: run_technique(label, r) for label in labels},
+        topic="catalogue", name=name, file=f"catalogue_{name}.json", recipe=recipe,
+        run=lambda r: {label: train(label, r) for label in labels},
         labels=lambda r: list(labels),
-        repeat=lambda r: (cheapest, run_technique(cheapest, r)),
+        repeat=lambda r: (cheapest, train(cheapest, r)),
         description=description)
 
 
@@ -123,47 +141,46 @@ def _slider_spec(name: str, recipe: Any, values: tuple, label: Callable[[Any], s
         description=description)
 
 
-def _semi_label(seed: int, name: str) -> str:
-    return f"seed {seed}: {name}"
+def _cnn(label: str, recipe: DigitsRecipe) -> History:
+    return train_digits_cnn(label != "CNN", recipe)[1]
 
 
-def _semi_runs(recipe: CatalogueRecipe) -> dict[str, History]:
-    return {_semi_label(s, name): run_technique(name, dataclasses.replace(recipe, seed=s))
-            for s in SEMI_SEEDS for name in SEMI_RUNS}
+def _per_seed(name: str, make: Callable[[str, int], SweepSpec]) -> dict[str, SweepSpec]:
+    return {seed_sweep(name, s): make(seed_sweep(name, s), s) for s in TABLE_SEEDS}
 
 
-def _cnn_runs(recipe: DigitsRecipe) -> dict[str, History]:
-    return {label: train_digits_cnn(label != "CNN", recipe)[1] for label in CNN_LABELS}
+_ITEMS = {"items_1_3": "items 1-3, 6 and 10 on the common baseline (MNIST-1D, 500 signals, MLP)",
+          "items_3_6": "items 3-6: wrong labels, semi-supervised and multi-task runs",
+          "items_7_9": "items 7-9: parameter sharing and tying, sparse representations, ensembles"}
+_LONG = dataclasses.replace(CatalogueRecipe(), epochs=LONG_FACTOR * CatalogueRecipe().epochs)
+_CNN_LONG = dataclasses.replace(DigitsRecipe(), cnn_epochs=LONG_FACTOR * DigitsRecipe().cnn_epochs)
 
-
-#: The stored sweeps of notebook 07, made by ``python assets/precompute.py catalogue``.
-CATALOGUE_SWEEPS: dict[str, SweepSpec] = {
-    "items_1_3": _table_spec("items_1_3", "Notebook 07, items 1-3, 6 and 10 on the common baseline (MNIST-1D, "
-                                          "500 signals, MLP): one run per technique."),
-    "items_3_6": _table_spec("items_3_6", "Notebook 07, items 3-6: wrong labels, semi-supervised and multi-task "
-                                          "runs."),
-    "items_7_9": _table_spec("items_7_9", "Notebook 07, items 7-9: parameter sharing and tying, sparse "
-                                          "representations, bagging."),
-    "semi_seeds": SweepSpec(
-        topic="catalogue", name="semi_seeds", file="catalogue_semi_seeds.json", recipe=CatalogueRecipe(),
-        run=_semi_runs, labels=lambda r: [_semi_label(s, n) for s in SEMI_SEEDS for n in SEMI_RUNS],
-        repeat=lambda r: (_semi_label(SEMI_SEEDS[0], SEMI_RUNS[0]),
-                          run_technique(SEMI_RUNS[0], dataclasses.replace(r, seed=SEMI_SEEDS[0]))),
-        description="Notebook 07, item 4 on three more seeds: augmentation alone, with pseudo-labels, with "
-                    "the consistency penalty."),
-    "digits_cnn": SweepSpec(
-        topic="catalogue", name="digits_cnn", file="catalogue_digits_cnn.json", recipe=DigitsRecipe(),
-        run=_cnn_runs, labels=lambda r: list(CNN_LABELS),
-        repeat=lambda r: ("CNN", train_digits_cnn(False, r)[1]),
-        description="Notebook 07, item 2: ConvNet2d on 100 digit images, with and without augmentation."),
+#: The stored sweeps of notebooks 07a and 07b, made by ``python assets/precompute.py catalogue``.
+CATALOGUE_SWEEPS: dict[str, SweepSpec] = {}
+for _group, _what in _ITEMS.items():
+    CATALOGUE_SWEEPS |= _per_seed(_group, lambda name, s, g=_group, w=_what: _runs_spec(
+        name, dataclasses.replace(CatalogueRecipe(), seed=s), TABLE_SWEEPS[g], run_technique, _CHEAPEST[g],
+        f"Notebooks 07a-07b, {w}; seed {s}."))
+CATALOGUE_SWEEPS |= _per_seed("long", lambda name, s: _runs_spec(
+    name, dataclasses.replace(_LONG, seed=s), LONG_RUNS, run_technique, "baseline",
+    f"Notebooks 07a-07b: the runs the budget changes, with {_LONG.epochs} epochs instead of "
+    f"{CatalogueRecipe().epochs}; seed {s}."))
+CATALOGUE_SWEEPS |= _per_seed("digits_cnn", lambda name, s: _runs_spec(
+    name, dataclasses.replace(DigitsRecipe(), seed=s), CNN_LABELS, _cnn, "CNN",
+    f"Notebook 07a, item 2: ConvNet2d on 100 digit images, with and without augmentation; seed {s}."))
+CATALOGUE_SWEEPS |= _per_seed("digits_cnn_long", lambda name, s: _runs_spec(
+    name, dataclasses.replace(_CNN_LONG, seed=s), CNN_LABELS, _cnn, "CNN",
+    f"Notebook 07a, item 2 with {_CNN_LONG.cnn_epochs} epochs instead of {DigitsRecipe().cnn_epochs}; seed {s}."))
+CATALOGUE_SWEEPS |= {
     "shift": _slider_spec("shift", CatalogueRecipe(), SHIFTS, shift_label, run_shift,
-                          "Notebook 07's augmentation-strength slider: circular shifts of at most 0 to 20 positions."),
+                          "Notebook 07a's augmentation-strength slider: circular shifts of at most 0 to 20 positions."),
     "smoothing": _slider_spec("smoothing", CatalogueRecipe(), SMOOTHINGS, smoothing_label, run_smoothing,
-                              "Notebook 07's smoothing slider: label smoothing with α from 0 to 0.5."),
-    "epsilon": _slider_spec("epsilon", DigitsRecipe(), ADVERSARIAL_EPS, adversarial_label, run_adversarial,
-                            "Notebook 07's ε slider: the digits MLP trained normally and adversarially, "
-                            "robust accuracy at every test ε."),
+                              "Notebook 07a's smoothing slider: label smoothing with α from 0 to 0.5."),
 }
+CATALOGUE_SWEEPS |= _per_seed("epsilon", lambda name, s: _slider_spec(
+    name, dataclasses.replace(DigitsRecipe(), seed=s), ADVERSARIAL_EPS, adversarial_label, run_adversarial,
+    f"Notebook 07b's ε slider: the digits MLP trained normally and adversarially, robust accuracy at every "
+    f"test ε; seed {s}."))
 
 
 _SLIDERS: dict[str, tuple[tuple, Callable[[Any], str]]] = {
@@ -176,7 +193,7 @@ class CatalogueSweep(Sweep[Any]):
 
     def settings(self) -> list[tuple[float, str]]:
         """The slider's settings of a slider sweep, ``[(value, label), ...]``; ``[]`` for a table sweep."""
-        values, label = _SLIDERS.get(self.spec.name, ((), str))
+        values, label = _SLIDERS.get(re.sub(r"_seed\d+$", "", self.spec.name), ((), str))
         return [(v, label(v)) for v in values]
 
     @validate(label=str, series=str)
@@ -196,8 +213,10 @@ def load_catalogue_sweep(name: str) -> CatalogueSweep:
 
     Args:
         name: ``"items_1_3"``, ``"items_3_6"``, ``"items_7_9"`` (the closing table's runs),
-            ``"semi_seeds"`` (item 4 on seeds 1-3: labels ``"seed 1: pseudo-labels"``, ...),
-            ``"digits_cnn"``, ``"shift"``, ``"smoothing"`` or ``"epsilon"`` (the sliders').
+            ``"long"`` (:data:`LONG_RUNS` with three times the epochs), ``"digits_cnn"``,
+            ``"digits_cnn_long"``, ``"shift"``, ``"smoothing"`` or ``"epsilon"`` (the sliders'), all
+            made with seed 0; the table's sweeps and ``"epsilon"`` are also stored for the other seeds
+            of :data:`TABLE_SEEDS`, as ``"items_1_3_seed1"`` and so on (:func:`seed_sweep`).
 
     Raises:
         FileNotFoundError: the file is missing.
@@ -208,80 +227,141 @@ def load_catalogue_sweep(name: str) -> CatalogueSweep:
 
 
 # ------------------------------------------------------------------------------------------ the table
+#: What a row of the closing table is compared with (``kind``): the common baseline (the MNIST-1D MLP
+#: on 500 signals, 60 epochs), another run on the same data (named in ``compared_with``), or the
+#: experiment's own baseline in another setup (named in ``setup``).
+ROW_KINDS = ("common baseline", "another run, same data", "own baseline, other setup")
+_C, _S, _O = ROW_KINDS
+_COMMON = "MNIST-1D MLP, 500 signals"
+_LONG_SETUP = f"{_COMMON}, {_LONG.epochs} epochs"
+_WRONG = "MNIST-1D MLP, 40% wrong labels"
+_DOMAIN_B = "MNIST-1D MLP, second domain"
+_DIGITS_MLP = "digits MLP, 1 079 images"
+_VALIDATION = "the 800 validation labels"
+_UNLABELLED = "2,700 unlabelled signals"
+
+
 @dataclasses.dataclass(frozen=True)
 class _Row:
     item: int
-    technique: str
-    compared_with: str
-    sweep: str
-    metric: str  # "accuracy", "ECE", "zero activations", "robust accuracy"
+    technique: str  # the run measured
+    compared_with: str  # the run it is compared with
+    sweep: str  # the stored sweep, seed 0's name
+    metric: str
+    kind: str
+    cost: str = "nothing"  # what the row costs or adds beyond its comparison
     series: str = "final_acc"
     baseline_series: str | None = None  # default: the same series
     baseline_sweep: str | None = None  # default: the same sweep
-    setup: str = "MNIST-1D MLP, 500 signals"
+    setup: str = _COMMON
+    name: str | None = None  # the row's name; default: the technique
 
 
 _ROBUST = fgsm_series(0.1)
-#: Every row of the closing table: which measured runs it compares.
+_ADV = "adversarial training, ε = 0.1"
+_ADV_COST = "another data set; one more forward and backward pass per step"
+#: Every row of the closing table: which measured runs it compares, and what the technique costs.
 EFFECT_ROWS: tuple[_Row, ...] = (
-    _Row(1, "weight decay", "baseline", "items_1_3", "accuracy"),
-    _Row(2, "shift augmentation", "baseline", "items_1_3", "accuracy"),
-    _Row(2, "CNN + augmentation", "CNN", "digits_cnn", "accuracy", setup="digits CNN, 100 images"),
-    _Row(3, "input noise", "baseline", "items_1_3", "accuracy"),
-    _Row(3, "weight noise", "baseline", "items_1_3", "accuracy"),
-    _Row(3, "label smoothing", "baseline", "items_1_3", "accuracy"),
-    _Row(3, "label smoothing", "baseline", "items_1_3", "ECE", "final_ece"),
-    _Row(3, "label flips", "baseline", "items_1_3", "accuracy"),
-    _Row(3, "wrong labels + label smoothing", "wrong labels", "items_3_6", "accuracy",
-         setup="MNIST-1D MLP, 40% wrong labels"),
-    _Row(4, "pseudo-labels", "shift augmentation", "items_3_6", "accuracy", baseline_sweep="items_1_3"),
-    _Row(4, "consistency", "shift augmentation", "items_3_6", "accuracy", baseline_sweep="items_1_3"),
-    _Row(5, "multi-task", "single task", "items_3_6", "accuracy", setup="MNIST-1D, digits 0-4 (5 classes)"),
-    _Row(6, "early stopping", "baseline", "items_1_3", "accuracy"),
-    _Row(6, "wrong labels + early stopping", "wrong labels", "items_3_6", "accuracy",
-         setup="MNIST-1D MLP, 40% wrong labels"),
-    _Row(7, "domain B tied to A", "domain B alone", "items_7_9", "accuracy", setup="MNIST-1D MLP, second domain"),
-    _Row(7, "parameter sharing (CNN)", "baseline", "items_7_9", "accuracy", baseline_sweep="items_1_3"),
-    _Row(8, "L1 on activations", "baseline", "items_7_9", "accuracy", baseline_sweep="items_1_3"),
-    _Row(8, "L1 on activations", "baseline", "items_7_9", "zero activations", "final_zero_frac",
+    _Row(1, "weight decay", "baseline", "items_1_3", "accuracy", _C),
+    _Row(2, "shift augmentation", "baseline", "items_1_3", "accuracy", _C),
+    _Row(2, "shift augmentation", "baseline", "long", "accuracy", _S, f"{LONG_FACTOR}× the epochs, both runs",
+         setup=_LONG_SETUP, name=f"shift augmentation, {_LONG.epochs} epochs"),
+    _Row(2, "CNN + augmentation", "CNN", "digits_cnn", "accuracy", _O, "another data set and net",
+         setup="digits CNN, 100 images"),
+    _Row(2, "CNN + augmentation", "CNN", "digits_cnn_long", "accuracy", _O,
+         f"another data set and net; {LONG_FACTOR}× the epochs, both runs",
+         setup=f"digits CNN, 100 images, {_CNN_LONG.cnn_epochs} epochs",
+         name=f"CNN + augmentation, {_CNN_LONG.cnn_epochs} epochs"),
+    _Row(3, "input noise", "baseline", "items_1_3", "accuracy", _C),
+    _Row(3, "weight noise", "baseline", "items_1_3", "accuracy", _C),
+    _Row(3, "label smoothing", "baseline", "items_1_3", "accuracy", _C),
+    _Row(3, "label smoothing", "baseline", "items_1_3", "ECE", _C, series="final_ece"),
+    _Row(3, "temperature scaling", "baseline", "items_1_3", "ECE", _C, f"{_VALIDATION}; no retraining",
+         series="final_ece"),
+    _Row(3, "label flips", "baseline", "items_1_3", "accuracy", _C),
+    _Row(3, "label flips", "baseline", "items_1_3", "ECE", _C, series="final_ece"),
+    _Row(3, "wrong labels + label smoothing", "wrong labels", "items_3_6", "accuracy", _O, setup=_WRONG),
+    _Row(4, "pseudo-labels", "shift augmentation", "items_3_6", "accuracy", _S, f"{_UNLABELLED}; 2× the training",
          baseline_sweep="items_1_3"),
-    _Row(8, "L1 on weights", "baseline", "items_7_9", "accuracy", baseline_sweep="items_1_3"),
-    _Row(8, "L1 on weights", "baseline", "items_7_9", "weights below 1e-3", "final_small_weights",
+    _Row(4, "pseudo-labels, capped", "shift augmentation", "items_3_6", "accuracy", _S,
+         f"{_UNLABELLED}; 2× the training", baseline_sweep="items_1_3",
+         name=f"pseudo-labels, at most {PSEUDO_CAP} per class"),
+    _Row(4, "consistency", "shift augmentation", "items_3_6", "accuracy", _S, _UNLABELLED,
          baseline_sweep="items_1_3"),
-    _Row(9, "bagging", "baseline", "items_7_9", "accuracy", baseline_sweep="items_1_3"),
-    _Row(9, "bagging", "its average member", "items_7_9", "accuracy", baseline_series="member_mean"),
-    _Row(10, "dropout", "baseline", "items_1_3", "accuracy"),
-    _Row(11, "adversarial training, ε = 0.1", "standard training", "epsilon", "robust accuracy (ε = 0.1)", _ROBUST,
-         setup="digits MLP, FGSM at ε = 0.1"),
-    _Row(11, "adversarial training, ε = 0.1", "standard training", "epsilon", "accuracy", setup="digits MLP"),
+    _Row(5, "multi-task", "single task", "items_3_6", "accuracy", _O, "the other task's labelled signals",
+         setup="MNIST-1D, digits 0-4 (5 classes)"),
+    _Row(6, "early stopping", "baseline", "items_1_3", "accuracy", _C, _VALIDATION),
+    _Row(6, "label smoothing + early stopping", "label smoothing", "items_1_3", "accuracy", _S, _VALIDATION),
+    _Row(6, "wrong labels + early stopping", "wrong labels", "items_3_6", "accuracy", _O, _VALIDATION, setup=_WRONG),
+    _Row(7, "parameter sharing (CNN)", "baseline", "items_7_9", "accuracy", _C, "another architecture",
+         baseline_sweep="items_1_3"),
+    _Row(7, "domain B tied to A", "domain B alone", "items_7_9", "accuracy", _O,
+         "2,700 labelled signals of the first domain", setup=_DOMAIN_B),
+    _Row(7, "domain B fine-tuned from A", "domain B alone", "items_7_9", "accuracy", _O,
+         "2,700 labelled signals of the first domain", setup=_DOMAIN_B),
+    _Row(8, "L1 on activations", "baseline", "items_7_9", "accuracy", _C, baseline_sweep="items_1_3"),
+    _Row(8, "L1 on activations", "baseline", "items_7_9", "zero activations", _C, series="final_zero_frac",
+         baseline_sweep="items_1_3"),
+    _Row(8, "L1 on weights", "baseline", "items_7_9", "accuracy", _C, baseline_sweep="items_1_3"),
+    _Row(8, "L1 on weights", "baseline", "items_7_9", "weights below 1e-3", _C, series="final_small_weights",
+         baseline_sweep="items_1_3"),
+    _Row(9, "bagging", "baseline", "items_7_9", "accuracy", _C, "5× the training", baseline_sweep="items_1_3"),
+    _Row(9, "bagging", "its average member", "items_7_9", "accuracy", _S, "5× the training",
+         baseline_series="member_mean"),
+    _Row(9, "seed ensemble", "baseline", "items_7_9", "accuracy", _C, "5× the training", baseline_sweep="items_1_3"),
+    _Row(9, "seed ensemble", "its average member", "items_7_9", "accuracy", _S, "5× the training",
+         baseline_series="member_mean"),
+    _Row(10, "dropout", "baseline", "items_1_3", "accuracy", _C),
+    _Row(10, "dropout", "baseline", "long", "accuracy", _S, f"{LONG_FACTOR}× the epochs, both runs",
+         setup=_LONG_SETUP, name=f"dropout, {_LONG.epochs} epochs"),
+    _Row(11, _ADV, "standard training", "epsilon", "robust accuracy (ε = 0.1)", _O, _ADV_COST, series=_ROBUST,
+         setup=_DIGITS_MLP),
+    _Row(11, _ADV, "standard training", "epsilon", "accuracy", _O, _ADV_COST, setup=_DIGITS_MLP),
 )
+
+
+def _mean_sd(values: list[float]) -> tuple[float, float]:
+    mean = sum(values) / len(values)
+    sd = (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5 if len(values) > 1 else math.nan
+    return mean, sd
 
 
 @validate(sweeps=[None, MappingOf(str, Instance(Sweep, desc="a stored Sweep"),
                                   desc="a dict {sweep name: loaded sweep}")])
 def catalogue_table(sweeps: Mapping[str, Sweep] | None = None) -> list[dict[str, Any]]:
-    """The closing table: every effect measured in notebook 07, from the stored runs.
+    """The closing table: every effect measured in notebooks 07a and 07b, over the seeds of :data:`TABLE_SEEDS`.
 
     Args:
-        sweeps: ``{name: sweep}`` for the names used by :data:`EFFECT_ROWS`; ``None`` loads them with
+        sweeps: ``{name: sweep}`` for the sweeps the rows of :data:`EFFECT_ROWS` use, on every seed
+            (``"items_1_3"``, ``"items_1_3_seed1"``, ...); those missing are loaded with
             :func:`load_catalogue_sweep`.
 
     Returns:
-        One dict per row: ``item``, ``technique``, ``compared_with``, ``setup``, ``metric``,
-        ``baseline`` and ``value`` (the two measurements) and ``effect`` (``value - baseline``;
-        for accuracies, in points of a fraction, e.g. 0.077 for +7.7 percentage points).
+        One dict per row: ``item``, ``technique`` (the row's name), ``compared_with``, ``setup``,
+        ``metric``, ``kind`` (one of :data:`ROW_KINDS`), ``cost`` (what the technique costs or adds
+        beyond its comparison), ``seeds``, and per seed ``baselines``, ``values`` and ``effects``
+        (``value - baseline``; accuracies as fractions, e.g. 0.077 for +7.7 percentage points);
+        ``baseline``, ``value`` and ``effect`` are their means over the seeds, ``effect_sd`` the
+        effect's sample standard deviation.
     """
-    needed = {r.sweep for r in EFFECT_ROWS} | {r.baseline_sweep for r in EFFECT_ROWS if r.baseline_sweep}
     loaded = dict(sweeps) if sweeps is not None else {}
-    for name in needed:
-        if name not in loaded:
-            loaded[name] = load_catalogue_sweep(name)
     rows = []
     for r in EFFECT_ROWS:
-        value = loaded[r.sweep].get(r.technique).series(r.series)[-1]
-        base_run = loaded[r.baseline_sweep or r.sweep].get(r.technique if r.baseline_series else r.compared_with)
-        baseline = base_run.series(r.baseline_series or r.series)[-1]
-        rows.append({"item": r.item, "technique": r.technique, "compared_with": r.compared_with, "setup": r.setup,
-                     "metric": r.metric, "baseline": baseline, "value": value,
-                     "effect": value - baseline if not (math.isnan(value) or math.isnan(baseline)) else math.nan})
+        baselines, values = [], []
+        for seed in TABLE_SEEDS:
+            for name in {r.sweep, r.baseline_sweep or r.sweep}:
+                full = seed_sweep(name, seed)
+                if full not in loaded:
+                    loaded[full] = load_catalogue_sweep(full)
+            values.append(loaded[seed_sweep(r.sweep, seed)].get(r.technique).series(r.series)[-1])
+            base_run = loaded[seed_sweep(r.baseline_sweep or r.sweep, seed)].get(
+                r.technique if r.baseline_series else r.compared_with)
+            baselines.append(base_run.series(r.baseline_series or r.series)[-1])
+        effects = [v - b for v, b in zip(values, baselines)]
+        effect, sd = _mean_sd(effects)
+        rows.append({"item": r.item, "technique": r.name or r.technique, "compared_with": r.compared_with,
+                     "setup": r.setup, "metric": r.metric, "kind": r.kind, "cost": r.cost,
+                     "seeds": list(TABLE_SEEDS), "baselines": baselines, "values": values, "effects": effects,
+                     "baseline": _mean_sd(baselines)[0], "value": _mean_sd(values)[0], "effect": effect,
+                     "effect_sd": sd})
     return rows
