@@ -140,9 +140,8 @@ def test_labels_of_the_slider_sweeps() -> None:
 def test_the_sweep_specs_name_their_runs_and_files() -> None:
     specs = experiments.CATALOGUE_SWEEPS
     assert experiments.TOPICS["catalogue"] is specs
-    per_seed = ("items_1_3", "items_3_6", "items_7_9", "long", "digits_cnn", "digits_cnn_long", "epsilon")
-    assert set(specs) == {experiments.seed_sweep(n, s) for n in per_seed for s in experiments.TABLE_SEEDS} | {
-        "shift", "smoothing"}
+    per_seed = ("items_1_3", "items_3_6", "items_7_9", "long", "digits_cnn", "digits_cnn_long", "epsilon", "smoothing")
+    assert set(specs) == {experiments.seed_sweep(n, s) for n in per_seed for s in experiments.TABLE_SEEDS} | {"shift"}
     assert experiments.seed_sweep("items_1_3", 0) == "items_1_3" and experiments.seed_sweep("long", 2) == "long_seed2"
     for name in per_seed:
         recipes = [specs[experiments.seed_sweep(name, s)].recipe for s in experiments.TABLE_SEEDS]
@@ -218,3 +217,17 @@ def test_a_stale_catalogue_sweep_is_refused() -> None:
 def test_bad_input_gets_a_clear_error(call, match) -> None:
     with pytest.raises((TypeError, ValueError), match=match):
         call()
+
+
+def test_across_seeds_reads_one_run_on_every_seed_and_spread_summarises_it() -> None:
+    decay = experiments.across_seeds("items_1_3", "weight decay")
+    gains = experiments.across_seeds("items_1_3", "weight decay", against="baseline")
+    assert len(decay) == len(experiments.TABLE_SEEDS)
+    for seed, value, gain in zip(experiments.TABLE_SEEDS, decay, gains):
+        sweep = experiments.load_catalogue_sweep(experiments.seed_sweep("items_1_3", seed))
+        assert value == sweep.final("weight decay") and gain == pytest.approx(value - sweep.final("baseline"))
+    text = experiments.spread([0.01, 0.03])
+    assert text == "+2.0 ± 1.4 points (+1.0, +3.0)", text
+    assert experiments.spread([0.35, 0.05], scale=1, unit="", digits=2) == "0.20 ± 0.21 (0.35, 0.05)"
+    with pytest.raises(ValueError, match="'name' parameter of across_seeds.*items_1_3"):
+        experiments.across_seeds("shift", "max shift 0")

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_utils.regularizers import Ensemble, bagging, bootstrap_indices
+from course_utils.regularizers import Ensemble, bagging, bootstrap_indices, disagreement
 
 
 def test_a_bootstrap_sample_draws_with_replacement_and_holds_about_63_percent() -> None:
@@ -59,3 +59,35 @@ def test_the_ensemble_averages_probabilities_not_votes() -> None:
 def test_bad_input_gets_a_clear_error(call, match) -> None:
     with pytest.raises((TypeError, ValueError), match=match):
         call()
+
+
+class _Fixed(nn.Module):
+    """A 'model' that answers fixed classes, whatever the input."""
+
+    def __init__(self, classes: list[int]) -> None:
+        super().__init__()
+        self.classes = torch.tensor(classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.one_hot(self.classes, 3).float()
+
+
+def test_disagreement_counts_inputs_and_pairs_where_members_differ() -> None:
+    x = torch.zeros(4, 1)
+    members = [_Fixed([0, 1, 2, 0]), _Fixed([0, 1, 1, 1]), _Fixed([0, 2, 1, 0])]
+    # Input 0: all agree; inputs 1-3: not all the same class.
+    assert disagreement(members, x) == pytest.approx(3 / 4)
+    # Pairs (a, b): 2 of 4 differ; (a, c): 2 of 4; (b, c): 2 of 4.
+    assert disagreement(members, x, pairwise=True) == pytest.approx(0.5)
+    same = [_Fixed([0, 1, 2, 0]), _Fixed([0, 1, 2, 0])]
+    assert disagreement(same, x) == 0.0 and disagreement(same, x, pairwise=True) == 0.0
+    # Equal accuracies, different errors: what averaging can correct.
+    y = torch.tensor([0, 1, 2, 0])
+    a, b = _Fixed([0, 1, 0, 1]), _Fixed([1, 0, 2, 0])
+    assert (a(x).argmax(1) == y).float().mean() == (b(x).argmax(1) == y).float().mean()
+    assert disagreement([a, b], x) == 1.0
+
+
+def test_disagreement_needs_two_models() -> None:
+    with pytest.raises((TypeError, ValueError), match="'models' parameter of disagreement"):
+        disagreement([nn.Linear(2, 3)], torch.zeros(4, 2))

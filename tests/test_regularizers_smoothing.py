@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 from course_utils.regularizers import (
     expected_calibration_error,
+    fit_temperature,
     label_smoothing,
     reliability_bins,
     smooth_labels,
@@ -75,3 +76,32 @@ def test_ece_is_the_count_weighted_gap_of_the_reliability_bins() -> None:
 def test_bad_input_gets_a_clear_error(call, match) -> None:
     with pytest.raises((TypeError, ValueError), match=match):
         call()
+
+
+def test_fit_temperature_finds_the_temperature_that_made_the_logits() -> None:
+    # Labels drawn from softmax(z); logits given as 3z are over-confident by a factor 3: T = 3 undoes it.
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(20000, 5, generator=g) * 2
+    y = torch.multinomial(torch.softmax(z, 1), 1, generator=g).flatten()
+    assert fit_temperature(3 * z, y) == pytest.approx(3.0, rel=0.05)
+    assert fit_temperature(z / 2, y) == pytest.approx(0.5, rel=0.05), "an under-confident net gets T < 1"
+    grid = torch.linspace(0.2, 8, 400)
+    losses = torch.stack([F.cross_entropy(3 * z / t, y) for t in grid])
+    assert fit_temperature(3 * z, y) == pytest.approx(float(grid[losses.argmin()]), abs=0.05), "the NLL's minimum"
+
+
+def test_temperature_scaling_lowers_the_calibration_error_and_keeps_the_predictions() -> None:
+    g = torch.Generator().manual_seed(1)
+    z = torch.randn(5000, 4, generator=g) * 2
+    y = torch.multinomial(torch.softmax(z, 1), 1, generator=g).flatten()
+    t = fit_temperature(4 * z, y)
+    before, after = torch.softmax(4 * z, 1), torch.softmax(4 * z / t, 1)
+    assert expected_calibration_error(after, y) < expected_calibration_error(before, y) / 3
+    assert torch.equal(before.argmax(1), after.argmax(1))
+
+
+def test_fit_temperature_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="'logits' parameter of fit_temperature"):
+        fit_temperature(torch.tensor([[0.0, float("nan")]]), torch.tensor([0]))
+    with pytest.raises((TypeError, ValueError), match="'y' parameter of fit_temperature"):
+        fit_temperature(torch.zeros(3, 2), torch.zeros(3))

@@ -139,6 +139,7 @@ from .catalogue import (
     CatalogueRecipe,
     CatalogueSweep,
     DigitsRecipe,
+    across_seeds,
     adversarial_label,
     catalogue_data,
     catalogue_net,
@@ -155,6 +156,7 @@ from .catalogue import (
     seed_sweep,
     shift_label,
     smoothing_label,
+    spread,
     train_digits_cnn,
     train_digits_mlp,
     train_technique,
@@ -217,7 +219,7 @@ __all__ += ["BATCH_NORM_SWEEPS", "NORMS", "NORM_COLOURS", "BatchNormRecipe", "Ba
             "ALEXNET_LRN", "HE_SEEDS"]
 # notebook 07 (the regularization catalogue)
 __all__ += ["CATALOGUE_SWEEPS", "EFFECT_ROWS", "LONG_RUNS", "PSEUDO_CAP", "ROW_KINDS", "SMALL_WEIGHT", "TABLE_SEEDS", "TECHNIQUES", "TEST_CURVES", "CatalogueRecipe",
-            "CatalogueSweep", "DigitsRecipe", "adversarial_label", "catalogue_data", "catalogue_net",
+            "CatalogueSweep", "DigitsRecipe", "across_seeds", "adversarial_label", "catalogue_data", "catalogue_net",
             "catalogue_table", "digits_data", "fgsm_series", "load_catalogue_sweep", "other_signals",
             "run_adversarial", "run_shift", "run_smoothing", "run_technique", "second_domain", "seed_sweep", "shift_label",
-            "smoothing_label", "train_digits_cnn", "train_digits_mlp", "train_technique"]
+            "smoothing_label", "spread", "train_digits_cnn", "train_digits_mlp", "train_technique"]

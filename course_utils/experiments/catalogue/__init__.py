@@ -32,6 +32,7 @@ from .sweeps import (
     ROW_KINDS,
     TABLE_SEEDS,
     CatalogueSweep,
+    across_seeds,
     adversarial_label,
     catalogue_table,
     load_catalogue_sweep,
@@ -41,6 +42,7 @@ from .sweeps import (
     seed_sweep,
     shift_label,
     smoothing_label,
+    spread,
 )
 
 __all__ = [
@@ -56,6 +58,7 @@ __all__ = [
     "CatalogueRecipe",
     "CatalogueSweep",
     "DigitsRecipe",
+    "across_seeds",
     "adversarial_label",
     "catalogue_data",
     "catalogue_net",
@@ -72,6 +75,7 @@ __all__ = [
     "seed_sweep",
     "shift_label",
     "smoothing_label",
+    "spread",
     "train_digits_cnn",
     "train_digits_mlp",
     "train_technique",

@@ -14,10 +14,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..._validation import Bool, Float, Instance, Int, MappingOf, OneOf, validate
+from ..._validation import Bool, Float, Instance, Int, MappingOf, OneOf, SequenceOf, invalid, validate
 from ...data import Splits
 from ...train import History
 from ..sweep import Sweep, SweepSpec, load_sweep
@@ -32,6 +32,7 @@ __all__ = [
     "ROW_KINDS",
     "TABLE_SEEDS",
     "CatalogueSweep",
+    "across_seeds",
     "adversarial_label",
     "catalogue_table",
     "load_catalogue_sweep",
@@ -41,6 +42,7 @@ __all__ = [
     "seed_sweep",
     "shift_label",
     "smoothing_label",
+    "spread",
 ]
 
 #: The techniques each stored table sweep holds (all with ``CatalogueRecipe()``, one file per seed).
@@ -171,12 +173,12 @@ CATALOGUE_SWEEPS |= _per_seed("digits_cnn", lambda name, s: _runs_spec(
 CATALOGUE_SWEEPS |= _per_seed("digits_cnn_long", lambda name, s: _runs_spec(
     name, dataclasses.replace(_CNN_LONG, seed=s), CNN_LABELS, _cnn, "CNN",
     f"Notebook 07a, item 2 with {_CNN_LONG.cnn_epochs} epochs instead of {DigitsRecipe().cnn_epochs}; seed {s}."))
-CATALOGUE_SWEEPS |= {
-    "shift": _slider_spec("shift", CatalogueRecipe(), SHIFTS, shift_label, run_shift,
-                          "Notebook 07a's augmentation-strength slider: circular shifts of at most 0 to 20 positions."),
-    "smoothing": _slider_spec("smoothing", CatalogueRecipe(), SMOOTHINGS, smoothing_label, run_smoothing,
-                              "Notebook 07a's smoothing slider: label smoothing with α from 0 to 0.5."),
-}
+CATALOGUE_SWEEPS["shift"] = _slider_spec(
+    "shift", CatalogueRecipe(), SHIFTS, shift_label, run_shift,
+    "Notebook 07a's augmentation-strength slider: circular shifts of at most 0 to 20 positions.")
+CATALOGUE_SWEEPS |= _per_seed("smoothing", lambda name, s: _slider_spec(
+    name, dataclasses.replace(CatalogueRecipe(), seed=s), SMOOTHINGS, smoothing_label, run_smoothing,
+    f"Notebook 07a's smoothing slider: label smoothing with α from 0 to 0.5; seed {s}."))
 CATALOGUE_SWEEPS |= _per_seed("epsilon", lambda name, s: _slider_spec(
     name, dataclasses.replace(DigitsRecipe(), seed=s), ADVERSARIAL_EPS, adversarial_label, run_adversarial,
     f"Notebook 07b's ε slider: the digits MLP trained normally and adversarially, robust accuracy at every "
@@ -224,6 +226,52 @@ def load_catalogue_sweep(name: str) -> CatalogueSweep:
     """
     sweep = load_sweep(CATALOGUE_SWEEPS[name])
     return CatalogueSweep(sweep.spec, sweep.runs, sweep.made_with)
+
+
+@validate(name=str, label=str, series=str, against=[None, str])
+def across_seeds(name: str, label: str, series: str = "final_acc", *, against: str | None = None) -> list[float]:
+    """One stored measurement on every seed of :data:`TABLE_SEEDS`, e.g. a technique's test accuracy.
+
+    Args:
+        name: a sweep stored per seed, by seed 0's name, e.g. ``"items_1_3"`` or ``"long"``.
+        label: the run, e.g. ``"dropout"``.
+        series: what to read from the run's last epoch, e.g. ``"final_ece"``.
+        against: another run of the same sweep; if given, each value is the difference
+            ``label - against`` on the same seed (an effect).
+
+    Returns:
+        One value per seed, in the order of :data:`TABLE_SEEDS`.
+
+    Raises:
+        ValueError: ``name`` is not stored per seed (the message lists the ones that are).
+    """
+    missing = [seed_sweep(name, s) for s in TABLE_SEEDS if seed_sweep(name, s) not in CATALOGUE_SWEEPS]
+    if missing:
+        per_seed = sorted(n for n in CATALOGUE_SWEEPS if seed_sweep(n, TABLE_SEEDS[-1]) in CATALOGUE_SWEEPS)
+        raise invalid("name", f"a sweep stored for every seed, one of {per_seed}", repr(name))
+    sweeps = [load_catalogue_sweep(seed_sweep(name, s)) for s in TABLE_SEEDS]
+    return [sw.final(label, series) - (sw.final(against, series) if against is not None else 0.0) for sw in sweeps]
+
+
+@validate(values=SequenceOf(Float(), desc="a list of numbers, one per seed"), scale=Float(0, low_open=True),
+          unit=str, digits=Int(0))
+def spread(values: Sequence[float], *, scale: float = 100.0, unit: str = " points", digits: int = 1) -> str:
+    """``mean ± sd`` of per-seed values, with the values: e.g. ``"+2.2 ± 0.2 points (+2.4, +2.4, +2.0, +2.1)"``.
+
+    Args:
+        values: one measurement per seed (differences are shown signed, see ``unit``).
+        scale: multiplies every value first (100: fractions to percentage points).
+        unit: appended to the mean; ``""`` for a plain number.
+        digits: decimals shown.
+
+    Returns:
+        The text; the sd is the sample standard deviation (over n - 1).
+    """
+    scaled = [scale * v for v in values]
+    mean, sd = _mean_sd(scaled)
+    sign = "+" if unit == " points" else ""
+    each = ", ".join(f"{v:{sign}.{digits}f}" for v in scaled)
+    return f"{mean:{sign}.{digits}f} ± {sd:.{digits}f}{unit} ({each})"
 
 
 # ------------------------------------------------------------------------------------------ the table
