@@ -218,12 +218,16 @@ def draw_effects(rows: Sequence[Mapping[str, Any]]) -> Figure:
         ax.axvline(0, color="black", lw=0.8)
         ax.set_xlabel(xlabel)
         ax.grid(axis="x", alpha=0.3)
-        ax.margins(x=0.25)
+        low = min(0.0, *(m - e for m, e in zip(means, sds)))
+        high = max(0.0, *(m + e for m, e in zip(means, sds)))
+        ax.set_xlim(low - 0.3 * (high - low), high + 0.3 * (high - low))
     handles = [Patch(color=c, label=f"vs the {k}" if k == "common baseline" else f"vs {k}")
                for k, c in KIND_COLOURS.items() if any(r["kind"] == k for p in panels for r in p[3])]
     handles.append(Patch(facecolor="white", edgecolor="black", hatch="//", label="costs or adds data, compute, "
                                                                                    "epochs or architecture"))
-    axes[0, 0].legend(handles=handles, fontsize="x-small", loc="lower right")
+    first = axes[0, 0]
+    first.set_ylim(-len(handles) - 0.5, len(panels[0][3]) - 0.4)  # room below the bars for the legend
+    first.legend(handles=handles, fontsize="x-small", loc="lower right")
     n = len(rows[0]["seeds"]) if rows and "seeds" in rows[0] else 1
     fig.suptitle(f"Goodfellow et al., chapter 7, measured here: mean ± sd over {n} seeds", fontsize="medium")
     fig.tight_layout()
