@@ -1,54 +1,69 @@
-"""The claims of notebooks 07a and 07b, each run with the notebooks' own recipes on three other seeds.
+"""The claims of notebooks 07a and 07b, trained again with the notebooks' own recipes on seeds 1, 2, 3.
 
 Every technique of the catalogue runs with ``experiments.CatalogueRecipe(seed=s)`` (MNIST-1D, 500
-training signals, the baseline MLP) or ``experiments.DigitsRecipe(seed=s)`` for s = 1, 2, 3; the
-notebooks use seed 0, whose runs are stored in ``assets/catalogue_*.json`` and checked against the
-code by ``tests/test_assets.py``. About 4 minutes of CPU in all (one thread).
+training signals, the baseline MLP) or ``experiments.DigitsRecipe(seed=s)``; the runs with three times
+the epochs with the same recipes, ``epochs=180`` or ``cnn_epochs=300``. The notebooks print seed 0 live
+and seeds 0-3 from the stored sweeps (``experiments.across_seeds``); the first test below checks that
+the stored seeds 1-3 are what this code trains, so every claim holds for the numbers the notebooks
+print. Claims stated "over the four seeds" (a mean, a spread, "on every seed") take seed 0 from its
+stored sweep. About 6 minutes of CPU in all (one thread).
 
-Measured on the course machine (torch 2.14.1, one thread); test accuracies for seed 0 (the notebooks',
-stored) and seeds 1, 2, 3 (the ones tested here) — every threshold below holds with room on all four:
+Measured on the course machine (torch 2.14.1, one thread), seeds 0, 1, 2, 3 — effects in points of
+test accuracy; every threshold below holds with room on all four:
 
-- baseline 0.379, 0.374, 0.382, 0.373;
-- weight decay +2.4, +2.4, +2.0, +2.1 points (claim: at least +1);
-- shift augmentation +7.7, +7.9, +9.5, +8.0 (claim: at least +5), training accuracy 0.53-0.54 (claim: under
-  0.8); on the digits, augmenting the CNN's 100 images changed its accuracy by -5.6, -8.4, -12.0, -3.1
-  (claim, a finding: at least 2 points *lower*);
-- input noise +2.6, +1.3, +1.4, +0.5 and weight noise +2.0, +0.2, +0.4, +1.2 (claim: between -1 and +5: a
-  few points at most; the notebook says the gain is within a seed's spread);
-- label smoothing: calibration error 0.350 -> 0.140, 0.363 -> 0.163, 0.358 -> 0.161, 0.365 -> 0.175
-  (claim: at least 0.1 lower) with accuracy +0.6, +0.3, -0.6, -1.2 (claim: within 3 points); label flips
-  -0.8, -1.6, -0.5, -0.2 (claim: no gain over +1);
-- 40% wrong labels cost 15.0, 11.5, 12.8, 9.0 points (claim: at least 8); smoothing on them -1.2, -1.1,
-  -0.1, -1.9 (claim: no gain over +1); early stopping on them +0.5, -0.8, -0.6, -1.1 (claim: within 2 points);
+- weight decay +2.4, +2.4, +2.0, +2.1 (claim: at least +1); input noise +2.6, +1.3, +1.4, +0.5 and weight
+  noise +2.0, +0.2, +0.4, +1.2 (claim: between -1 and +5; input noise below weight decay on average and
+  more spread);
+- shift augmentation +7.7, +7.9, +9.5, +8.0 in 60 epochs (claim: at least +5; training accuracy under 0.8);
+  with 180 epochs +15.4, +15.6, +12.9, +16.3 over the 180-epoch baseline (claim: at least +10 and at least
+  3 more than in 60 epochs), which stays within 0.7 points of the 60-epoch one (claim: within 2);
+- the digits CNN with augmentation: -5.6, -8.4, -12.0, -3.1 in 100 epochs with training accuracy 0.94,
+  0.89, 0.86, 0.87 (claim: at least 2 lower, training accuracy under 0.96); in 300 epochs -1.4, -0.8, -4.2,
+  +1.1 with training accuracy 0.98-1.0 (claim: within 5 points, a tie on average, training accuracy at
+  least 0.97);
+- calibration error: baseline 0.350, 0.363, 0.358, 0.365; label smoothing 0.140, 0.163, 0.161, 0.175
+  (claim: at least 0.1 lower, at most half), accuracy +0.6, +0.3, -0.6, -1.2 (claim: within 3);
+  temperature scaling 0.040, 0.041, 0.042, 0.052 (claim: under 0.07 and below smoothing's, the accuracy
+  unchanged); 20% label flips 0.083, 0.109, 0.087, 0.084 (claim: between 0.05 and 0.13), accuracy -0.8,
+  -1.6, -0.5, -0.2 (claim: no gain over +1); smoothing at alpha = 0.5: ECE 0.124, 0.104, 0.081, 0.085
+  against 0.042, 0.036, 0.033, 0.049 at 0.3 (claim: at least 0.02 higher), mean confidence 0.28-0.29
+  against accuracy 0.37-0.40 (claim: at least 0.05 below, under-confident);
+- 40% wrong labels cost 15.0, 11.5, 12.8, 9.0 (claim: at least 8); smoothing on them -1.2, -1.1, -0.1,
+  -1.9 (claim: no gain over +1); early stopping on them +0.5, -0.8, -0.6, -1.1 (claim: within 2);
 - semi-supervised, over the same shift augmentation: consistency +2.0, +0.5, +0.5, +1.7 (claim: between -1
-  and +4, below the augmentation's own gain); pseudo-labels +2.5, +1.6, +3.3, -8.8 (claim, a finding:
-  unstable, at least one seed 3 points lower, another at least 1 higher; always below the augmentation's
-  gain), their labels 94-98% right and 97.5% or more of three classes (claim: over 90% right, over 80% in
-  three classes);
+  and +4, below the augmentation's own gain); pseudo-labels +2.5, +1.6, +3.3, -8.8 (claim: unstable, one
+  seed at least 3 lower, another at least 1 higher), their labels 94-98% right and 97.5% or more of three
+  classes; the same kept signals with their true labels +4.1, +1.8, +3.6, -7.0 (claim: within 2.5 points
+  of the pseudo-labels on every seed: the errors are not what hurts); capped at 30 per class +4.2, +2.5,
+  +1.2, +2.6 (claim: a gain on every seed, sd under 2);
 - multi-task, task A: +1.8, +1.6, +1.4, +2.8 (claim: between 0 and +4);
-- early stopping on the validation loss, clean labels: -9.2, -7.5, -9.5, -8.3 (claim, a finding: at least
-  4 points lower), the best test accuracy 8-11 points above the one at the lowest validation loss (claim:
-  over 4);
-- tying on the second domain: +10.7, +10.5, +12.2, +11.5 (claim: at least +5), and 24-27 points above
-  model A applied to domain B (claim: over 10); the conv net +40.5, +34.9, +36.4, +43.2 (claim: at least +20);
-- L1 on the activations: zero activations 0.368 -> 0.699, 0.355 -> 0.702, 0.353 -> 0.696, 0.368 -> 0.692
-  (claim: at least 1.5 times), accuracy +6.6, +5.8, +6.0, +5.3 (claim: no loss); L1 on the weights: 88% of
-  the weights below 1e-3 against 1% (claim: over half, against under a tenth), zero activations within
-  0.021 of the baseline's (claim: within 0.05), accuracy -1.5, -2.4, -0.6, -1.7;
-- bagging: the ensemble over its average member +3.4, +2.8, +2.8, +3.8 and over its best member +1.9,
-  +1.4, +1.2, +1.6 (claim: at least +2 over the average, above the best), and below the single net on all
-  500 signals: -3.0, -2.8, -2.7, -1.7 (claim, a finding: not above it);
-- dropout -1.6, +0.2, 0.0, +0.3 (claim: within 3 points);
+- early stopping on the validation loss, clean labels: -9.2, -7.5, -9.5, -8.3 (claim: at least 4 lower);
+  label smoothing with early stopping against smoothing alone: -7.0, -7.4, -8.2, -6.5, stopping after 21,
+  18, 20, 18 epochs (claim: at least 4 lower, stops before epoch 30);
+- tying on the second domain: +10.7, +10.5, +12.2, +11.5 (claim: at least +5), 24-27 above model A applied
+  to domain B; fine-tuning from model A instead +11.2, +11.9, +14.6, +9.7 (claim: within 4 points of tying
+  on every seed); the conv net +40.5, +34.9, +36.4, +43.2 (claim: at least +20);
+- L1 on the activations: zero activations 0.368 -> 0.699, 0.355 -> 0.702, 0.353 -> 0.696, 0.368 -> 0.692,
+  accuracy +6.6, +5.8, +6.0, +5.3; L1 on the weights: 88% of the weights below 1e-3 against 1%, accuracy
+  -1.5, -2.4, -0.6, -1.7 (claim: lower on every seed);
+- bagging: over its average member +3.4, +2.8, +2.8, +3.8, below the single net -3.0, -2.8, -2.7, -1.7;
+  its members disagree on 0.51, 0.52, 0.50, 0.54 of the test signals (pairs), while their accuracies have
+  a standard deviation of 1.0-1.6 points; the seed ensemble's on 0.28, 0.27, 0.28, 0.28 (claim: between
+  0.2 and 0.35, below bagging's), over its average member +2.0, +1.0, 0.0, +0.9 (claim: below bagging's),
+  over the single net +1.5, +0.4, -1.2, +1.2 (claim: within 2.5, a tie);
+- dropout -1.6, +0.2, 0.0, +0.3 in 60 epochs (claim: within 3); in 180 epochs +4.4, +4.0, +3.6, +4.2 over
+  the 180-epoch baseline (claim: at least +2), training accuracy with dropout on 0.86-0.90 (claim: under 0.95);
 - FGSM at eps = 0.1 on the digits MLP: 0.961 -> 0.485, 0.961 -> 0.501, 0.955 -> 0.532, 0.961 -> 0.499
-  (claim: clean at least 0.93, attacked at most 0.65); adversarial training: 0.827, 0.852, 0.797, 0.830 at
-  eps = 0.1, winning back 72%, 76%, 62%, 72% of the loss (claim: at least half), clean accuracy 0.967,
-  0.981, 0.969, 0.978 (claim: not lower by over a point).
+  (claim: clean at least 0.93, attacked between 0.4 and 0.6: about half); adversarial training: 0.827,
+  0.852, 0.797, 0.830 at eps = 0.1, winning back 72%, 76%, 62%, 72% (claim: at least half), clean accuracy
+  0.967, 0.981, 0.969, 0.978 (claim: not lower by over a point).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import statistics
 
 import pytest
 
@@ -56,7 +71,11 @@ from course_utils import experiments
 
 SEEDS = (1, 2, 3)
 RECIPE = experiments.CatalogueRecipe()
+LONG = dataclasses.replace(RECIPE, epochs=3 * RECIPE.epochs)
 DIGITS = experiments.DigitsRecipe()
+DIGITS_LONG = dataclasses.replace(DIGITS, cnn_epochs=3 * DIGITS.cnn_epochs)
+#: Where each technique's seed-s runs are stored (the notebooks read them).
+STORED = {label: name for name, labels in experiments.catalogue.sweeps.TABLE_SWEEPS.items() for label in labels}
 
 
 @functools.cache
@@ -65,29 +84,48 @@ def _data():
 
 
 @functools.cache
-def _run(name: str, seed: int):
-    return experiments.run_technique(name, dataclasses.replace(RECIPE, seed=seed), data=_data())
+def _run(name: str, seed: int, long: bool = False):
+    recipe = dataclasses.replace(LONG if long else RECIPE, seed=seed)
+    return experiments.run_technique(name, recipe, data=_data())
 
 
-def acc(name: str, seed: int, series: str = "final_acc") -> float:
-    return _run(name, seed).series(series)[-1]
+def acc(name: str, seed: int, series: str = "final_acc", long: bool = False) -> float:
+    return _run(name, seed, long).series(series)[-1]
 
 
-def gain(name: str, seed: int, against: str = "baseline") -> float:
-    return acc(name, seed) - acc(against, seed)
+def gain(name: str, seed: int, against: str = "baseline", long: bool = False) -> float:
+    return acc(name, seed, long=long) - acc(against, seed, long=long)
+
+
+def four_seeds(name: str, series: str = "final_acc", against: str | None = None) -> list[float]:
+    """Seed 0 from its stored sweep (the notebooks' run), seeds 1-3 trained here."""
+    stored = experiments.across_seeds(STORED[name], name, series, against=against)[0]
+    return [stored] + [acc(name, s, series) - (acc(against, s, series) if against else 0.0) for s in SEEDS]
 
 
 @functools.cache
-def _cnn(seed: int) -> dict[bool, float]:
-    recipe = dataclasses.replace(DIGITS, seed=seed)
+def _cnn(seed: int, long: bool = False) -> dict[bool, object]:
+    recipe = dataclasses.replace(DIGITS_LONG if long else DIGITS, seed=seed)
     images = experiments.digits_data(recipe, images=True)
-    return {aug: experiments.train_digits_cnn(aug, recipe, data=images)[1].series("final_acc")[-1] for aug in (False, True)}
+    return {aug: experiments.train_digits_cnn(aug, recipe, data=images)[1] for aug in (False, True)}
 
 
 @functools.cache
 def _fgsm(seed: int, eps_train: float):
     recipe = dataclasses.replace(DIGITS, seed=seed)
     return experiments.train_digits_mlp(eps_train, recipe, data=experiments.digits_data(recipe, images=False))[1]
+
+
+# ------------------------------------------------------------------ the stored seeds are this code's runs
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_stored_seeds_are_what_this_code_trains(seed: int) -> None:
+    # The notebooks print seeds 1-3 from the stored sweeps; the claims below are checked on fresh runs.
+    for name, sweep in STORED.items():
+        stored = experiments.load_catalogue_sweep(experiments.seed_sweep(sweep, seed)).final(name)
+        assert abs(acc(name, seed) - stored) <= 0.03, f"seed {seed}, {name}: trained {acc(name, seed):.3f}, stored {stored:.3f}"
+    long = experiments.load_catalogue_sweep(experiments.seed_sweep("long", seed))
+    for name in experiments.LONG_RUNS:
+        assert abs(acc(name, seed, long=True) - long.final(name)) <= 0.03, f"seed {seed}, {name}, 180 epochs"
 
 
 # ------------------------------------------------------------------ items 1-3 (notebook 07a)
@@ -104,10 +142,29 @@ def test_shift_augmentation_helps_most_in_the_low_data_task(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_augmentation_does_not_help_the_cnn_on_the_centred_digits(seed: int) -> None:
-    # A finding, not the textbook: the digits are centred and size-normalised, and the CNN pools over positions.
-    accs = _cnn(seed)
-    assert accs[True] <= accs[False] - 0.02, f"seed {seed}: CNN {accs[False]:.3f}, with augmentation {accs[True]:.3f}"
+def test_with_three_times_the_epochs_the_shift_gains_far_more_and_the_baseline_nothing(seed: int) -> None:
+    long = gain("shift augmentation", seed, long=True)
+    assert long >= 0.10 and long >= gain("shift augmentation", seed) + 0.03, (
+        f"seed {seed}: shift augmentation {gain('shift augmentation', seed):+.3f} in 60 epochs, {long:+.3f} in 180")
+    assert abs(acc("baseline", seed, long=True) - acc("baseline", seed)) <= 0.02, "the baseline had already memorised"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_augmenting_the_cnn_costs_accuracy_in_100_epochs_and_ties_in_300(seed: int) -> None:
+    short, long = _cnn(seed), _cnn(seed, long=True)
+    lost = short[True].series("final_acc")[-1] - short[False].series("final_acc")[-1]
+    assert lost <= -0.02 and short[True].train_acc[-1] < 0.96, (
+        f"seed {seed}: augmentation {lost:+.3f} in 100 epochs, training accuracy {short[True].train_acc[-1]:.3f}")
+    tie = long[True].series("final_acc")[-1] - long[False].series("final_acc")[-1]
+    assert abs(tie) <= 0.05 and long[True].train_acc[-1] >= 0.97, (
+        f"seed {seed}: augmentation {tie:+.3f} in 300 epochs, training accuracy {long[True].train_acc[-1]:.3f}")
+
+
+def test_the_cnns_augmentation_loss_is_mostly_the_budget_over_the_four_seeds() -> None:
+    short = experiments.across_seeds("digits_cnn", "CNN + augmentation", against="CNN")
+    long = experiments.across_seeds("digits_cnn_long", "CNN + augmentation", against="CNN")
+    assert statistics.mean(long) > statistics.mean(short) + 0.03, (short, long)
+    assert abs(statistics.mean(long)) <= 2 * statistics.stdev(long), f"300 epochs: a tie within the spread {long}"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -116,16 +173,41 @@ def test_input_and_weight_noise_change_accuracy_by_a_few_points_at_most(seed: in
         assert -0.01 <= gain(name, seed) <= 0.05, f"seed {seed}: {name} {gain(name, seed):+.3f}"
 
 
+def test_input_noise_gains_less_than_the_l2_penalty_and_varies_more() -> None:
+    noise, decay = four_seeds("input noise", against="baseline"), four_seeds("weight decay", against="baseline")
+    assert statistics.mean(noise) < statistics.mean(decay) and statistics.stdev(noise) > statistics.stdev(decay), (
+        noise, decay)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_label_smoothing_cuts_the_calibration_error_not_the_accuracy(seed: int) -> None:
     before, after = acc("baseline", seed, "final_ece"), acc("label smoothing", seed, "final_ece")
-    assert after <= before - 0.1, f"seed {seed}: ECE {before:.3f} -> {after:.3f}"
+    assert after <= before - 0.1 and after <= 0.5 * before, f"seed {seed}: ECE {before:.3f} -> {after:.3f}"
     assert abs(gain("label smoothing", seed)) <= 0.03, f"seed {seed}: accuracy {gain('label smoothing', seed):+.3f}"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_label_flips_do_not_help(seed: int) -> None:
+def test_temperature_scaling_calibrates_best_without_changing_the_accuracy(seed: int) -> None:
+    scaled = acc("temperature scaling", seed, "final_ece")
+    assert scaled < 0.07 and scaled < acc("label smoothing", seed, "final_ece"), f"seed {seed}: ECE {scaled:.3f}"
+    assert acc("temperature scaling", seed) == acc("baseline", seed), "dividing the logits keeps every prediction"
+    assert acc("temperature scaling", seed, "temperature") > 1, "the baseline is over-confident: T > 1"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_label_flips_do_not_help_accuracy_but_calibrate_like_smoothing(seed: int) -> None:
     assert gain("label flips", seed) <= 0.01, f"seed {seed}: label flips {gain('label flips', seed):+.3f}"
+    ece = acc("label flips", seed, "final_ece")
+    assert 0.05 <= ece <= 0.13, f"seed {seed}: ECE with label flips {ece:.3f}"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_smoothing_at_one_half_is_under_confident_and_less_calibrated_than_at_0_3(seed: int) -> None:
+    recipe = dataclasses.replace(RECIPE, seed=seed)
+    half, best = (experiments.run_smoothing(a, recipe=recipe, data=_data(), progress=False) for a in (0.5, 0.3))
+    confidence, accuracy = half.series("final_confidence")[-1], half.series("final_acc")[-1]
+    assert confidence <= accuracy - 0.05, f"seed {seed}: confidence {confidence:.3f}, accuracy {accuracy:.3f}"
+    assert half.series("final_ece")[-1] >= best.series("final_ece")[-1] + 0.02, f"seed {seed}: ECE does not rise again"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -147,18 +229,25 @@ def test_unlabelled_data_adds_less_than_the_augmentation(seed: int) -> None:
             f"seed {seed}: {name} adds {unlabelled:+.3f} over the augmentation, which adds {augmentation:+.3f}")
     consistency = gain("consistency", seed, "shift augmentation")
     assert -0.01 <= consistency <= 0.04, f"seed {seed}: the consistency penalty adds {consistency:+.3f}"
-    # The kept pseudo-labels are mostly right, and almost all of a few classes: the student's classes tip.
+    # The kept pseudo-labels are mostly right, and almost all of a few classes.
     assert acc("pseudo-labels", seed, "pseudo_right") >= 0.9, f"seed {seed}: {acc('pseudo-labels', seed, 'pseudo_right')}"
     assert acc("pseudo-labels", seed, "pseudo_top3") >= 0.8, f"seed {seed}: {acc('pseudo-labels', seed, 'pseudo_top3')}"
 
 
-def test_naive_pseudo_labelling_can_hurt() -> None:
-    # A finding: over the notebook's seed and these three, pseudo-labels gain a few points on some seeds and
-    # lose several on another (measured: +2.5, +1.6, +3.3, -8.8 points over the augmentation alone).
-    stored = experiments.load_catalogue_sweep("items_3_6").final("pseudo-labels") - \
-        experiments.load_catalogue_sweep("items_1_3").final("shift augmentation")
-    gains = [stored] + [gain("pseudo-labels", seed, "shift augmentation") for seed in SEEDS]
-    assert min(gains) <= -0.03 and max(gains) >= 0.01, f"pseudo-labels over the augmentation, seeds 0-3: {gains}"
+def test_naive_pseudo_labelling_is_unstable_and_its_errors_are_not_the_cause() -> None:
+    pseudo = four_seeds("pseudo-labels", against="shift augmentation")
+    assert min(pseudo) <= -0.03 and max(pseudo) >= 0.01, f"pseudo-labels over the augmentation, seeds 0-3: {pseudo}"
+    true = four_seeds("pseudo-labels, true labels", against="shift augmentation")
+    assert all(abs(t - p) <= 0.025 for t, p in zip(true, pseudo)), f"true labels {true} against pseudo-labels {pseudo}"
+    worst = pseudo.index(min(pseudo))
+    assert true[worst] <= -0.03, "with the true labels, the same kept signals still cost accuracy on that seed"
+
+
+def test_pseudo_labels_capped_per_class_gain_on_every_seed() -> None:
+    capped = four_seeds("pseudo-labels, capped", against="shift augmentation")
+    assert min(capped) > 0 and statistics.stdev(capped) < 0.02, f"capped pseudo-labels, seeds 0-3: {capped}"
+    kept = four_seeds("pseudo-labels, capped", "pseudo_kept")
+    assert max(kept) <= 10 * experiments.PSEUDO_CAP, kept
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -168,23 +257,29 @@ def test_multi_task_learning_gains_little_at_this_scale(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_early_stopping_on_the_validation_loss_costs_accuracy_on_clean_labels(seed: int) -> None:
+def test_early_stopping_on_the_validation_loss_costs_accuracy_even_with_smoothing(seed: int) -> None:
     # A finding: the validation loss climbs (over-confidence) while the test accuracy still rises.
     g = gain("early stopping", seed)
     assert g <= -0.04, f"seed {seed}: early stopping {g:+.3f}"
     base = _run("baseline", seed)
     curve = base.series("test_acc")
     assert max(curve) > curve[base.best_epoch] + 0.04, "the best test accuracy comes long after the lowest validation loss"
+    # The calibrated net of section 3 stops too early as well.
+    smoothed = gain("label smoothing + early stopping", seed, "label smoothing")
+    assert smoothed <= -0.04 and _run("label smoothing + early stopping", seed).epochs < 30, (
+        f"seed {seed}: smoothing with early stopping {smoothed:+.3f}")
 
 
 # ------------------------------------------------------------------ items 7-10 (notebook 07b)
 @pytest.mark.parametrize("seed", SEEDS)
-def test_sharing_and_tying_help_most(seed: int) -> None:
+def test_sharing_and_tying_help_most_and_tying_is_transfer(seed: int) -> None:
     assert gain("parameter sharing (CNN)", seed) >= 0.2, f"seed {seed}: conv net {gain('parameter sharing (CNN)', seed):+.3f}"
     tied = gain("domain B tied to A", seed, "domain B alone")
     assert tied >= 0.05, f"seed {seed}: tying {tied:+.3f}"
     assert acc("domain B tied to A", seed) > acc("domain B tied to A", seed, "source_acc_on_b") + 0.1, (
         "the tied model beats model A applied to domain B")
+    tuned = gain("domain B fine-tuned from A", seed, "domain B alone")
+    assert abs(tuned - tied) <= 0.04, f"seed {seed}: fine-tuning from A {tuned:+.3f}, tying {tied:+.3f}"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -192,9 +287,10 @@ def test_l1_on_activations_makes_a_sparse_representation_l1_on_weights_sparse_we
     zeros = {n: acc(n, seed, "final_zero_frac") for n in ("baseline", "L1 on activations", "L1 on weights")}
     small = {n: acc(n, seed, "final_small_weights") for n in ("baseline", "L1 on weights")}
     assert zeros["L1 on activations"] >= 1.5 * zeros["baseline"], f"seed {seed}: zero activations {zeros}"
-    assert gain("L1 on activations", seed) >= 0.0, f"seed {seed}: L1 on activations {gain('L1 on activations', seed):+.3f}"
+    assert gain("L1 on activations", seed) >= 0.03, f"seed {seed}: L1 on activations {gain('L1 on activations', seed):+.3f}"
     assert small["L1 on weights"] >= 0.5 and small["baseline"] < 0.1, f"seed {seed}: weights below 1e-3 {small}"
     assert abs(zeros["L1 on weights"] - zeros["baseline"]) <= 0.05, f"seed {seed}: zero activations {zeros}"
+    assert gain("L1 on weights", seed) < 0, f"seed {seed}: L1 on weights {gain('L1 on weights', seed):+.3f}"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -206,17 +302,33 @@ def test_the_bagged_ensemble_beats_its_members_but_not_the_net_on_all_the_data(s
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_dropout_changes_little_at_this_scale(seed: int) -> None:
+def test_ensembles_gain_by_disagreement_not_by_the_spread_of_their_accuracies(seed: int) -> None:
+    bag, seeds = _run("bagging", seed), _run("seed ensemble", seed)
+    bagged, seeded = bag.series("pairwise_disagreement")[-1], seeds.series("pairwise_disagreement")[-1]
+    assert bagged >= 0.4 and 0.2 <= seeded <= 0.35 and seeded < bagged, f"seed {seed}: {bagged:.3f}, {seeded:.3f}"
+    assert bag.series("member_std")[-1] < 0.02 and seeds.series("member_std")[-1] < 0.02, (
+        "the members' accuracies are within a couple of points although they disagree on many signals")
+    over_members = {name: acc(name, seed) - h.series("member_mean")[-1] for name, h in
+                    (("bagging", bag), ("seed ensemble", seeds))}
+    assert over_members["seed ensemble"] < over_members["bagging"], f"seed {seed}: {over_members}"
+    assert abs(gain("seed ensemble", seed)) <= 0.025, f"seed {seed}: seed ensemble {gain('seed ensemble', seed):+.3f}"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_dropout_ties_in_60_epochs_and_gains_in_180(seed: int) -> None:
     assert abs(gain("dropout", seed)) <= 0.03, f"seed {seed}: dropout {gain('dropout', seed):+.3f}"
+    long = gain("dropout", seed, long=True)
+    assert long >= 0.02, f"seed {seed}: dropout with 180 epochs {long:+.3f}"
+    assert _run("dropout", seed, long=True).train_acc[-1] < 0.95, "still below 0.95 with dropout on"
 
 
 # ------------------------------------------------------------------ item 11 (notebook 07b)
 @pytest.mark.parametrize("seed", SEEDS)
-def test_fgsm_cuts_accuracy_and_adversarial_training_wins_back_at_least_half(seed: int) -> None:
+def test_fgsm_halves_accuracy_and_adversarial_training_wins_back_at_least_half(seed: int) -> None:
     at = experiments.fgsm_series(DIGITS.eps)
     standard, robust = _fgsm(seed, 0.0), _fgsm(seed, DIGITS.eps)
     clean, attacked = standard.series("final_acc")[-1], standard.series(at)[-1]
-    assert clean >= 0.93 and attacked <= 0.65, f"seed {seed}: clean {clean:.3f}, FGSM at eps 0.1 {attacked:.3f}"
+    assert clean >= 0.93 and 0.4 <= attacked <= 0.6, f"seed {seed}: clean {clean:.3f}, FGSM at eps 0.1 {attacked:.3f}"
     won = (robust.series(at)[-1] - attacked) / (clean - attacked)
     assert won >= 0.5, f"seed {seed}: adversarial training wins back {won:.0%} of the lost accuracy"
     assert robust.series("final_acc")[-1] >= clean - 0.01, "adversarial training keeps the clean accuracy"
@@ -234,9 +346,11 @@ def test_the_stored_sliders_show_what_the_notebooks_say() -> None:
     assert ece[0.0] > 0.3 and min(ece.values()) < 0.06 and ece[0.5] > min(ece.values()) + 0.05, (
         f"07a: the calibration error falls to near 0.04 and rises again at alpha = 0.5: {ece}")
     assert max(accs) - min(accs) <= 0.03, f"07a: accuracy within about 2.5 points over alpha: {accs}"
-    epsilon = experiments.load_catalogue_sweep("epsilon")
     at = experiments.fgsm_series(0.1)
-    robust = {v: epsilon.final(label, at) for v, label in epsilon.settings()}
-    clean = {v: epsilon.final(label) for v, label in epsilon.settings()}
-    assert robust[0.2] == max(robust.values()), f"07b: training at eps 0.2 is the most robust at 0.1: {robust}"
-    assert min(clean.values()) == clean[0.0], f"07b: no adversarially trained net loses clean accuracy: {clean}"
+    for seed in experiments.TABLE_SEEDS:
+        epsilon = experiments.load_catalogue_sweep(experiments.seed_sweep("epsilon", seed))
+        robust = {v: epsilon.final(label, at) for v, label in epsilon.settings()}
+        clean = {v: epsilon.final(label) for v, label in epsilon.settings()}
+        assert min(v for e, v in robust.items() if e > 0) > robust[0.0] + 0.15, f"seed {seed}: {robust}"
+        assert robust[0.2] >= robust[0.1] - 0.01, f"07b: training at 0.2 about as robust at 0.1 as at 0.1: {robust}"
+        assert min(clean.values()) == clean[0.0], f"07b: no adversarially trained net loses clean accuracy: {clean}"
