@@ -99,7 +99,10 @@ def gain(name: str, seed: int, against: str = "baseline", long: bool = False) ->
 
 def four_seeds(name: str, series: str = "final_acc", against: str | None = None) -> list[float]:
     """Seed 0 from its stored sweep (the notebooks' run), seeds 1-3 trained here."""
-    stored = experiments.across_seeds(STORED[name], name, series, against=against)[0]
+    def seed0(label: str) -> float:
+        return experiments.load_catalogue_sweep(STORED[label]).final(label, series)
+
+    stored = seed0(name) - (seed0(against) if against else 0.0)
     return [stored] + [acc(name, s, series) - (acc(against, s, series) if against else 0.0) for s in SEEDS]
 
 
@@ -147,6 +150,9 @@ def test_with_three_times_the_epochs_the_shift_gains_far_more_and_the_baseline_n
     assert long >= 0.10 and long >= gain("shift augmentation", seed) + 0.03, (
         f"seed {seed}: shift augmentation {gain('shift augmentation', seed):+.3f} in 60 epochs, {long:+.3f} in 180")
     assert abs(acc("baseline", seed, long=True) - acc("baseline", seed)) <= 0.02, "the baseline had already memorised"
+    curve = _run("shift augmentation", seed, long=True).series("test_acc")
+    assert curve[119] - curve[59] > curve[179] - curve[119], f"seed {seed}: most of the climb is in epochs 60-120"
+    assert _run("shift augmentation", seed, long=True).train_acc[-1] < 0.7, "still far from memorising the shifts"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -177,6 +183,10 @@ def test_input_noise_gains_less_than_the_l2_penalty_and_varies_more() -> None:
     noise, decay = four_seeds("input noise", against="baseline"), four_seeds("weight decay", against="baseline")
     assert statistics.mean(noise) < statistics.mean(decay) and statistics.stdev(noise) > statistics.stdev(decay), (
         noise, decay)
+    assert statistics.stdev(decay) <= 0.005, f"weight decay gains about the same on every seed: {decay}"
+    weights = four_seeds("weight noise", against="baseline")
+    for name, gains in (("input noise", noise), ("weight noise", weights)):
+        assert min(gains) > 0 and gains[0] == max(gains), f"{name}: positive on every seed, seed 0 the largest: {gains}"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -191,7 +201,7 @@ def test_temperature_scaling_calibrates_best_without_changing_the_accuracy(seed:
     scaled = acc("temperature scaling", seed, "final_ece")
     assert scaled < 0.07 and scaled < acc("label smoothing", seed, "final_ece"), f"seed {seed}: ECE {scaled:.3f}"
     assert acc("temperature scaling", seed) == acc("baseline", seed), "dividing the logits keeps every prediction"
-    assert acc("temperature scaling", seed, "temperature") > 1, "the baseline is over-confident: T > 1"
+    assert 3.5 <= acc("temperature scaling", seed, "temperature") <= 4.7, "T about 4 on every seed (over-confident)"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -216,6 +226,10 @@ def test_wrong_labels_hurt_and_neither_smoothing_nor_early_stopping_wins_it_back
     smoothed = gain("wrong labels + label smoothing", seed, "wrong labels")
     stopped = gain("wrong labels + early stopping", seed, "wrong labels")
     assert smoothed <= 0.01, f"seed {seed}: smoothing on wrong labels {smoothed:+.3f}"
+    assert acc("wrong labels + label smoothing", seed, "final_ece") < acc("wrong labels", seed, "final_ece"), (
+        "smoothing still lowers the calibration error on wrong labels")
+    for name in ("wrong labels", "wrong labels + label smoothing"):
+        assert _run(name, seed).train_acc[-1] >= 0.99, f"seed {seed}: {name} memorises the wrong labels"
     assert abs(stopped) <= 0.02, f"seed {seed}: early stopping on wrong labels {stopped:+.3f}"
 
 
@@ -228,10 +242,10 @@ def test_unlabelled_data_adds_less_than_the_augmentation(seed: int) -> None:
         assert unlabelled < augmentation, (
             f"seed {seed}: {name} adds {unlabelled:+.3f} over the augmentation, which adds {augmentation:+.3f}")
     consistency = gain("consistency", seed, "shift augmentation")
-    assert -0.01 <= consistency <= 0.04, f"seed {seed}: the consistency penalty adds {consistency:+.3f}"
-    # The kept pseudo-labels are mostly right, and almost all of a few classes.
+    assert 0 < consistency <= 0.04, f"seed {seed}: the consistency penalty adds {consistency:+.3f}"
+    # The kept pseudo-labels are mostly right, and almost all of three classes, on every seed.
     assert acc("pseudo-labels", seed, "pseudo_right") >= 0.9, f"seed {seed}: {acc('pseudo-labels', seed, 'pseudo_right')}"
-    assert acc("pseudo-labels", seed, "pseudo_top3") >= 0.8, f"seed {seed}: {acc('pseudo-labels', seed, 'pseudo_top3')}"
+    assert acc("pseudo-labels", seed, "pseudo_top3") >= 0.95, f"seed {seed}: {acc('pseudo-labels', seed, 'pseudo_top3')}"
 
 
 def test_naive_pseudo_labelling_is_unstable_and_its_errors_are_not_the_cause() -> None:
@@ -274,6 +288,7 @@ def test_early_stopping_on_the_validation_loss_costs_accuracy_even_with_smoothin
 @pytest.mark.parametrize("seed", SEEDS)
 def test_sharing_and_tying_help_most_and_tying_is_transfer(seed: int) -> None:
     assert gain("parameter sharing (CNN)", seed) >= 0.2, f"seed {seed}: conv net {gain('parameter sharing (CNN)', seed):+.3f}"
+    assert acc("parameter sharing (CNN)", seed) >= 1.8 * acc("baseline", seed), "the conv net about doubles the accuracy"
     tied = gain("domain B tied to A", seed, "domain B alone")
     assert tied >= 0.05, f"seed {seed}: tying {tied:+.3f}"
     assert acc("domain B tied to A", seed) > acc("domain B tied to A", seed, "source_acc_on_b") + 0.1, (
@@ -299,6 +314,7 @@ def test_the_bagged_ensemble_beats_its_members_but_not_the_net_on_all_the_data(s
     ensemble, mean, best = acc("bagging", seed), h.series("member_mean")[-1], h.series("member_max")[-1]
     assert ensemble >= mean + 0.02 and ensemble > best, f"seed {seed}: ensemble {ensemble:.3f}, members {mean:.3f} / {best:.3f}"
     assert ensemble <= acc("baseline", seed), f"seed {seed}: bagging {ensemble:.3f} above the baseline (a finding reversed)"
+    assert mean <= acc("baseline", seed) - 0.04, f"seed {seed}: a member on its bootstrap sample {mean:.3f}"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -342,10 +358,18 @@ def test_the_stored_sliders_show_what_the_notebooks_say() -> None:
         f"07a: a moderate shift does best within 60 epochs, the full shift a little less: {accs}")
     smoothing = experiments.load_catalogue_sweep("smoothing")
     ece = {v: smoothing.final(label, "final_ece") for v, label in smoothing.settings()}
-    accs = [smoothing.final(label) for _, label in smoothing.settings()]
     assert ece[0.0] > 0.3 and min(ece.values()) < 0.06 and ece[0.5] > min(ece.values()) + 0.05, (
         f"07a: the calibration error falls to near 0.04 and rises again at alpha = 0.5: {ece}")
-    assert max(accs) - min(accs) <= 0.03, f"07a: accuracy within about 2.5 points over alpha: {accs}"
+    for seed in experiments.TABLE_SEEDS:
+        sweep = experiments.load_catalogue_sweep(experiments.seed_sweep("smoothing", seed))
+        accs = [sweep.final(label) for _, label in sweep.settings()]
+        assert 0.01 <= max(accs) - min(accs) <= 0.035, f"07a: accuracy within 1.2 to 3.3 points over alpha: {accs}"
+    full_shift_long = experiments.load_catalogue_sweep("long").final("shift augmentation")
+    assert full_shift_long > max(shift.final(label) for _, label in shift.settings()), (
+        "07a: with 180 epochs the full shift beats every setting of the 60-epoch slider")
+    tied_b = experiments.across_seeds("items_7_9", "domain B alone")
+    assert statistics.mean(tied_b) < statistics.mean(experiments.across_seeds("items_1_3", "baseline")), (
+        "07b: model B alone does a little worse on its domain than the baseline on the first")
     at = experiments.fgsm_series(0.1)
     for seed in experiments.TABLE_SEEDS:
         epsilon = experiments.load_catalogue_sweep(experiments.seed_sweep("epsilon", seed))
