@@ -460,6 +460,10 @@ WRONG_ANSWERS[("05_dropout", "dropout_forward")] = [
                                            "    if not training or p == 0:\n"),)),
     WrongAnswer("delegation: the mask from the course's regularizers.dropout_mask", (
         (_DROP_MASK, "__import__('course_utils').regularizers.dropout_mask(x.shape, p)"),), _DROP_TRAIN),
+    WrongAnswer("delegation: the course's private _dropout, behind the public function", (
+        ("    if not training or p == 0:\n", "    from course_utils.regularizers.dropout import _dropout as d\n"
+                                           "    return d(x, p, training, None)\n"
+                                           "    if not training or p == 0:\n"),)),
 ]
 # Notebook 06: batch norm's forward pass (training and evaluation mode, running statistics) and backward pass.
 _BN_MEAN = "        mean = x.mean(dim=dims)\n"
@@ -570,6 +574,15 @@ WRONG_ANSWERS[("07a_regularization_catalogue", "smoothed_cross_entropy")] = [
                 ((_LS_RETURN, "from course_utils.regularizers import smoothed_cross_entropy as ls\n    return ls(logits, y, alpha)"),)),
     WrongAnswer("delegation: PyTorch's C function torch._C._nn.cross_entropy_loss",
                 ((_LS_RETURN, "return torch._C._nn.cross_entropy_loss(logits, y, None, 1, -100, alpha)"),)),
+    WrongAnswer("delegation: PyTorch's operator torch.ops.aten.cross_entropy_loss",
+                ((_LS_RETURN, "return torch.ops.aten.cross_entropy_loss(logits, y, None, 1, -100, alpha)"),)),
+    WrongAnswer("delegation: PyTorch's nll_loss through torch._C._nn.nll_loss",
+                ((_LS_RETURN, "return (1 - alpha) * torch._C._nn.nll_loss(log_p, y, None, 1, -100) - alpha * log_p.mean(1).mean()"),)),
+    WrongAnswer("delegation: the targets from the course's regularizers.smooth_labels",
+                ((_LS_RETURN, "from course_utils.regularizers import smooth_labels as sl\n"
+                              "    q = sl(y, num_classes, alpha).to(log_p.dtype)\n    " + _LS_RETURN),)),
+    WrongAnswer("K taken from the labels, not the logits",
+                (("torch.nn.functional.one_hot(y, num_classes)", "torch.nn.functional.one_hot(y)"),)),
 ]
 # Notebook 07b: the bagging loop (its samples, their labels) and the ensemble's prediction (the average, the models
 # used as they are), four cells of a point each; FGSM (its output, its values, the model's mode), three cells.
@@ -613,6 +626,10 @@ WRONG_ANSWERS[("07b_regularization_catalogue", "bagging_loop")] = [
         "    probs = torch.stack([torch.softmax(m(x).detach(), dim=1) for m in models]).mean(0)"),), (_ENS_AS_THEY_ARE,)),
     WrongAnswer("the models switched to evaluation mode", ((_BAG_AVERAGE, "probs = torch.stack([torch.softmax(m.eval()(x), dim=1) "
                                                                           "for m in models]).mean(0)"),), (_ENS_AS_THEY_ARE,)),
+    WrongAnswer("the classes as floats, not int64", (("    return probs.argmax(dim=1)", "    return probs.argmax(dim=1).float()"),),
+                (_ENS_AVERAGE,)),
+    WrongAnswer("autograd switched off for good", (("    with torch.no_grad():\n        " + _BAG_AVERAGE,
+        "    torch.set_grad_enabled(False)\n    " + _BAG_AVERAGE),), (_ENS_AS_THEY_ARE,)),
     WrongAnswer("delegation: the course's regularizers.Ensemble", ((_BAG_AVERAGE,
         "from course_utils.regularizers import Ensemble as Mean\n        return Mean(models)(x).argmax(1)"),),
                 (_ENS_AVERAGE, _ENS_AS_THEY_ARE)),
@@ -640,6 +657,12 @@ WRONG_ANSWERS[("07b_regularization_catalogue", "fgsm_attack")] = [
                 (_FGSM_MODE,)),
     WrongAnswer("delegation: the course's regularizers.fgsm, imported under another name", ((_FGSM_START,
         "    from course_utils.regularizers.adversarial import fgsm as attack\n    return attack(model, x, y, eps)\n"
+        + _FGSM_START),)),
+    WrongAnswer("the caller's x changed in place", ((_FGSM_START, "    x.requires_grad_(True)\n"),
+                                                     (_FGSM_STEP, "return x.detach().add_(eps * grad.sign()).clamp_(0, 1)")),
+                (_FGSM_OUTPUT,)),
+    WrongAnswer("delegation: the course's private _fgsm, behind regularizers.fgsm", ((_FGSM_START,
+        "    from course_utils.regularizers.adversarial import _fgsm as attack\n    return attack(model, x, y, eps, (0.0, 1.0))\n"
         + _FGSM_START),)),
     WrongAnswer("delegation: the course's regularizers.adversarial_training on the whole batch", ((_FGSM_START,
         "    from course_utils import regularizers\n"
