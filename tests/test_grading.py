@@ -583,6 +583,7 @@ WRONG_ANSWERS[("07a_regularization_catalogue", "smoothed_cross_entropy")] = [
                               "    q = sl(y, num_classes, alpha).to(log_p.dtype)\n    " + _LS_RETURN),)),
     WrongAnswer("K taken from the labels, not the logits",
                 (("torch.nn.functional.one_hot(y, num_classes)", "torch.nn.functional.one_hot(y)"),)),
+    WrongAnswer("the loss detached from the logits", ((_LS_RETURN, "return -(q * log_p).sum(dim=1).mean().detach()"),)),
 ]
 # Notebook 07b: the bagging loop (its samples, their labels) and the ensemble's prediction (the average, the models
 # used as they are), four cells of a point each; FGSM (its output, its values, the model's mode), three cells.
@@ -608,6 +609,10 @@ WRONG_ANSWERS[("07b_regularization_catalogue", "bagging_loop")] = [
     WrongAnswer("the labels from another draw", ((_BAG_TRAIN, "members.append(train_one(x[idx], y[torch.randint(0, n, (n,), "
                                                               "generator=torch.Generator().manual_seed(seed + i + k))]))"),),
                 (_BAG_LABELS,)),
+    WrongAnswer("the labels cast to float", ((_BAG_TRAIN, "members.append(train_one(x[idx], y[idx].float()))"),),
+                (_BAG_LABELS,)),
+    WrongAnswer("the global generator seeded instead of a generator per model",
+                ((_BAG_DRAW, "(torch.manual_seed(seed + i), torch.randint(0, n, (n,)))[1]"),), (_BAG_SAMPLES,)),
     WrongAnswer("the labels resampled, the inputs not", ((_BAG_TRAIN, "members.append(train_one(x, y[idx]))"),),
                 (_BAG_SAMPLES, _BAG_LABELS)),
     WrongAnswer("delegation: the course's regularizers.bagging, imported under another name", ((_BAG_START,

@@ -12,6 +12,7 @@ import torch
 
 from course_utils import experiments, models, regularizers
 from course_utils.widgets.catalogue import (
+    COST_MARK,
     KIND_COLOURS,
     draw_effects,
     draw_images,
@@ -133,6 +134,10 @@ def test_draw_reliability_draws_one_line_per_net() -> None:
     ax = draw_reliability({"a": regularizers.reliability_bins(probs, y), "b": regularizers.reliability_bins(probs, y, 5)})
     labels = [line.get_label() for line in ax.get_lines()]
     assert labels == ["calibrated", "a", "b"]
+    table = regularizers.reliability_bins(probs, y)
+    shares = [c / sum(table["count"]) for c in table["count"] if c > 0]
+    assert list(ax.collections[0].get_sizes()) == pytest.approx([10 + 1500 * s for s in shares]), (
+        "a bin's marker area follows its share of the examples")
 
 
 def test_draw_effects_draws_each_metric_on_its_own_axis_with_its_spread() -> None:
@@ -150,6 +155,9 @@ def test_draw_effects_draws_each_metric_on_its_own_axis_with_its_spread() -> Non
         assert colours == [KIND_COLOURS[r["kind"]].lower() for r in shown], f"{metric}: colour = what it is compared with"
         assert [bool(b.get_hatch()) for b in bars] == [r["cost"] != "nothing" for r in shown], (
             f"{metric}: hatched = not like-for-like")
+        marked = [t.get_text().endswith(f" {COST_MARK}") for t in ax.get_yticklabels()]
+        assert marked == [r["cost"] != "nothing" for r in shown], (
+            f"{metric}: a label ends in {COST_MARK} exactly when its row is not like-for-like (short bars hide hatching)")
         errs = [c for c in ax.containers if hasattr(c, "errorbar") and c.errorbar is not None]
         segments = errs[0].errorbar.lines[2][0].get_segments()
         assert [round(abs(s[1][0] - s[0][0]) / 2, 6) for s in segments] == [

@@ -96,7 +96,7 @@ def draw_images(images: Tensor | np.ndarray, titles: Sequence[str] | None = None
         titles: one title per image, or ``None``.
         ncols: images per row.
         cmap: the colour map of grey images (``"gray_r"``: dark ink on white, like the digits).
-        size: the side of one image in inches.
+        size: the width of one image in inches (its height follows the images' aspect ratio).
 
     Returns:
         The matplotlib ``Figure``.
@@ -107,7 +107,8 @@ def draw_images(images: Tensor | np.ndarray, titles: Sequence[str] | None = None
     n = len(arr)
     cols = min(ncols, n)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows + 0.3 * rows), squeeze=False)
+    height = size * arr.shape[1] / arr.shape[2]  # an image's height in inches, at its own aspect ratio
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, (height + 0.3) * rows), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= n:
@@ -131,7 +132,8 @@ def draw_reliability(tables: Mapping[str, Mapping[str, list[float]]], *, ax: Axe
     """A reliability diagram: accuracy against confidence in each confidence bin, one line per net.
 
     A calibrated net lies on the diagonal; below it, the net is over-confident (its answers are
-    right less often than its confidence says). Marker size grows with the number of examples.
+    right less often than its confidence says). A bin's shaded marker has an area of 10 + 1500 × its
+    share of the examples (pt²), so a bin of a quarter of the examples stands out from one of a few.
 
     Args:
         tables: ``{label: regularizers.reliability_bins(probs, y)}``, e.g. with and without smoothing.
@@ -148,7 +150,7 @@ def draw_reliability(tables: Mapping[str, Mapping[str, list[float]]], *, ax: Axe
         conf = [table["confidence"][j] for j in keep]
         acc = [table["accuracy"][j] for j in keep]
         total = sum(table["count"])
-        sizes = [10 + 300 * table["count"][j] / total for j in keep]
+        sizes = [10 + 1500 * table["count"][j] / total for j in keep]
         colour = (BASE, CHOSEN, *_PALETTE[2:])[i % len(_PALETTE)]
         ax.plot(conf, acc, color=colour, marker="o" if i == 0 else "s", ms=4, label=label)
         ax.scatter(conf, acc, s=sizes, color=colour, alpha=0.3)
@@ -169,6 +171,8 @@ _PANELS = (("accuracy", "change of test accuracy (percentage points)", 100.0),
            ("robust accuracy (ε = 0.1)", "change of test accuracy on FGSM examples at ε = 0.1 (points)", 100.0))
 #: One colour per kind of comparison, ``experiments.ROW_KINDS`` (a row's ``kind``).
 KIND_COLOURS = {"common baseline": CHOSEN, "another run, same data": "#E69F00", "own baseline, other setup": "#009E73"}
+#: Ends the label of a row that is not like-for-like (it costs or adds data, compute, epochs or architecture).
+COST_MARK = "‡"
 
 
 @validate(rows=_ROWS)
@@ -180,8 +184,9 @@ def draw_effects(rows: Sequence[Mapping[str, Any]]) -> Figure:
     The bar is the mean effect over the seeds, the error bar one standard deviation. Colour tells
     what a technique is compared with (``row["kind"]``): blue, the common baseline; yellow, another
     run on the same data (named in the label); green, the experiment's own baseline in another setup.
-    Hatched bars cost or add something beyond their comparison (``row["cost"]``: data, compute,
-    epochs or another architecture), so they are not like-for-like.
+    Rows that cost or add something beyond their comparison (``row["cost"]``: data, compute, epochs
+    or another architecture) are not like-for-like: their bars are hatched and their labels end in
+    ``COST_MARK``, which stays visible where a bar is too short to show its hatching.
 
     Args:
         rows: ``experiments.catalogue_table()``.
@@ -204,13 +209,14 @@ def draw_effects(rows: Sequence[Mapping[str, Any]]) -> Figure:
                              height_ratios=[len(p[3]) + 1.5 for p in panels], squeeze=False)
     for ax, (metric, xlabel, scale, shown) in zip(axes[:, 0], panels):
         labels = [f"{r['item']}. {r['technique']}" + (f"  (vs {r['compared_with']})" if r["compared_with"] != "baseline"
-                                                     else "") for r in shown]
+                                                     else "") + (f" {COST_MARK}" if r["cost"] != "nothing" else "")
+                  for r in shown]
         means = [scale * r["effect"] for r in shown]
         sds = [scale * r["effect_sd"] if not math.isnan(r["effect_sd"]) else 0.0 for r in shown]
         y = np.arange(len(shown))[::-1]
         bars = ax.barh(y, means, xerr=sds, capsize=2, error_kw={"lw": 0.8},
                        color=[KIND_COLOURS[r["kind"]] for r in shown],
-                       hatch=["//" if r["cost"] != "nothing" else "" for r in shown], edgecolor="white")
+                       hatch=["//" if r["cost"] != "nothing" else "" for r in shown], edgecolor="black", linewidth=0.4)
         digits = 1 if scale == 100 else 3
         ax.bar_label(bars, labels=[f"{m:+.{digits}f} ± {s:.{digits}f}" for m, s in zip(means, sds)],
                      fontsize="x-small", padding=6)
@@ -220,11 +226,11 @@ def draw_effects(rows: Sequence[Mapping[str, Any]]) -> Figure:
         ax.grid(axis="x", alpha=0.3)
         low = min(0.0, *(m - e for m, e in zip(means, sds)))
         high = max(0.0, *(m + e for m, e in zip(means, sds)))
-        ax.set_xlim(low - 0.3 * (high - low), high + 0.3 * (high - low))
+        ax.set_xlim(low - 0.45 * (high - low), high + 0.45 * (high - low))  # room for the value labels
     handles = [Patch(color=c, label=f"vs the {k}" if k == "common baseline" else f"vs {k}")
                for k, c in KIND_COLOURS.items() if any(r["kind"] == k for p in panels for r in p[3])]
-    handles.append(Patch(facecolor="white", edgecolor="black", hatch="//", label="costs or adds data, compute, "
-                                                                                   "epochs or architecture"))
+    handles.append(Patch(facecolor="white", edgecolor="black", hatch="//",
+                         label=f"{COST_MARK} (hatched): costs or adds data, compute, epochs or architecture"))
     first = axes[0, 0]
     first.set_ylim(-len(handles) - 0.5, len(panels[0][3]) - 0.4)  # room below the bars for the legend
     first.legend(handles=handles, fontsize="x-small", loc="lower right")
