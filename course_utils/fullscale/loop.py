@@ -311,8 +311,9 @@ def train_cifar(recipe: CifarRecipe, data: FullscaleData, *, checkpoint: str | o
             if _stop_agreed(should_stop, step, ctx):
                 save({"batch": b, "loss_sum": loss_sum.item(), "correct": int(correct.item()), "seen": seen,
                       "seconds": before + time.perf_counter() - start})
-                say(f"[{recipe.name}] stopped on request at step {step} (batch {b} of epoch {epoch + 1}), "
-                    f"checkpoint written; run the same command to resume")
+                if ctx.is_main:  # even when quiet: the one line that says how to go on
+                    print(f"[{recipe.name}] stopped on request at step {step} (batch {b} of epoch {epoch + 1}), "
+                          f"checkpoint written; run the same command to resume", flush=True)
                 stopped = True
                 break
             lr = recipe.lr_at(step)
