@@ -432,11 +432,18 @@ def test_command_line_refuses_bad_arguments(capsys):
 
 
 def test_gpu_check_runs_tiny_on_the_cpu(tmp_path):
+    """The real loop (train_cifar) with the global batch split over the processes, as in training."""
     out = tmp_path / "gpu_check.json"
     result = run_quietly([sys.executable, "benchmarks/gpu_check.py", "--device", "cpu", "--nproc", "2",
-                          "--iterations", "2", "--warmup", "1", "--batch-size", "4", "--depth", "8",
-                          "--json", str(out)])
+                          "--iterations", "3", "--batch-size", "8", "--depth", "8", "--test-size", "16",
+                          "--workers", "1", "--json", str(out)])
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "img/s" in result.stdout and "GPU utilisation: n/a (CPU run)" in result.stdout
+    assert "THIS IS NOT A GPU" in result.stdout and "GPU utilisation: n/a (CPU run)" in result.stdout
     report = json.loads(out.read_text())
-    assert report["processes"] == 2 and report["images_per_s"] > 0 and report["sync_batchnorm"] is False
+    assert (report["processes"], report["global_batch"], report["batch_per_process"]) == (2, 8, 4)
+    assert report["is_gpu"] is False and report["sync_batchnorm"] is False and report["cudnn_benchmark"] is False
+    assert report["images_per_s"] > 0 and report["allreduce_bus_gb_per_s"] > 0
+    assert report["gradient_numel"] == sum(p.numel() for p in build_model(paper_recipe(8)).parameters())
+    assert all(v > 0 for v in report["loader_images_per_s_per_process"].values())
+    assert set(report["gpu_would_wait_on_data"]) == {"on_device", "1_workers"}
+    assert report["paper_run_hours_at_this_rate"] > 0
