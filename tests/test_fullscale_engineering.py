@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import json
 import math
 import os
 import signal
@@ -22,11 +21,10 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import torch
-from test_fullscale import ROOT, SUBPROCESS_TIMEOUT, checkpoint_model, max_weight_difference, run_quietly, tiny_data
+from test_fullscale import ROOT, SUBPROCESS_TIMEOUT, checkpoint_model, max_weight_difference, tiny_data
 from testkit import LOUD_SKIPS
 
 from course_utils.device import torch_threads

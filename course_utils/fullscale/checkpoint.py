@@ -20,6 +20,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
+from .._validation import Bool, Instance, PathLike, validate
 from .distributed import DistContext
 from .recipe import CifarRecipe
 
@@ -38,8 +39,10 @@ def _partial(path: Path) -> Path:
     return path.with_name(path.name + ".partial")
 
 
-def save_atomically(payload: dict[str, Any], path: Path) -> None:
+@validate(payload=Instance(dict, desc="a dict"), path=PathLike())
+def save_atomically(payload: dict[str, Any], path: str | os.PathLike[str]) -> None:
     """Write ``payload`` to ``path`` through a temporary file; on any failure the temporary file goes."""
+    path = Path(path)
     tmp = _partial(path)
     try:
         torch.save(payload, tmp)
@@ -48,7 +51,8 @@ def save_atomically(payload: dict[str, Any], path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def read_checkpoint(path: Path, recipe: CifarRecipe | None = None) -> dict[str, Any]:
+@validate(path=PathLike(), recipe=[None, CifarRecipe])
+def read_checkpoint(path: str | os.PathLike[str], recipe: CifarRecipe | None = None) -> dict[str, Any]:
     """Read a checkpoint on the CPU and check it belongs to ``recipe``.
 
     Args:
@@ -62,6 +66,7 @@ def read_checkpoint(path: Path, recipe: CifarRecipe | None = None) -> dict[str, 
         CheckpointError: the file is missing, truncated, corrupt, of another
             format, or of another recipe.
     """
+    path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"the checkpoint {str(path)!r} does not exist (or is not a file)")
     try:
@@ -85,7 +90,9 @@ def read_checkpoint(path: Path, recipe: CifarRecipe | None = None) -> dict[str, 
     return state
 
 
-def load_for_resume(path: Path | None, recipe: CifarRecipe | None, ctx: DistContext, *, must_exist: bool) -> dict | None:
+@validate(path=[None, PathLike()], recipe=[None, CifarRecipe], ctx=DistContext, must_exist=Bool())
+def load_for_resume(path: str | os.PathLike[str] | None, recipe: CifarRecipe | None, ctx: DistContext, *,
+                    must_exist: bool) -> dict | None:
     """Rank 0 reads ``path`` (if it exists) and broadcasts it; every process gets the same dict or error.
 
     Args:
@@ -101,6 +108,7 @@ def load_for_resume(path: Path | None, recipe: CifarRecipe | None, ctx: DistCont
         CheckpointError: in every process, when rank 0 cannot use the file.
     """
     message, state = None, None
+    path = Path(path) if path is not None else None
     if ctx.is_main and path is not None:
         _partial(path).unlink(missing_ok=True)  # left by a job killed inside torch.save
         if must_exist or path.is_file():

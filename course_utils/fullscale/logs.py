@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import os
 from pathlib import Path
 from typing import Any
+
+from .._validation import Bool, Instance, PathLike, unvalidated, validate
 
 __all__ = ["CSV_COLUMNS", "RunLog", "tensorboard_available"]
 
@@ -20,11 +23,13 @@ CSV_COLUMNS = ("epoch", "iteration", "lr", "train_loss", "train_error", "test_lo
                "epoch_time_s", "images_per_s", "s_per_iteration")
 
 
+@unvalidated("takes no arguments")
 def tensorboard_available() -> bool:
     """Whether the optional ``tensorboard`` package is installed."""
     return importlib.util.find_spec("tensorboard") is not None
 
 
+@validate(out=PathLike(), name=Instance(str, desc="a str such as 'resnet-20'"), fresh=Bool())
 class RunLog:
     """Per-epoch rows to a CSV file and, if possible, TensorBoard.
 
@@ -34,7 +39,8 @@ class RunLog:
         fresh: start the CSV again instead of appending to it.
     """
 
-    def __init__(self, out: Path, name: str, *, fresh: bool) -> None:
+    def __init__(self, out: str | os.PathLike[str], name: str, *, fresh: bool) -> None:
+        out = Path(out)
         self.path = out / f"{name}.csv"
         if fresh or not self.path.is_file():
             with self.path.open("w", newline="", encoding="utf-8") as fh:

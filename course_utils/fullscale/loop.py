@@ -247,7 +247,7 @@ def train_cifar(recipe: CifarRecipe, data: FullscaleData, *, checkpoint: str | o
     share = recipe.batch_size // ctx.world_size
     path = Path(checkpoint) if checkpoint is not None else None
     source = path if resume is True else None if resume is False else Path(resume)
-    state = load_for_resume(source, recipe, ctx, must_exist=resume not in (True, False))
+    state = load_for_resume(source, recipe, ctx, must_exist=not isinstance(resume, bool))
 
     model = _prepare_model(recipe, ctx, state, speed)
     opt = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum,

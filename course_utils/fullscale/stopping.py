@@ -13,6 +13,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .._validation import unvalidated
+
 __all__ = ["StopFlag", "stop_on_sigterm"]
 
 
@@ -30,6 +32,7 @@ class StopFlag:
         self.signal = signum
 
 
+@unvalidated("takes no arguments")
 @contextmanager
 def stop_on_sigterm() -> Iterator[StopFlag]:
     """Within the body, SIGTERM sets the yielded :class:`StopFlag` instead of ending the process.
