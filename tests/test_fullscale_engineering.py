@@ -186,6 +186,31 @@ def test_sigterm_writes_a_checkpoint_and_exits_cleanly(tmp_path):
     assert results.runs["resnet-8"]["finished"] is False
 
 
+def test_sigterm_under_torchrun_stops_every_process_at_the_same_step(tmp_path):
+    """torchrun forwards SIGTERM to its workers; they agree on the step (a poll every 10), rank 0 saves."""
+    out = tmp_path / "out"
+    args = [*TINY[:TINY.index("--scale")], "--scale", str(120 / 64000), *TINY[TINY.index("--scale") + 2:]]
+    proc = subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                             "-m", "course_utils.fullscale", *args, "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    try:
+        deadline = time.monotonic() + SUBPROCESS_TIMEOUT
+        while not (out / "resnet-8.pt").exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)  # to torchrun alone, as Slurm or Kubernetes would
+        output = proc.communicate(timeout=SUBPROCESS_TIMEOUT)[0].decode(errors="replace")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert output.count("stopped on request") == 1, output[-3000:]  # rank 0 says it, once
+    state = torch.load(out / "resnet-8.pt", weights_only=True)
+    assert state["iteration"] % 10 == 0 and state["position"] is not None and not list(out.glob("*.partial"))
+    assert main([*args, "--out", str(out)]) == 0  # resumed (here by one process) to the end
+    assert load_results(out / "results.json").runs["resnet-8"]["finished"] is True
+
+
 def test_resume_from_a_path_no_resume_and_test_only(tmp_path, capsys):
     a, b, whole = tmp_path / "a", tmp_path / "b", tmp_path / "whole"
     assert main([*TINY, "--out", str(a), "--stop-after-epochs", "1"]) == 0
