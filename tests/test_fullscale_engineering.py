@@ -318,6 +318,29 @@ def test_tensorboard_events_when_installed(tmp_path):
 # --------------------------------------------------------------------------- two nodes
 
 
+def _kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL a launcher started with ``start_new_session=True`` and its workers (gone already: nothing)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _wait_for_listener(port: int, proc: subprocess.Popen) -> None:
+    """Until something accepts connections on 127.0.0.1:``port``; fails with ``proc``'s output if it ends first."""
+    deadline = time.monotonic() + SUBPROCESS_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail("the first launcher ended before it hosted the rendezvous:\n"
+                        + proc.communicate()[0].decode(errors="replace")[-3000:])
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail(f"the first launcher did not listen on port {port} within {SUBPROCESS_TIMEOUT} s")
+
+
 def test_two_torchrun_launchers_as_two_nodes_without_a_shared_filesystem(tmp_path):
     """torchrun --nnodes=2 --rdzv-backend=c10d over localhost, gloo; each node runs in its own folder.
 
@@ -332,25 +355,30 @@ def test_two_torchrun_launchers_as_two_nodes_without_a_shared_filesystem(tmp_pat
 
     def launch(extra: list[str]) -> float:
         start = time.perf_counter()
-        procs = []
-        for i, cwd in enumerate(nodes):
-            cwd.mkdir(exist_ok=True)
-            cmd = [sys.executable, "-m", "torch.distributed.run", "--nnodes=2", "--nproc_per_node=1",
-                   "--rdzv-backend=c10d", f"--rdzv-endpoint=127.0.0.1:{port}", f"--rdzv-id=issue21-{port}",
-                   "-m", "course_utils.fullscale", *TINY, "--batch-size", "16", "--out", "out", *extra]
-            env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-            if i == 1:
-                time.sleep(0.5)  # the first launcher hosts the c10d store
-            procs.append(subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                          start_new_session=True))
-        outputs = []
+        procs: list[subprocess.Popen] = []
         try:
-            for p in procs:
-                outputs.append(p.communicate(timeout=SUBPROCESS_TIMEOUT)[0].decode(errors="replace"))
-        finally:
+            for i, cwd in enumerate(nodes):
+                cwd.mkdir(exist_ok=True)
+                cmd = [sys.executable, "-m", "torch.distributed.run", "--nnodes=2", "--nproc_per_node=1",
+                       "--rdzv-backend=c10d", f"--rdzv-endpoint=127.0.0.1:{port}", f"--rdzv-id=issue21-{port}",
+                       "-m", "course_utils.fullscale", *TINY, "--batch-size", "16", "--out", "out", *extra]
+                env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+                if i == 1:  # as on two machines: the second joins once the first hosts the c10d store
+                    _wait_for_listener(port, procs[0])
+                procs.append(subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                              stderr=subprocess.STDOUT, start_new_session=True))
+            try:
+                outputs = [p.communicate(timeout=SUBPROCESS_TIMEOUT)[0].decode(errors="replace") for p in procs]
+            except subprocess.TimeoutExpired:
+                for p in procs:
+                    _kill_group(p)
+                outputs = [p.communicate()[0].decode(errors="replace") for p in procs]
+                pytest.fail("the two launchers ran over the time limit:\n"
+                            + "\n---\n".join(o[-2000:] for o in outputs))
+        finally:  # whatever failed above (or Ctrl-C): no launcher or worker is left running
             for p in procs:
                 if p.poll() is None:
-                    os.killpg(p.pid, signal.SIGKILL)
+                    _kill_group(p)
                     p.communicate()
         for p, text in zip(procs, outputs):
             assert p.returncode == 0, text[-3000:]
