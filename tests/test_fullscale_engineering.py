@@ -21,23 +21,27 @@ import socket
 import subprocess
 import sys
 import time
+import types
 
 import pytest
 import torch
 from test_fullscale import ROOT, SUBPROCESS_TIMEOUT, checkpoint_model, max_weight_difference, tiny_data
-from testkit import LOUD_SKIPS
 
+from course_utils.data import DatasetUnavailableError
 from course_utils.device import torch_threads
 from course_utils.fullscale import (
     CheckpointError,
     Speed,
     default_threads,
+    load_dataset,
     load_results,
     main,
     paper_recipe,
     train_cifar,
 )
 from course_utils.fullscale import cli as fullscale_cli
+from course_utils.fullscale import data as fullscale_data
+from course_utils.fullscale import logs as fullscale_logs
 from course_utils.fullscale.logs import CSV_COLUMNS, tensorboard_available
 
 # ResNet-8 on 128 digits, batches of 32: 4 steps per epoch, 16 steps in all (about a second).
@@ -81,6 +85,8 @@ def test_main_sets_its_threads_and_puts_them_back(tmp_path, capsys):
     (["--depths", "8", "20"], "--resume must go with a single run"),
     (["--batch-size", "0"], "--batch-size: must be an int >= 1. Got 0."),
     (["--workers", "-1"], "--workers: must be an int >= 0. Got -1."),
+    (["--device", "gpu"], "--device must be cpu, cuda, cuda:<index> or mps, and available on this machine. "
+                          "Got 'gpu'. Leave --device out"),
 ])
 def test_errors_name_the_flag_before_data_loads_and_leave_no_folder(extra, message, tmp_path, capsys, monkeypatch):
     def no_loading(*args, **kwargs):
@@ -103,11 +109,45 @@ def test_batch_that_does_not_split_over_processes_names_the_flag(tmp_path, capsy
     assert not (tmp_path / "out").exists()
 
 
-def test_out_that_is_a_file_is_refused(tmp_path, capsys):
+def test_out_that_is_a_file_is_refused(tmp_path, capsys, monkeypatch):
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the data loaded before --out was checked")
+
+    monkeypatch.setattr(fullscale_cli, "load_dataset", no_loading)
     (tmp_path / "file").write_text("not a folder")
     with pytest.raises(SystemExit):
         main([*TINY, "--out", str(tmp_path / "file")])
-    assert "--out must be a folder (or a path where one can be made)" in capsys.readouterr().err
+    assert f"--out must be a folder (or a path where one can be made). Got {str(tmp_path / 'file')!r}, which is " \
+           "a file." in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # a folder that cannot be made: its parent is a file
+        main([*TINY, "--out", str(tmp_path / "file" / "sub")])
+    assert f"inside {str(tmp_path / 'file')!r}, which is a file." in capsys.readouterr().err
+
+
+def test_device_that_this_machine_lacks_names_the_flag(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(SystemExit):
+        main([*TINY, "--device", "cuda", "--out", str(tmp_path / "out")])
+    assert "--device must be cpu, cuda, cuda:<index> or mps, and available on this machine. Got 'cuda', but CUDA " \
+           "is not available on this machine." in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+    # On a Mac, the default device (MPS) under torchrun: refused before any process group is joined.
+    monkeypatch.setattr(fullscale_cli, "get_device", lambda device: torch.device("mps"))
+    assert fullscale_cli._device_error(None, 2).startswith("--device must be cpu or cuda when several processes")
+    assert fullscale_cli._device_error(None, 1) is None
+
+
+def test_failed_download_does_not_say_pass_download(monkeypatch):
+    def failed(*args, download=False, **kwargs):
+        raise DatasetUnavailableError("The CIFAR-10 data set is not available: the download failed (URLError).")
+
+    monkeypatch.setattr(fullscale_data, "load_torchvision", failed)
+    with pytest.raises(DatasetUnavailableError) as exc:
+        load_dataset("cifar10", download=True)
+    assert "the download failed: check the network" in str(exc.value) and "--dataset digits" in str(exc.value)
+    assert "pass download=True" not in str(exc.value)
+    with pytest.raises(DatasetUnavailableError, match="pass download=True \\(--download\\)"):
+        load_dataset("cifar10", download=False)
 
 
 # --------------------------------------------------------------------------- checkpoints and resume
@@ -130,6 +170,15 @@ def test_corrupt_checkpoint_names_the_file_and_the_way_out(damage, tmp_path, cap
         train_cifar(tiny_recipe(), tiny_data(), checkpoint=ckpt, verbose=False)
     assert main([*TINY, "--out", str(out), "--no-resume"]) == 0  # the way out it names works
     assert not list(out.glob("*.partial"))
+
+
+def test_test_only_of_a_file_that_is_not_a_checkpoint(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("hello\n")  # torch's unpickler fails on it with a KeyError
+    with pytest.raises(SystemExit):
+        main([*TINY, "--test-only", str(tmp_path / "notes.txt")])
+    err = capsys.readouterr().err.strip().splitlines()[-1]  # the line after argparse's usage
+    assert f"--test-only: the checkpoint {str(tmp_path / 'notes.txt')!r} cannot be read" in err
+    assert "Pass --test-only a checkpoint written by this command" in err and "--no-resume" not in err
 
 
 def test_stale_partial_file_is_removed(tmp_path):
@@ -277,6 +326,28 @@ def test_compile_is_wired(monkeypatch):
     assert len(compiled) == 1 and isinstance(compiled[0], torch.nn.Module)
 
 
+def test_compile_traces_and_trains_like_float32(monkeypatch):
+    """The real torch.compile (TorchDynamo's graph capture, AOTAutograd's backward) without inductor's code
+    generation, which takes minutes on a small CPU: the backend is the only thing changed."""
+    real_compile = torch.compile
+    backends = []
+
+    def without_codegen(net, **kwargs):
+        backends.append(kwargs.get("backend", "inductor"))
+        return real_compile(net, **{**kwargs, "backend": "aot_eager"})
+
+    reference = _losses(Speed(), steps=3)
+    torch._dynamo.reset()
+    monkeypatch.setattr(torch, "compile", without_codegen)
+    try:
+        compiled = _losses(Speed(compile=True), steps=3)
+    finally:
+        torch._dynamo.reset()
+    assert backends == ["inductor"]  # what --compile asks for
+    assert all(math.isfinite(v) for v in compiled)
+    assert max(abs(u - v) / abs(v) for u, v in zip(compiled, reference)) <= 1e-5
+
+
 @pytest.mark.skipif(os.environ.get("COURSE_TEST_COMPILE") != "1",
                     reason="torch.compile's first steps take minutes of inductor compilation on a small CPU; "
                            "test_compile_is_wired checks the wiring. COURSE_TEST_COMPILE=1 runs it for real.")
@@ -306,11 +377,41 @@ def test_csv_log_and_wall_time_across_resumes(tmp_path):
     assert results.meta["session_wall_time_s"] > 0
 
 
+class _RecordingWriter:
+    """Stands in for torch.utils.tensorboard.SummaryWriter: records what RunLog sends it."""
+
+    made: list[_RecordingWriter] = []
+
+    def __init__(self, log_dir: str) -> None:
+        self.log_dir, self.scalars, self.flushes, self.closed = log_dir, [], 0, False
+        _RecordingWriter.made.append(self)
+
+    def add_scalar(self, tag: str, value: float, step: int) -> None:
+        self.scalars.append((tag, value, step))
+
+    def flush(self) -> None:
+        self.flushes += 1
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_tensorboard_scalars_through_a_stand_in_writer(tmp_path, monkeypatch):
+    """The wiring, without the optional package (make test does not install it): one scalar per CSV column."""
+    _RecordingWriter.made.clear()
+    monkeypatch.setattr(fullscale_logs, "tensorboard_available", lambda: True)
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", types.SimpleNamespace(SummaryWriter=_RecordingWriter))
+    assert main([*TINY, "--out", str(tmp_path), "--stop-after-epochs", "2"]) == 0
+    (writer,) = _RecordingWriter.made
+    assert writer.log_dir == str(tmp_path / "tensorboard" / "resnet-8") and writer.closed and writer.flushes == 2
+    rows = list(csv.DictReader((tmp_path / "resnet-8.csv").open()))
+    expected = [(key, float(row[key]), int(row["iteration"])) for row in rows for key in CSV_COLUMNS[2:]]
+    assert [(tag, pytest.approx(value, rel=1e-3, abs=1e-6), step) for tag, value, step in writer.scalars] == expected
+
+
 def test_tensorboard_events_when_installed(tmp_path):
-    if not tensorboard_available():
-        message = "TensorBoard logging cannot be tested: the optional package tensorboard is not installed"
-        LOUD_SKIPS.add(message)
-        pytest.skip(message)
+    if not tensorboard_available():  # optional, not installed by make test: the stand-in test above covers the wiring
+        pytest.skip("the optional package tensorboard is not installed: no real event file to check")
     assert main([*TINY, "--out", str(tmp_path), "--stop-after-epochs", "1"]) == 0
     assert list((tmp_path / "tensorboard" / "resnet-8").glob("events.out.tfevents.*"))
 

@@ -12,8 +12,6 @@ next start removes one left by a job killed in the middle of ``torch.save``.
 from __future__ import annotations
 
 import os
-import pickle
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -67,27 +65,41 @@ def read_checkpoint(path: str | os.PathLike[str], recipe: CifarRecipe | None = N
             format, or of another recipe.
     """
     path = Path(path)
+    if recipe is None:  # --test-only: nothing to start afresh, another file to evaluate
+        way_out = "Pass --test-only a checkpoint written by this command (<--out>/<name>.pt)."
+    else:
+        way_out = (f"To start this run afresh, delete {str(path)!r} (or pass --no-resume); to go on from a copy "
+                   "you trust, pass --resume COPY.")
     if not path.is_file():
-        raise CheckpointError(f"the checkpoint {str(path)!r} does not exist (or is not a file)")
+        where = "--test-only" if recipe is None else "--resume (or leave it out to resume from --out)"
+        raise CheckpointError(f"the checkpoint {str(path)!r} does not exist (or is not a file). Check the path "
+                              f"given to {where}.")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, OSError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 -- unpickling damaged bytes can raise almost anything
         raise CheckpointError(
-            f"the checkpoint {str(path)!r} cannot be read: it is truncated or corrupt ({reason}). "
+            f"the checkpoint {str(path)!r} cannot be read: it is truncated or corrupt ({_reason(exc)}). "
             "A job killed while saving never leaves one: the disk may have been full or the file copied "
-            f"in part. To start this run afresh, delete {str(path)!r} (or pass --no-resume); to go on "
-            "from a copy you trust, pass --resume COPY.") from exc
+            "in part. " + way_out) from exc
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         found = state.get("format") if isinstance(state, dict) else type(state).__name__
         raise CheckpointError(f"{str(path)!r} is not a checkpoint of format {CHECKPOINT_FORMAT} (found {found!r}). "
-                              "Delete it, or pass --no-resume, to start afresh.")
+                              + way_out)
     if recipe is not None and state["recipe"] != recipe.to_dict():
         changed = sorted(k for k, v in recipe.to_dict().items() if state["recipe"].get(k) != v)
         raise CheckpointError(f"the checkpoint {str(path)!r} was written with other values of {changed} than "
                               "this run's. Pass --no-resume to start afresh (overwriting it), or write this "
                               "run elsewhere (another --out).")
     return state
+
+
+def _reason(exc: Exception) -> str:
+    """The first sentence of ``exc``'s message, short: torch's own messages run to a paragraph."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = text.split(". ")[0].rstrip(".")
+    if len(text) > 100:
+        text = text[:97] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 @validate(path=[None, PathLike()], recipe=[None, CifarRecipe], ctx=DistContext, must_exist=Bool())

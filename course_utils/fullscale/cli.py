@@ -41,7 +41,7 @@ import torch.distributed as dist
 
 from .._validation import Instance, SequenceOf, validate
 from ..data import DatasetUnavailableError
-from ..device import torch_threads
+from ..device import DeviceSpec, get_device, torch_threads
 from .checkpoint import CheckpointError, read_checkpoint
 from .data import DATASETS, TRAIN_SIZES, FullscaleData, load_dataset
 from .distributed import DistContext, default_threads, distributed, local_world_size
@@ -145,13 +145,42 @@ def _argument_error(args: argparse.Namespace, world_size: int) -> str | None:
     if batch > train:
         return (f"--batch-size must be at most the number of training images ({train}). Got {batch}. "
                 "Lower --batch-size or raise --max-train.")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        return f"--out must be a folder (or a path where one can be made). Got {args.out!r}, which is a file."
+    problem = _device_error(args.device, world_size)
+    if problem:
+        return problem
     runs = len(args.depths) * len(args.kinds) * len(args.norm)
     if args.resume is not None and runs > 1:
         return (f"--resume must go with a single run (one of --depths, --kinds and --norm each). "
                 f"Got {runs} runs. Resume several runs from --out, which holds one checkpoint per run.")
+    return None
+
+
+def _device_error(device: str | None, world_size: int) -> str | None:
+    """What is wrong with ``--device`` on this machine, or ``None``."""
+    failure = DeviceSpec().failure(device) if device is not None else None
+    if failure is not None:
+        return (f"--device must be cpu, cuda, cuda:<index> or mps, and available on this machine. Got {failure[1]}. "
+                "Leave --device out to pick the best available one.")
+    if world_size > 1 and get_device(device).type == "mps":
+        return ("--device must be cpu or cuda when several processes train: PyTorch has no distributed backend "
+                "for MPS. Got mps. Pass --device cpu, or start one process (python -m course_utils.fullscale).")
+    return None
+
+
+def _out_error(out: Path) -> str | None:
+    """Rank 0: whether ``--out`` is a folder or can be made one (its nearest existing parent is a writable folder)."""
+    if out.exists():
+        if not out.is_dir():
+            return f"--out must be a folder (or a path where one can be made). Got {str(out)!r}, which is a file."
+        return None if os.access(out, os.W_OK | os.X_OK) else \
+            f"--out must be a folder this user can write to. Got {str(out)!r}, which is read-only."
+    parent = next(p for p in out.absolute().parents if p.exists())
+    if not parent.is_dir():
+        return (f"--out must be a folder (or a path where one can be made). Got {str(out)!r}, inside "
+                f"{str(parent)!r}, which is a file.")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return (f"--out must be a folder (or a path where one can be made). Got {str(out)!r}: {str(parent)!r} "
+                "cannot be written to by this user.")
     return None
 
 
@@ -233,8 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem:
         parser.error(problem)
     recipes = _recipes(args)
-    if int(os.environ.get("RANK", "0")) == 0:  # only rank 0 reads checkpoints
-        problem = _checkpoint_error(args, recipes)
+    if int(os.environ.get("RANK", "0")) == 0:  # only rank 0 reads checkpoints and writes --out
+        problem = (_out_error(Path(args.out)) if args.test_only is None else None) or \
+            _checkpoint_error(args, recipes)
         if problem:
             parser.error(problem)
     threads = args.threads or default_threads(local_world_size())
