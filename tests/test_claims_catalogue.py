@@ -3,60 +3,46 @@
 Every technique of the catalogue runs with ``experiments.CatalogueRecipe(seed=s)`` (MNIST-1D, 500
 training signals, the baseline MLP) or ``experiments.DigitsRecipe(seed=s)``; the runs with three times
 the epochs with the same recipes, ``epochs=180`` or ``cnn_epochs=300``. The notebooks print seed 0 live
-and seeds 0-3 from the stored sweeps (``experiments.across_seeds``); the first test below checks that
-the stored seeds 1-3 are what this code trains, so every claim holds for the numbers the notebooks
-print. Claims stated "over the four seeds" (a mean, a spread, "on every seed") take seed 0 from its
-stored sweep. About 6 minutes of CPU in all (one thread).
+and seeds 0-7 from the stored sweeps (``experiments.across_seeds``); the first test below checks that
+the stored seeds 1-3 are what this code trains (tests/test_assets.py retrains one run of every stored
+sweep), so the claims hold for the numbers the notebooks print. Per-seed claims are checked on fresh
+runs of seeds 1-3; claims about the mean, the spread or "every seed" read all eight stored seeds. The
+notebooks' rule for a tie: the mean effect within one standard deviation of zero. About 6 minutes of CPU
+in all (one thread).
 
-Measured on the course machine (torch 2.14.1, one thread), seeds 0, 1, 2, 3 — effects in points of
-test accuracy; every threshold below holds with room on all four:
+Measured on the course machine (torch 2.14.1, one thread), seeds 0-7, effects in points of test accuracy
+(mean ± sd, smallest to largest):
 
-- weight decay +2.4, +2.4, +2.0, +2.1 (claim: at least +1); input noise +2.6, +1.3, +1.4, +0.5 and weight
-  noise +2.0, +0.2, +0.4, +1.2 (claim: between -1 and +5; input noise below weight decay on average and
-  more spread);
-- shift augmentation +7.7, +7.9, +9.5, +8.0 in 60 epochs (claim: at least +5; training accuracy under 0.8);
-  with 180 epochs +15.4, +15.6, +12.9, +16.3 over the 180-epoch baseline (claim: at least +10 and at least
-  3 more than in 60 epochs), which stays within 0.7 points of the 60-epoch one (claim: within 2);
-- the digits CNN with augmentation: -5.6, -8.4, -12.0, -3.1 in 100 epochs with training accuracy 0.94,
-  0.89, 0.86, 0.87 (claim: at least 2 lower, training accuracy under 0.96); in 300 epochs -1.4, -0.8, -4.2,
-  +1.1 with training accuracy 0.98-1.0 (claim: within 5 points, a tie on average, training accuracy at
-  least 0.97);
-- calibration error: baseline 0.350, 0.363, 0.358, 0.365; label smoothing 0.140, 0.163, 0.161, 0.175
-  (claim: at least 0.1 lower, at most half), accuracy +0.6, +0.3, -0.6, -1.2 (claim: within 3);
-  temperature scaling 0.040, 0.041, 0.042, 0.052 (claim: under 0.07 and below smoothing's, the accuracy
-  unchanged); 20% label flips 0.083, 0.109, 0.087, 0.084 (claim: between 0.05 and 0.13), accuracy -0.8,
-  -1.6, -0.5, -0.2 (claim: no gain over +1); smoothing at alpha = 0.5: ECE 0.124, 0.104, 0.081, 0.085
-  against 0.042, 0.036, 0.033, 0.049 at 0.3 (claim: at least 0.02 higher), mean confidence 0.28-0.29
-  against accuracy 0.37-0.40 (claim: at least 0.05 below, under-confident);
-- 40% wrong labels cost 15.0, 11.5, 12.8, 9.0 (claim: at least 8); smoothing on them -1.2, -1.1, -0.1,
-  -1.9 (claim: no gain over +1); early stopping on them +0.5, -0.8, -0.6, -1.1 (claim: within 2);
-- semi-supervised, over the same shift augmentation: consistency +2.0, +0.5, +0.5, +1.7 (claim: between -1
-  and +4, below the augmentation's own gain); pseudo-labels +2.5, +1.6, +3.3, -8.8 (claim: unstable, one
-  seed at least 3 lower, another at least 1 higher), their labels 94-98% right and 97.5% or more of three
-  classes; the same kept signals with their true labels +4.1, +1.8, +3.6, -7.0 (claim: within 2.5 points
-  of the pseudo-labels on every seed: the errors are not what hurts); capped at 30 per class +4.2, +2.5,
-  +1.2, +2.6 (claim: a gain on every seed, sd under 2);
-- multi-task, task A: +1.8, +1.6, +1.4, +2.8 (claim: between 0 and +4);
-- early stopping on the validation loss, clean labels: -9.2, -7.5, -9.5, -8.3 (claim: at least 4 lower);
-  label smoothing with early stopping against smoothing alone: -7.0, -7.4, -8.2, -6.5, stopping after 21,
-  18, 20, 18 epochs (claim: at least 4 lower, stops before epoch 30);
-- tying on the second domain: +10.7, +10.5, +12.2, +11.5 (claim: at least +5), 24-27 above model A applied
-  to domain B; fine-tuning from model A instead +11.2, +11.9, +14.6, +9.7 (claim: within 4 points of tying
-  on every seed); the conv net +40.5, +34.9, +36.4, +43.2 (claim: at least +20);
-- L1 on the activations: zero activations 0.368 -> 0.699, 0.355 -> 0.702, 0.353 -> 0.696, 0.368 -> 0.692,
-  accuracy +6.6, +5.8, +6.0, +5.3; L1 on the weights: 88% of the weights below 1e-3 against 1%, accuracy
-  -1.5, -2.4, -0.6, -1.7 (claim: lower on every seed);
-- bagging: over its average member +3.4, +2.8, +2.8, +3.8, below the single net -3.0, -2.8, -2.7, -1.7;
-  its members disagree on 0.51, 0.52, 0.50, 0.54 of the test signals (pairs), while their accuracies have
-  a standard deviation of 1.0-1.6 points; the seed ensemble's on 0.28, 0.27, 0.28, 0.28 (claim: between
-  0.2 and 0.35, below bagging's), over its average member +2.0, +1.0, 0.0, +0.9 (claim: below bagging's),
-  over the single net +1.5, +0.4, -1.2, +1.2 (claim: within 2.5, a tie);
-- dropout -1.6, +0.2, 0.0, +0.3 in 60 epochs (claim: within 3); in 180 epochs +4.4, +4.0, +3.6, +4.2 over
-  the 180-epoch baseline (claim: at least +2), training accuracy with dropout on 0.86-0.90 (claim: under 0.95);
-- FGSM at eps = 0.1 on the digits MLP: 0.961 -> 0.485, 0.961 -> 0.501, 0.955 -> 0.532, 0.961 -> 0.499
-  (claim: clean at least 0.93, attacked between 0.4 and 0.6: about half); adversarial training: 0.827,
-  0.852, 0.797, 0.830 at eps = 0.1, winning back 72%, 76%, 62%, 72% (claim: at least half), clean accuracy
-  0.967, 0.981, 0.969, 0.978 (claim: not lower by over a point).
+- weight decay +2.7 ± 1.2 (+0.7..+4.6), input noise +2.3 ± 1.2 (+0.5..+3.6): a tie between them, both
+  positive on every seed; weight noise +1.2 ± 1.2 (-0.7..+2.7), below weight decay on every seed;
+- shift augmentation +9.4 ± 1.9 within 60 epochs (training accuracy 0.52-0.55), +15.3 ± 1.6 within 180
+  over the 180-epoch baseline, which stays within a point of the 60-epoch one;
+- the digits CNN with augmentation -8.2 ± 2.9 within 100 epochs (training accuracy 0.86-0.94), -1.0 ± 1.7
+  within 300 (0.98-1.00): a tie;
+- calibration error 0.364 on average; label smoothing 0.40-0.48 of it, accuracy +0.2 ± 1.0 (a tie);
+  temperature scaling (T 3.95-4.14) 0.033-0.067, accuracy unchanged; 20% label flips 0.080-0.109,
+  accuracy -0.5 ± 1.7 (a tie); smoothing at alpha = 0.5: ECE 0.036-0.083 above alpha = 0.3's, mean
+  confidence 0.28-0.29 against accuracy 0.37-0.40 (under-confident) on every seed;
+- 40% wrong labels cost 9.0-15.0; smoothing on them -0.6 ± 0.9, early stopping on them -0.7 ± 1.5 (ties);
+- over the same shift augmentation: pseudo-labels -0.0 ± 4.2 (-8.8..+3.3), the same kept signals with
+  their true labels within 2.1 points of them on every seed, capped at 30 per class +1.0 ± 3.9
+  (-8.3..+4.2), consistency +0.6 ± 1.0 (a tie); the pseudo-labels 94-98% right, 97% or more of them in
+  three classes;
+- multi-task, task A: +1.7 ± 0.7 (+0.4..+2.8);
+- early stopping on the validation loss, clean labels: -7.8 ± 1.4; with label smoothing, against smoothing
+  alone: -7.1 ± 1.4, stopping at epochs 18-27;
+- tying on the second domain +11.4 ± 0.8, fine-tuning from model A instead +11.4 ± 1.5; model B alone
+  against the baseline on its own domain: a tie; the conv net +41.1 ± 4.4, about twice the MLP's accuracy;
+- L1 on the activations: zero activations 0.36 -> 0.70, accuracy +6.4 ± 1.0; L1 on the weights: 88% of the
+  weights below 1e-3 against 1%, accuracy -1.0 ± 1.5 (a tie);
+- bagging: over its average member +3.0 ± 0.7, over its best member on every seed, below the single net on
+  every seed (-2.4 ± 1.7); its members disagree on 0.50-0.54 of the test signals (pairs), the seed
+  ensemble's on 0.27-0.29; the seed ensemble over its average member +1.0 ± 0.7, over the single net
+  +0.8 ± 1.4 (a tie);
+- dropout -0.4 ± 1.0 within 60 epochs (a tie), +4.3 ± 0.8 within 180, on every seed, training accuracy
+  with dropout on 0.86-0.90;
+- FGSM at eps = 0.1 on the digits MLP: 0.96 -> 0.48-0.53; adversarial training wins back 62-76% of it,
+  clean accuracy +1.5 ± 0.6; training at eps = 0.2 about as robust at 0.1 (within a point or better).
 """
 
 from __future__ import annotations
@@ -97,10 +83,21 @@ def gain(name: str, seed: int, against: str = "baseline", long: bool = False) ->
     return acc(name, seed, long=long) - acc(against, seed, long=long)
 
 
-def four_seeds(name: str, series: str = "final_acc", against: str | None = None) -> list[float]:
-    """Seed 0 from its stored sweep (the notebooks' run), seeds 1-3 trained here."""
-    stored = experiments.across_seeds(STORED[name], name, series, against=against)[0]
-    return [stored] + [acc(name, s, series) - (acc(against, s, series) if against else 0.0) for s in SEEDS]
+def stored(name: str, series: str = "final_acc", against: str | None = None) -> list[float]:
+    """A technique's measurement on every stored seed, as the notebooks print it (minus ``against``'s, if given).
+
+    The first test below checks that the stored seeds 1-3 are this code's runs; the others are checked one run
+    per sweep by tests/test_assets.py.
+    """
+    values = experiments.across_seeds(STORED[name], name, series)
+    if against is None:
+        return values
+    return [v - b for v, b in zip(values, experiments.across_seeds(STORED[against], against, series))]
+
+
+def tie(values: list[float]) -> bool:
+    """The notebooks' rule: an effect whose mean is within one standard deviation of zero is a tie."""
+    return abs(statistics.mean(values)) <= statistics.stdev(values)
 
 
 @functools.cache
@@ -147,6 +144,9 @@ def test_with_three_times_the_epochs_the_shift_gains_far_more_and_the_baseline_n
     assert long >= 0.10 and long >= gain("shift augmentation", seed) + 0.03, (
         f"seed {seed}: shift augmentation {gain('shift augmentation', seed):+.3f} in 60 epochs, {long:+.3f} in 180")
     assert abs(acc("baseline", seed, long=True) - acc("baseline", seed)) <= 0.02, "the baseline had already memorised"
+    curve = _run("shift augmentation", seed, long=True).series("test_acc")
+    assert curve[119] - curve[59] > curve[179] - curve[119], f"seed {seed}: most of the climb is in epochs 60-120"
+    assert _run("shift augmentation", seed, long=True).train_acc[-1] < 0.7, "still far from memorising the shifts"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -160,7 +160,7 @@ def test_augmenting_the_cnn_costs_accuracy_in_100_epochs_and_ties_in_300(seed: i
         f"seed {seed}: augmentation {tie:+.3f} in 300 epochs, training accuracy {long[True].train_acc[-1]:.3f}")
 
 
-def test_the_cnns_augmentation_loss_is_mostly_the_budget_over_the_four_seeds() -> None:
+def test_the_cnns_augmentation_loss_is_mostly_the_budget_over_the_stored_seeds() -> None:
     short = experiments.across_seeds("digits_cnn", "CNN + augmentation", against="CNN")
     long = experiments.across_seeds("digits_cnn_long", "CNN + augmentation", against="CNN")
     assert statistics.mean(long) > statistics.mean(short) + 0.03, (short, long)
@@ -173,10 +173,26 @@ def test_input_and_weight_noise_change_accuracy_by_a_few_points_at_most(seed: in
         assert -0.01 <= gain(name, seed) <= 0.05, f"seed {seed}: {name} {gain(name, seed):+.3f}"
 
 
-def test_input_noise_gains_less_than_the_l2_penalty_and_varies_more() -> None:
-    noise, decay = four_seeds("input noise", against="baseline"), four_seeds("weight decay", against="baseline")
-    assert statistics.mean(noise) < statistics.mean(decay) and statistics.stdev(noise) > statistics.stdev(decay), (
-        noise, decay)
+def test_input_noise_and_the_l2_penalty_tie_over_the_stored_seeds() -> None:
+    noise, decay = stored("input noise", against="baseline"), stored("weight decay", against="baseline")
+    assert tie([n - d for n, d in zip(noise, decay)]), f"input noise {noise}, weight decay {decay}"
+    assert min(statistics.mean(noise), statistics.mean(decay)) >= 0.015, "both gain two to three points on average"
+    assert min(noise) > 0 and min(decay) > 0, f"both positive on every seed: {noise}, {decay}"
+    weights = stored("weight noise", against="baseline")
+    assert 0.005 <= statistics.mean(weights) <= 0.02 and min(weights) < 0, f"weight noise: about one point {weights}"
+    assert all(d > w for d, w in zip(decay, weights)), "weight noise gains less than weight decay on every seed"
+
+
+def test_the_stored_seeds_show_the_calibration_and_multi_task_statements() -> None:
+    confidence = stored("baseline", "final_confidence")
+    assert 0.7 <= statistics.mean(confidence) <= 0.77, f"07a: the baseline's mean confidence, about 0.74: {confidence}"
+    for seed in experiments.TABLE_SEEDS:
+        sweep = experiments.load_catalogue_sweep(experiments.seed_sweep("smoothing", seed))
+        best, half = sweep.get("α = 0.3"), sweep.get("α = 0.5")
+        assert half.series("final_ece")[-1] >= best.series("final_ece")[-1] + 0.03, f"seed {seed}: ECE rises at 0.5"
+        assert half.series("final_confidence")[-1] <= half.series("final_acc")[-1] - 0.05, f"seed {seed}: under-confident"
+    multi = stored("multi-task", against="single task")
+    assert min(multi) > 0 and statistics.mean(multi) >= 0.01, f"07a: multi-task positive on every seed {multi}"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -191,14 +207,22 @@ def test_temperature_scaling_calibrates_best_without_changing_the_accuracy(seed:
     scaled = acc("temperature scaling", seed, "final_ece")
     assert scaled < 0.07 and scaled < acc("label smoothing", seed, "final_ece"), f"seed {seed}: ECE {scaled:.3f}"
     assert acc("temperature scaling", seed) == acc("baseline", seed), "dividing the logits keeps every prediction"
-    assert acc("temperature scaling", seed, "temperature") > 1, "the baseline is over-confident: T > 1"
+    assert 3.5 <= acc("temperature scaling", seed, "temperature") <= 4.7, "T about 4 on every seed (over-confident)"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_label_flips_do_not_help_accuracy_but_calibrate_like_smoothing(seed: int) -> None:
-    assert gain("label flips", seed) <= 0.01, f"seed {seed}: label flips {gain('label flips', seed):+.3f}"
+def test_label_flips_calibrate_like_smoothing(seed: int) -> None:
     ece = acc("label flips", seed, "final_ece")
-    assert 0.05 <= ece <= 0.13, f"seed {seed}: ECE with label flips {ece:.3f}"
+    assert 0.07 <= ece <= 0.12, f"seed {seed}: ECE with label flips {ece:.3f}"
+
+
+def test_label_flips_and_the_remedies_for_wrong_labels_tie_over_the_stored_seeds() -> None:
+    for name, against in (("label flips", "baseline"), ("wrong labels + label smoothing", "wrong labels"),
+                          ("wrong labels + early stopping", "wrong labels"), ("consistency", "shift augmentation"),
+                          ("seed ensemble", "baseline"), ("L1 on weights", "baseline"), ("dropout", "baseline"),
+                          ("label smoothing", "baseline")):
+        effects = stored(name, against=against)
+        assert tie(effects), f"{name} against {against}: {effects} is not a tie"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -216,6 +240,10 @@ def test_wrong_labels_hurt_and_neither_smoothing_nor_early_stopping_wins_it_back
     smoothed = gain("wrong labels + label smoothing", seed, "wrong labels")
     stopped = gain("wrong labels + early stopping", seed, "wrong labels")
     assert smoothed <= 0.01, f"seed {seed}: smoothing on wrong labels {smoothed:+.3f}"
+    assert acc("wrong labels + label smoothing", seed, "final_ece") < acc("wrong labels", seed, "final_ece"), (
+        "smoothing still lowers the calibration error on wrong labels")
+    for name in ("wrong labels", "wrong labels + label smoothing"):
+        assert _run(name, seed).train_acc[-1] >= 0.99, f"seed {seed}: {name} memorises the wrong labels"
     assert abs(stopped) <= 0.02, f"seed {seed}: early stopping on wrong labels {stopped:+.3f}"
 
 
@@ -228,26 +256,26 @@ def test_unlabelled_data_adds_less_than_the_augmentation(seed: int) -> None:
         assert unlabelled < augmentation, (
             f"seed {seed}: {name} adds {unlabelled:+.3f} over the augmentation, which adds {augmentation:+.3f}")
     consistency = gain("consistency", seed, "shift augmentation")
-    assert -0.01 <= consistency <= 0.04, f"seed {seed}: the consistency penalty adds {consistency:+.3f}"
-    # The kept pseudo-labels are mostly right, and almost all of a few classes.
+    assert -0.015 <= consistency <= 0.04, f"seed {seed}: the consistency penalty adds {consistency:+.3f}"
+    # The kept pseudo-labels are mostly right, and almost all of three classes, on every seed.
     assert acc("pseudo-labels", seed, "pseudo_right") >= 0.9, f"seed {seed}: {acc('pseudo-labels', seed, 'pseudo_right')}"
-    assert acc("pseudo-labels", seed, "pseudo_top3") >= 0.8, f"seed {seed}: {acc('pseudo-labels', seed, 'pseudo_top3')}"
+    assert acc("pseudo-labels", seed, "pseudo_top3") >= 0.95, f"seed {seed}: {acc('pseudo-labels', seed, 'pseudo_top3')}"
 
 
 def test_naive_pseudo_labelling_is_unstable_and_its_errors_are_not_the_cause() -> None:
-    pseudo = four_seeds("pseudo-labels", against="shift augmentation")
-    assert min(pseudo) <= -0.03 and max(pseudo) >= 0.01, f"pseudo-labels over the augmentation, seeds 0-3: {pseudo}"
-    true = four_seeds("pseudo-labels, true labels", against="shift augmentation")
+    pseudo = stored("pseudo-labels", against="shift augmentation")
+    assert min(pseudo) <= -0.03 and max(pseudo) >= 0.01, f"pseudo-labels over the augmentation: {pseudo}"
+    true = stored("pseudo-labels, true labels", against="shift augmentation")
     assert all(abs(t - p) <= 0.025 for t, p in zip(true, pseudo)), f"true labels {true} against pseudo-labels {pseudo}"
     worst = pseudo.index(min(pseudo))
     assert true[worst] <= -0.03, "with the true labels, the same kept signals still cost accuracy on that seed"
 
 
-def test_pseudo_labels_capped_per_class_gain_on_every_seed() -> None:
-    capped = four_seeds("pseudo-labels, capped", against="shift augmentation")
-    assert min(capped) > 0 and statistics.stdev(capped) < 0.02, f"capped pseudo-labels, seeds 0-3: {capped}"
-    kept = four_seeds("pseudo-labels, capped", "pseudo_kept")
-    assert max(kept) <= 10 * experiments.PSEUDO_CAP, kept
+def test_pseudo_labels_capped_per_class_are_unstable_too() -> None:
+    capped = stored("pseudo-labels, capped", against="shift augmentation")
+    assert min(capped) <= -0.05 and sum(c > 0 for c in capped) >= len(capped) - 2, f"capped pseudo-labels: {capped}"
+    kept = stored("pseudo-labels, capped", "pseudo_kept")
+    assert max(kept) <= 10 * experiments.PSEUDO_CAP and min(kept) >= 50, kept
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -274,6 +302,7 @@ def test_early_stopping_on_the_validation_loss_costs_accuracy_even_with_smoothin
 @pytest.mark.parametrize("seed", SEEDS)
 def test_sharing_and_tying_help_most_and_tying_is_transfer(seed: int) -> None:
     assert gain("parameter sharing (CNN)", seed) >= 0.2, f"seed {seed}: conv net {gain('parameter sharing (CNN)', seed):+.3f}"
+    assert acc("parameter sharing (CNN)", seed) >= 1.8 * acc("baseline", seed), "the conv net about doubles the accuracy"
     tied = gain("domain B tied to A", seed, "domain B alone")
     assert tied >= 0.05, f"seed {seed}: tying {tied:+.3f}"
     assert acc("domain B tied to A", seed) > acc("domain B tied to A", seed, "source_acc_on_b") + 0.1, (
@@ -290,7 +319,6 @@ def test_l1_on_activations_makes_a_sparse_representation_l1_on_weights_sparse_we
     assert gain("L1 on activations", seed) >= 0.03, f"seed {seed}: L1 on activations {gain('L1 on activations', seed):+.3f}"
     assert small["L1 on weights"] >= 0.5 and small["baseline"] < 0.1, f"seed {seed}: weights below 1e-3 {small}"
     assert abs(zeros["L1 on weights"] - zeros["baseline"]) <= 0.05, f"seed {seed}: zero activations {zeros}"
-    assert gain("L1 on weights", seed) < 0, f"seed {seed}: L1 on weights {gain('L1 on weights', seed):+.3f}"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -299,6 +327,7 @@ def test_the_bagged_ensemble_beats_its_members_but_not_the_net_on_all_the_data(s
     ensemble, mean, best = acc("bagging", seed), h.series("member_mean")[-1], h.series("member_max")[-1]
     assert ensemble >= mean + 0.02 and ensemble > best, f"seed {seed}: ensemble {ensemble:.3f}, members {mean:.3f} / {best:.3f}"
     assert ensemble <= acc("baseline", seed), f"seed {seed}: bagging {ensemble:.3f} above the baseline (a finding reversed)"
+    assert mean <= acc("baseline", seed) - 0.04, f"seed {seed}: a member on its bootstrap sample {mean:.3f}"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -311,7 +340,7 @@ def test_ensembles_gain_by_disagreement_not_by_the_spread_of_their_accuracies(se
     over_members = {name: acc(name, seed) - h.series("member_mean")[-1] for name, h in
                     (("bagging", bag), ("seed ensemble", seeds))}
     assert over_members["seed ensemble"] < over_members["bagging"], f"seed {seed}: {over_members}"
-    assert abs(gain("seed ensemble", seed)) <= 0.025, f"seed {seed}: seed ensemble {gain('seed ensemble', seed):+.3f}"
+    assert abs(gain("seed ensemble", seed)) <= 0.03, f"seed {seed}: seed ensemble {gain('seed ensemble', seed):+.3f}"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -342,10 +371,21 @@ def test_the_stored_sliders_show_what_the_notebooks_say() -> None:
         f"07a: a moderate shift does best within 60 epochs, the full shift a little less: {accs}")
     smoothing = experiments.load_catalogue_sweep("smoothing")
     ece = {v: smoothing.final(label, "final_ece") for v, label in smoothing.settings()}
-    accs = [smoothing.final(label) for _, label in smoothing.settings()]
     assert ece[0.0] > 0.3 and min(ece.values()) < 0.06 and ece[0.5] > min(ece.values()) + 0.05, (
         f"07a: the calibration error falls to near 0.04 and rises again at alpha = 0.5: {ece}")
-    assert max(accs) - min(accs) <= 0.03, f"07a: accuracy within about 2.5 points over alpha: {accs}"
+    for seed in experiments.TABLE_SEEDS:
+        sweep = experiments.load_catalogue_sweep(experiments.seed_sweep("smoothing", seed))
+        accs = [sweep.final(label) for _, label in sweep.settings()]
+        assert 0.01 <= max(accs) - min(accs) <= 0.035, f"07a: accuracy within 1.2 to 3.3 points over alpha: {accs}"
+    full_shift_long = experiments.load_catalogue_sweep("long").final("shift augmentation")
+    assert full_shift_long > max(shift.final(label) for _, label in shift.settings()), (
+        "07a: with 180 epochs the full shift beats every setting of the 60-epoch slider")
+    alone = [b - a for b, a in zip(stored("domain B alone"), stored("baseline"))]
+    assert tie(alone), f"07b: model B alone does about as well on its domain as the baseline on the first: {alone}"
+    longer = experiments.across_seeds("long", "dropout", against="baseline")
+    assert min(longer) > 0.02, f"07b: dropout with 180 epochs gains on every seed {longer}"
+    bagged = stored("bagging", against="baseline")
+    assert max(bagged) < 0, f"07b: bagging below the single net on every seed {bagged}"
     at = experiments.fgsm_series(0.1)
     for seed in experiments.TABLE_SEEDS:
         epsilon = experiments.load_catalogue_sweep(experiments.seed_sweep("epsilon", seed))

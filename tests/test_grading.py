@@ -460,6 +460,10 @@ WRONG_ANSWERS[("05_dropout", "dropout_forward")] = [
                                            "    if not training or p == 0:\n"),)),
     WrongAnswer("delegation: the mask from the course's regularizers.dropout_mask", (
         (_DROP_MASK, "__import__('course_utils').regularizers.dropout_mask(x.shape, p)"),), _DROP_TRAIN),
+    WrongAnswer("delegation: the course's private _dropout, behind the public function", (
+        ("    if not training or p == 0:\n", "    from course_utils.regularizers.dropout import _dropout as d\n"
+                                           "    return d(x, p, training, None)\n"
+                                           "    if not training or p == 0:\n"),)),
 ]
 # Notebook 06: batch norm's forward pass (training and evaluation mode, running statistics) and backward pass.
 _BN_MEAN = "        mean = x.mean(dim=dims)\n"
@@ -546,12 +550,17 @@ WRONG_ANSWERS[("06_batch_norm", "batch_norm_backward")] = [
         "        y = gs.view(shape) * (xs - mu) / torch.sqrt(v + eps) + bs.view(shape)\n"
         "        return torch.autograd.grad(y, (xs, gs, bs), grad_out)\n" + _BN_BWD_START),)),
 ]
-# Notebook 07a: label-smoothed cross-entropy.
+# Notebook 07a: label-smoothed cross-entropy, graded in two parts: the ordinary cross-entropy (alpha = 0) and the
+# smoothed targets. A mistake in the targets alone keeps the first part's point.
 _LS_TARGET = "* (1 - alpha) + alpha / num_classes"
 _LS_RETURN = "return -(q * log_p).sum(dim=1).mean()"
+_LS_PLAIN, _LS_SMOOTH = "test_smoothed_cross_entropy_alpha0", "test_smoothed_cross_entropy_targets"
 WRONG_ANSWERS[("07a_regularization_catalogue", "smoothed_cross_entropy")] = [
-    WrongAnswer("smoothing spread over the K - 1 other classes", ((_LS_TARGET, "* (1 - alpha) + alpha / (num_classes - 1)"),)),
-    WrongAnswer("no (1 - alpha) on the one-hot target", ((_LS_TARGET, "+ alpha / num_classes"),)),
+    WrongAnswer("the book's form: 1 - alpha on the true class, alpha / (K - 1) on each other class",
+                ((_LS_TARGET, "\n    q = q * (1 - alpha) + (1 - q) * alpha / (num_classes - 1)"),), (_LS_SMOOTH,)),
+    WrongAnswer("alpha / (K - 1) added to every class", ((_LS_TARGET, "* (1 - alpha) + alpha / (num_classes - 1)"),),
+                (_LS_SMOOTH,)),
+    WrongAnswer("no (1 - alpha) on the one-hot target", ((_LS_TARGET, "+ alpha / num_classes"),), (_LS_SMOOTH,)),
     WrongAnswer("alpha and 1 - alpha swapped", ((_LS_TARGET, "* alpha + (1 - alpha) / num_classes"),)),
     WrongAnswer("softmax instead of log-softmax", (("torch.log_softmax(logits, dim=1)", "torch.softmax(logits, dim=1)"),)),
     WrongAnswer("log of the raw logits, no softmax", (("torch.log_softmax(logits, dim=1)", "torch.log(logits.abs() + 1e-12)"),)),
@@ -565,35 +574,99 @@ WRONG_ANSWERS[("07a_regularization_catalogue", "smoothed_cross_entropy")] = [
                 ((_LS_RETURN, "from course_utils.regularizers import smoothed_cross_entropy as ls\n    return ls(logits, y, alpha)"),)),
     WrongAnswer("delegation: PyTorch's C function torch._C._nn.cross_entropy_loss",
                 ((_LS_RETURN, "return torch._C._nn.cross_entropy_loss(logits, y, None, 1, -100, alpha)"),)),
+    WrongAnswer("delegation: PyTorch's operator torch.ops.aten.cross_entropy_loss",
+                ((_LS_RETURN, "return torch.ops.aten.cross_entropy_loss(logits, y, None, 1, -100, alpha)"),)),
+    WrongAnswer("delegation: PyTorch's nll_loss through torch._C._nn.nll_loss",
+                ((_LS_RETURN, "return (1 - alpha) * torch._C._nn.nll_loss(log_p, y, None, 1, -100) - alpha * log_p.mean(1).mean()"),)),
+    WrongAnswer("delegation: the targets from the course's regularizers.smooth_labels",
+                ((_LS_RETURN, "from course_utils.regularizers import smooth_labels as sl\n"
+                              "    q = sl(y, num_classes, alpha).to(log_p.dtype)\n    " + _LS_RETURN),)),
+    WrongAnswer("K taken from the labels, not the logits",
+                (("torch.nn.functional.one_hot(y, num_classes)", "torch.nn.functional.one_hot(y)"),)),
 ]
-# Notebook 07b: the bagging loop and the ensemble's prediction; FGSM.
+# Notebook 07b: the bagging loop (its samples, their labels) and the ensemble's prediction (the average, the models
+# used as they are), four cells of a point each; FGSM (its output, its values, the model's mode), three cells.
 _BAG_DRAW = "torch.randint(0, n, (n,), generator=torch.Generator().manual_seed(seed + i))"
+_BAG_TRAIN = "members.append(train_one(x[idx], y[idx]))"
+_BAG_START = "    n = len(x)\n"
 _BAG_AVERAGE = "probs = torch.stack([torch.softmax(m(x), dim=1) for m in models]).mean(0)"
+_BAG_SAMPLES, _BAG_LABELS = "test_bag_samples", "test_bag_labels"
+_ENS_AVERAGE, _ENS_AS_THEY_ARE = "test_ensemble_average", "test_ensemble_as_they_are"
 WRONG_ANSWERS[("07b_regularization_catalogue", "bagging_loop")] = [
-    WrongAnswer("drawn without replacement", ((_BAG_DRAW, "torch.randperm(n, generator=torch.Generator().manual_seed(seed + i))"),)),
-    WrongAnswer("the same sample for every model", ((_BAG_DRAW, "torch.randint(0, n, (n,), generator=torch.Generator().manual_seed(seed))"),)),
-    WrongAnswer("seeds off by one", ((_BAG_DRAW, "torch.randint(0, n, (n,), generator=torch.Generator().manual_seed(seed + i + 1))"),)),
+    WrongAnswer("drawn without replacement", ((_BAG_DRAW, "torch.randperm(n, generator=torch.Generator().manual_seed(seed + i))"),),
+                (_BAG_SAMPLES,)),
+    WrongAnswer("the same sample for every model", ((_BAG_DRAW, "torch.randint(0, n, (n,), generator=torch.Generator().manual_seed(seed))"),),
+                (_BAG_SAMPLES,)),
+    WrongAnswer("seeds off by one", ((_BAG_DRAW, "torch.randint(0, n, (n,), generator=torch.Generator().manual_seed(seed + i + 1))"),),
+                (_BAG_SAMPLES,)),
     WrongAnswer("one generator for all the samples", (
         ("members = []", "members = []\n    gen = torch.Generator().manual_seed(seed)"),
-        (_BAG_DRAW, "torch.randint(0, n, (n,), generator=gen)"))),
-    WrongAnswer("samples of half the size", ((_BAG_DRAW, "torch.randint(0, n, (n // 2,), generator=torch.Generator().manual_seed(seed + i))"),)),
-    WrongAnswer("average of the raw outputs", ((_BAG_AVERAGE, "probs = torch.stack([m(x) for m in models]).mean(0)"),)),
+        (_BAG_DRAW, "torch.randint(0, n, (n,), generator=gen)")), (_BAG_SAMPLES,)),
+    WrongAnswer("samples of half the size", ((_BAG_DRAW, "torch.randint(0, n, (n // 2,), generator=torch.Generator().manual_seed(seed + i))"),),
+                (_BAG_SAMPLES,)),
+    WrongAnswer("the inputs resampled, the labels not", ((_BAG_TRAIN, "members.append(train_one(x[idx], y))"),), (_BAG_LABELS,)),
+    WrongAnswer("the labels from another draw", ((_BAG_TRAIN, "members.append(train_one(x[idx], y[torch.randint(0, n, (n,), "
+                                                              "generator=torch.Generator().manual_seed(seed + i + k))]))"),),
+                (_BAG_LABELS,)),
+    WrongAnswer("the labels resampled, the inputs not", ((_BAG_TRAIN, "members.append(train_one(x, y[idx]))"),),
+                (_BAG_SAMPLES, _BAG_LABELS)),
+    WrongAnswer("delegation: the course's regularizers.bagging, imported under another name", ((_BAG_START,
+        "    from course_utils.regularizers.ensembles import bagging as boot\n    return boot(train_one, (x, y), k, seed)\n"
+        + _BAG_START),), (_BAG_SAMPLES, _BAG_LABELS)),
+    WrongAnswer("delegation: the course's regularizers.bootstrap_indices for the draw",
+                (("import torch\n", "import torch\nfrom course_utils import regularizers\n"),
+                 (_BAG_DRAW, "regularizers.bootstrap_indices(n, seed + i)")), (_BAG_SAMPLES, _BAG_LABELS)),
+    WrongAnswer("average of the raw outputs", ((_BAG_AVERAGE, "probs = torch.stack([m(x) for m in models]).mean(0)"),),
+                (_ENS_AVERAGE,)),
     WrongAnswer("majority vote", ((_BAG_AVERAGE, "probs = torch.stack([torch.nn.functional.one_hot(m(x).argmax(1), "
-                                                 "m(x).shape[1]) for m in models]).sum(0).float()"),)),
+                                                 "m(x).shape[1]) for m in models]).sum(0).float()"),), (_ENS_AVERAGE,)),
+    WrongAnswer("gradients recorded (no torch.no_grad)", (("    with torch.no_grad():\n        " + _BAG_AVERAGE,
+                                                           "    " + _BAG_AVERAGE),), (_ENS_AS_THEY_ARE,)),
+    WrongAnswer("the outputs detached instead of torch.no_grad", (("    with torch.no_grad():\n        " + _BAG_AVERAGE,
+        "    probs = torch.stack([torch.softmax(m(x).detach(), dim=1) for m in models]).mean(0)"),), (_ENS_AS_THEY_ARE,)),
+    WrongAnswer("the models switched to evaluation mode", ((_BAG_AVERAGE, "probs = torch.stack([torch.softmax(m.eval()(x), dim=1) "
+                                                                          "for m in models]).mean(0)"),), (_ENS_AS_THEY_ARE,)),
+    WrongAnswer("the classes as floats, not int64", (("    return probs.argmax(dim=1)", "    return probs.argmax(dim=1).float()"),),
+                (_ENS_AVERAGE,)),
+    WrongAnswer("autograd switched off for good", (("    with torch.no_grad():\n        " + _BAG_AVERAGE,
+        "    torch.set_grad_enabled(False)\n    " + _BAG_AVERAGE),), (_ENS_AS_THEY_ARE,)),
+    WrongAnswer("delegation: the course's regularizers.Ensemble", ((_BAG_AVERAGE,
+        "from course_utils.regularizers import Ensemble as Mean\n        return Mean(models)(x).argmax(1)"),),
+                (_ENS_AVERAGE, _ENS_AS_THEY_ARE)),
 ]
 _FGSM_STEP = "return (x + eps * grad.sign()).clamp(0, 1).detach()"
+_FGSM_START = "    x = x.detach().clone().requires_grad_(True)\n"
+_FGSM_OUTPUT, _FGSM_VALUES, _FGSM_MODE = "test_fgsm_output", "test_fgsm_values", "test_fgsm_mode"
 WRONG_ANSWERS[("07b_regularization_catalogue", "fgsm_attack")] = [
-    WrongAnswer("the gradient instead of its sign", ((_FGSM_STEP, "return (x + eps * grad).clamp(0, 1).detach()"),)),
-    WrongAnswer("against the gradient", ((_FGSM_STEP, "return (x - eps * grad.sign()).clamp(0, 1).detach()"),)),
-    WrongAnswer("the sign of eps times the gradient", ((_FGSM_STEP, "return (x + (eps * grad).sign()).clamp(0, 1).detach()"),)),
-    WrongAnswer("no clipping", ((_FGSM_STEP, "return (x + eps * grad.sign()).detach()"),)),
-    WrongAnswer("not detached", ((_FGSM_STEP, "return (x + eps * grad.sign()).clamp(0, 1)"),)),
+    WrongAnswer("the gradient instead of its sign", ((_FGSM_STEP, "return (x + eps * grad).clamp(0, 1).detach()"),), (_FGSM_VALUES,)),
+    WrongAnswer("against the gradient", ((_FGSM_STEP, "return (x - eps * grad.sign()).clamp(0, 1).detach()"),), (_FGSM_VALUES,)),
+    WrongAnswer("the sign of eps times the gradient", ((_FGSM_STEP, "return (x + (eps * grad).sign()).clamp(0, 1).detach()"),),
+                (_FGSM_VALUES,)),
+    WrongAnswer("no clipping", ((_FGSM_STEP, "return (x + eps * grad.sign()).detach()"),), (_FGSM_OUTPUT, _FGSM_VALUES)),
+    WrongAnswer("not detached", ((_FGSM_STEP, "return (x + eps * grad.sign()).clamp(0, 1)"),), (_FGSM_OUTPUT,)),
     WrongAnswer("the gradient with respect to the weights, not the input",
                 (("(grad,) = torch.autograd.grad(loss, x)",
-                  "grad = torch.autograd.grad(loss, next(model.parameters()))[0].sum(0).expand_as(x)"),)),
-    WrongAnswer("the predicted labels instead of the true ones", (("F.cross_entropy(model(x), y)", "F.cross_entropy(model(x), model(x).argmax(1))"),)),
-    WrongAnswer("switches the model to evaluation mode", (("    x = x.detach().clone().requires_grad_(True)",
-                                                           "    model.eval()\n    x = x.detach().clone().requires_grad_(True)"),)),
+                  "grad = torch.autograd.grad(loss, next(model.parameters()))[0].sum(0).expand_as(x)"),),
+                (_FGSM_OUTPUT, _FGSM_VALUES)),
+    WrongAnswer("the predicted labels instead of the true ones", (("F.cross_entropy(model(x), y)", "F.cross_entropy(model(x), model(x).argmax(1))"),),
+                (_FGSM_VALUES,)),
+    WrongAnswer("switches the model to evaluation mode", ((_FGSM_START, "    model.eval()\n" + _FGSM_START),), (_FGSM_MODE,)),
+    WrongAnswer("evaluation mode for the attack, the mode restored after", (
+        (_FGSM_START, "    was_training = model.training\n    model.eval()\n" + _FGSM_START),
+        ("(grad,) = torch.autograd.grad(loss, x)\n", "(grad,) = torch.autograd.grad(loss, x)\n    model.train(was_training)\n")),
+                (_FGSM_MODE,)),
+    WrongAnswer("delegation: the course's regularizers.fgsm, imported under another name", ((_FGSM_START,
+        "    from course_utils.regularizers.adversarial import fgsm as attack\n    return attack(model, x, y, eps)\n"
+        + _FGSM_START),)),
+    WrongAnswer("the caller's x changed in place", ((_FGSM_START, "    x.requires_grad_(True)\n"),
+                                                     (_FGSM_STEP, "return x.detach().add_(eps * grad.sign()).clamp_(0, 1)")),
+                (_FGSM_OUTPUT,)),
+    WrongAnswer("delegation: the course's private _fgsm, behind regularizers.fgsm", ((_FGSM_START,
+        "    from course_utils.regularizers.adversarial import _fgsm as attack\n    return attack(model, x, y, eps, (0.0, 1.0))\n"
+        + _FGSM_START),)),
+    WrongAnswer("delegation: the course's regularizers.adversarial_training on the whole batch", ((_FGSM_START,
+        "    from course_utils import regularizers\n"
+        "    return regularizers.adversarial_training(model, eps, fraction=1.0)(x, y)[0]\n" + _FGSM_START),)),
 ]
 # What an exercise's tests need from the cells before it, run once at the top of its wrong-answer notebook.
 SETUP = {("00_welcome", "class_counts"): "from course_utils import data\n\n_, y_train = data.load_mnist1d().train"}

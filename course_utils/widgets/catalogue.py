@@ -439,9 +439,10 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
             h = sweep.get(label)
             ax.plot(grid, [h.series(series(g))[-1] for g in grid], marker="os^D"[k % 4],
                     color=(BASE, *_PALETTE[1:])[k % len(_PALETTE)], label=f"{label} (stored)")
-        for value, h in live.items():
+        for k, (value, h) in enumerate(live.items()):
             measured = [g for g in grid if series(g) in h.series_names()]  # the live run's own ε grid
-            ax.plot(measured, [h.series(series(g))[-1] for g in measured], color=LIVE, ls="--", lw=2.5, alpha=0.7,
+            ax.plot(measured, [h.series(series(g))[-1] for g in measured], color=LIVE, ls="--", lw=2, alpha=0.8,
+                    marker="os^D"[k % 4], mfc="white",
                     label=f"{'standard training' if value == 0 else f'adversarial training, ε = {value:g}'} (live)")
         ax.axvline(e, color="black", lw=0.8, ls=":")
         ax.set(xlabel="FGSM step ε at test time (pixels in [0, 1])", ylabel="test accuracy on FGSM examples",
@@ -455,8 +456,8 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
         name = "standard training" if value == 0 else f"adversarial training at ε = {value:g}"
         def done(h: History, seconds: float) -> str:
             text = f"<b>{name}</b> trained live in {seconds:.0f} s: clean accuracy {h.series('final_acc')[-1]:.3f}"
-            if series(value) in h.series_names():
-                text += f", accuracy on FGSM examples at ε = {value:g}: {h.series(series(value))[-1]:.3f}"
+            if series(eps.value) in h.series_names():
+                text += f", accuracy on FGSM examples at the test ε = {eps.value:g}: {h.series(series(eps.value))[-1]:.3f}"
             return text
 
         history = run_live(button, status, progress, f"<b>{name}</b>", lambda: run(value), done)
