@@ -31,6 +31,10 @@ __all__ = ["DATASETS", "FullscaleData", "augmentation_params", "load_dataset", "
 #: Data sets of :func:`load_dataset`.
 DATASETS = ("cifar10", "digits")
 
+#: Training images of each data set before ``max_train``: the command line checks a batch
+#: against it before loading anything.
+TRAIN_SIZES = {"cifar10": 50_000, "digits": 1438}
+
 #: Pixels of zero padding on each side before the random 32x32 crop.
 PADDING = 4
 
@@ -106,9 +110,11 @@ def load_dataset(name: str = "cifar10", *, root: str | os.PathLike[str] | None =
             # The paper trains on all 50000 images: the validation part of the split is put back.
             splits = load_torchvision("cifar10", root=root, download=download, val_fraction=0.1, seed=seed)
         except DatasetUnavailableError as exc:
+            fix = ("the download failed: check the network (or a proxy), or place the manual copy named above"
+                   if download else "pass download=True (--download)")
             raise DatasetUnavailableError(
-                f"{exc}\nFor the full-scale scripts: pass download=True (--download), or use the "
-                "offline stand-in name='digits' (--dataset digits)."
+                f"{exc}\nFor the full-scale scripts: {fix}, or use the offline stand-in name='digits' "
+                "(--dataset digits)."
             ) from exc
         train = (torch.cat([splits.train[0], splits.val[0]]), torch.cat([splits.train[1], splits.val[1]]))
         test = splits.test

@@ -70,7 +70,8 @@ class FullscaleResults:
         meta: the label: ``"date"`` (UTC), ``"hardware"`` (:func:`describe_hardware`),
             ``"processes"``, ``"device"``, ``"torch_threads_per_process"``,
             ``"dataset"``, ``"data"`` (in words), ``"command"``, ``"wall_time_s"``
-            and ``"note"``.
+            (training time of the runs over every session that resumed them),
+            ``"session_wall_time_s"`` (the last command's) and ``"note"``.
     """
 
     runs: dict[str, dict[str, Any]]
@@ -105,13 +106,17 @@ class FullscaleResults:
         return {"format": RESULTS_FORMAT, "meta": self.meta, "runs": self.runs}
 
 
-def _make_results(runs: Mapping[str, tuple[CifarRecipe, History, bool]], meta: Mapping[str, Any]) -> FullscaleResults:
-    """A :class:`FullscaleResults` of finished or stopped runs, labelled with the date and hardware."""
+def _make_results(runs: Mapping[str, tuple[CifarRecipe, History, bool, float]],
+                  meta: Mapping[str, Any]) -> FullscaleResults:
+    """A :class:`FullscaleResults` of finished or stopped runs, labelled with the date and hardware.
+
+    ``runs`` maps each name to ``(recipe, history, finished, wall time in s over all sessions)``.
+    """
     stored = {}
-    for name, (recipe, history, finished) in runs.items():
+    for name, (recipe, history, finished, wall) in runs.items():
         final = 100 * (1 - history.val_acc[-1]) if history.epochs else None
         stored[name] = {"recipe": recipe.to_dict(), "history": history.to_dict(), "finished": finished,
-                        "final_test_error": final}
+                        "final_test_error": final, "wall_time_s": round(wall, 1)}
     label = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "hardware": describe_hardware(),
              **meta}
     return FullscaleResults(runs=stored, meta=label)
