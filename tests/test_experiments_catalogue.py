@@ -231,3 +231,35 @@ def test_across_seeds_reads_one_run_on_every_seed_and_spread_summarises_it() -> 
     assert experiments.spread([0.35, 0.05], scale=1, unit="", digits=2) == "0.20 ± 0.21 (0.35, 0.05)"
     with pytest.raises(ValueError, match="'name' parameter of across_seeds.*items_1_3"):
         experiments.across_seeds("shift", "max shift 0")
+
+
+def test_across_seeds_reads_each_file_once_and_again_when_it_changes(tmp_path, monkeypatch) -> None:
+    import json
+    import shutil
+
+    from course_utils import resources
+    from course_utils.experiments.catalogue import sweeps as catalogue_sweeps
+
+    names = [experiments.seed_sweep("items_1_3", s) for s in experiments.TABLE_SEEDS]
+    for name in names:
+        shutil.copy(resources.asset_path(experiments.CATALOGUE_SWEEPS[name].file), tmp_path)
+    monkeypatch.setattr(catalogue_sweeps, "asset_path", lambda file: tmp_path / file)
+    monkeypatch.setattr(catalogue_sweeps, "_READ", {})
+    reads = []
+
+    def counted(name):
+        reads.append(name)
+        spec = experiments.CATALOGUE_SWEEPS[name]
+        sweep = catalogue_sweeps.load_sweep(spec, tmp_path / spec.file)
+        return catalogue_sweeps.CatalogueSweep(sweep.spec, sweep.runs, sweep.made_with)
+
+    monkeypatch.setattr(catalogue_sweeps, "load_catalogue_sweep", counted)
+    before = experiments.across_seeds("items_1_3", "baseline")
+    assert experiments.across_seeds("items_1_3", "weight decay") and reads == names, "each file is parsed once"
+    path = tmp_path / experiments.CATALOGUE_SWEEPS[names[1]].file
+    stored = json.loads(path.read_text())
+    stored["runs"]["baseline"]["extra"]["final_acc"][-1] = 0.999
+    path.write_text(json.dumps(stored))
+    after = experiments.across_seeds("items_1_3", "baseline")
+    assert reads == names + [names[1]], "a changed file is read again, and only that one"
+    assert after[1] == 0.999 and after[:1] + after[2:] == before[:1] + before[2:]
