@@ -42,6 +42,7 @@ Usage (from the repository root, with the course's virtual environment)::
 
     python tools/translate.py ko             # the Korean sources into build/ko/notebooks/ (git-ignored)
     python tools/translate.py ko --report    # translated / untranslated / stale cells per notebook
+    python tools/translate.py ko --ids 01_residual_learning   # each cell's id, state and first line
     python tools/translate.py ko --stamp 00_welcome CELL_ID ...   # record the English fingerprint
                                              # of reviewed entries (all entries without CELL_ID)
     python tools/translate.py --add-ids 01_residual_learning   # give a notebook without cell ids
@@ -345,12 +346,26 @@ def report(lang: str) -> list[str]:
     return lines
 
 
+def cell_list(notebook: course_notebooks.CourseNotebook, lang: str) -> list[str]:
+    """One line per cell: its id, whether it is translated, untranslated or stale, its first line."""
+    status = check(notebook, lang)
+    lines = []
+    for cell in _read_json(notebook.path)["cells"]:
+        cell_id = cell.get("id")
+        state = ("translated" if cell_id in status.translated
+                 else "STALE" if any(f"cell {cell_id!r}" in e for e in status.errors) else "-")
+        first = next((line for line in _source(cell).splitlines() if line.strip()), "")
+        lines.append(f"{str(cell_id):<42} {cell['cell_type']:<8} {state:<10} {first[:60]}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lang", nargs="?", help="the language to build, e.g. ko")
     parser.add_argument("--report", action="store_true", help="count translated / untranslated / stale cells")
     parser.add_argument("--stamp", nargs="+", metavar=("NOTEBOOK", "CELL_ID"),
                         help="record the current English fingerprint of reviewed entries")
+    parser.add_argument("--ids", metavar="NOTEBOOK", help="list a notebook's cells: id, state, first line")
     parser.add_argument("--into", type=Path, help="output folder (default: build/<lang>/notebooks)")
     parser.add_argument("--add-ids", metavar="NOTEBOOK", help="give a notebook without cell ids stable ids")
     args = parser.parse_args(argv)
@@ -365,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
             notebook = _find(args.stamp[0])
             done = stamp(notebook, args.lang, args.stamp[1:])
             print(f"{notebook.name}: fingerprint updated for {len(done)} cell(s): {', '.join(done) or '-'}")
+        elif args.ids:
+            print("\n".join(cell_list(_find(args.ids), args.lang)))
         elif args.report:
             print("\n".join(report(args.lang)))
         else:
