@@ -35,7 +35,7 @@ LANG = "ko"
 NOTEBOOKS = course_notebooks.discover()
 TRANSLATED = [nb for nb in NOTEBOOKS if translate.catalogue_path(nb, LANG).exists()]
 # Notebooks translated in full: a new English cell there must get its Korean entry too.
-COMPLETE = {"00_welcome"}
+COMPLETE = {"00_welcome", "01_residual_learning"}
 
 
 def _ids(notebooks):
@@ -102,6 +102,8 @@ def test_a_stale_or_misplaced_substitution_is_reported() -> None:
         translate.substitute(code, [["x", "y"]], "t")
     with pytest.raises(translate.TranslationError, match="outside string literals"):
         translate.substitute(code, [["# greet", "# 인사"]], "t")
+    with pytest.raises(translate.TranslationError, match="overlaps"):
+        translate.substitute(code, [['"hello"', '"안녕"'], ['print("hello"', 'print("hi"']], "t")
 
 
 # --------------------------------------------------------------------------- the build

@@ -147,6 +147,9 @@ def substitute(english: str, pairs: list, where: str) -> str:
         old, new = pair
         if old not in english:
             raise TranslationError(f"{where}: stale string: {old!r} no longer occurs in the English cell")
+        if old not in text:
+            raise TranslationError(f"{where}: {old!r} overlaps the translation of an earlier pair; "
+                                   "make the pairs disjoint")
         text = text.replace(old, new)
     if not code_outside_strings_equal(english, text):
         raise TranslationError(f"{where}: the substitutions change code outside string literals; "
