@@ -229,8 +229,9 @@ def load_catalogue_sweep(name: str) -> CatalogueSweep:
     return CatalogueSweep(sweep.spec, sweep.runs, sweep.made_with)
 
 
-#: The sweeps ``across_seeds`` and ``catalogue_table`` have read, by name, with their file's (modification time, size): a
-#: notebook reads the same eight files dozens of times, and parsing them was a fifth of its run time.
+#: The sweeps ``across_seeds`` and ``catalogue_table`` have read, by name, with their file's
+#: (modification time, size): a notebook reads the same eight files dozens of times, and parsing
+#: them was a fifth of its run time.
 _READ: dict[str, tuple[tuple[int, int], CatalogueSweep]] = {}
 
 
