@@ -210,24 +210,36 @@ def test_stop_inside_an_epoch_resumes_to_the_weights_of_a_run_never_stopped(tmp_
     assert resumed.wall_time_s > state["wall_time_s"] > 0
 
 
-def test_sigterm_writes_a_checkpoint_and_exits_cleanly(tmp_path):
-    """The real signal on the real command: exit status 0, a checkpoint inside an epoch, then resumed."""
-    out = tmp_path / "out"
-    args = [*TINY[:TINY.index("--scale")], "--scale", str(400 / 64000), *TINY[TINY.index("--scale") + 2:]]
-    proc = subprocess.Popen([sys.executable, "-m", "course_utils.fullscale", *args, "--out", str(out)],
+def _with_iterations(iterations: int) -> list[str]:
+    """TINY with ``--scale`` set for ``iterations`` of the paper's 64k."""
+    at = TINY.index("--scale")
+    return [*TINY[:at], "--scale", str(iterations / 64000), *TINY[at + 2:]]
+
+
+def _sigterm_once_checkpointed(launcher: list[str], args: list[str], out) -> tuple[int, str]:
+    """Start ``launcher -m course_utils.fullscale args --out out``, SIGTERM it once its first checkpoint
+    exists, and return its exit status and output (the whole process group is killed if it hangs)."""
+    proc = subprocess.Popen([*launcher, "-m", "course_utils.fullscale", *args, "--out", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
                             env={**os.environ, "OMP_NUM_THREADS": "1"})
     try:
         deadline = time.monotonic() + SUBPROCESS_TIMEOUT
         while not (out / "resnet-8.pt").exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal.SIGTERM)  # to the launcher alone, as Slurm or Kubernetes would
         output = proc.communicate(timeout=SUBPROCESS_TIMEOUT)[0].decode(errors="replace")
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
-    assert proc.returncode == 0, output[-3000:]
+    return proc.returncode, output
+
+
+def test_sigterm_writes_a_checkpoint_and_exits_cleanly(tmp_path):
+    """The real signal on the real command: exit status 0, a checkpoint inside an epoch, then resumed."""
+    out = tmp_path / "out"
+    returncode, output = _sigterm_once_checkpointed([sys.executable], _with_iterations(400), out)
+    assert returncode == 0, output[-3000:]
     assert "stopped on request" in output and "Traceback" not in output
     state = torch.load(out / "resnet-8.pt", weights_only=True)
     assert 4 <= state["iteration"] < 400 and not list(out.glob("*.partial"))
@@ -237,22 +249,9 @@ def test_sigterm_writes_a_checkpoint_and_exits_cleanly(tmp_path):
 
 def test_sigterm_under_torchrun_stops_every_process_at_the_same_step(tmp_path):
     """torchrun forwards SIGTERM to its workers; they agree on the step (a poll every 10), rank 0 saves."""
-    out = tmp_path / "out"
-    args = [*TINY[:TINY.index("--scale")], "--scale", str(120 / 64000), *TINY[TINY.index("--scale") + 2:]]
-    proc = subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                             "-m", "course_utils.fullscale", *args, "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
-    try:
-        deadline = time.monotonic() + SUBPROCESS_TIMEOUT
-        while not (out / "resnet-8.pt").exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGTERM)  # to torchrun alone, as Slurm or Kubernetes would
-        output = proc.communicate(timeout=SUBPROCESS_TIMEOUT)[0].decode(errors="replace")
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
+    out, args = tmp_path / "out", _with_iterations(120)
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+    _, output = _sigterm_once_checkpointed(torchrun, args, out)
     assert output.count("stopped on request") == 1, output[-3000:]  # rank 0 says it, once
     state = torch.load(out / "resnet-8.pt", weights_only=True)
     assert state["iteration"] % 10 == 0 and state["position"] is not None and not list(out.glob("*.partial"))
