@@ -1,0 +1,127 @@
+"""The language of what ``course_utils`` shows: figure text, widget labels and status lines.
+
+The English notebooks call ``set_language("en")`` in their first code cell; the Korean edition
+(built by ``tools/translate.py``) calls ``set_language("ko")``. Everything else reads the language
+through :func:`gettext`, which returns the Korean text of an English message from the package's
+gettext catalogue ``course_utils/locale/ko.po`` (read as text: no compiled ``.mo`` file to keep
+in step), or the English message itself.
+
+Korean figure text needs a font with Hangul: ``set_language("ko")`` registers NanumGothic, which
+the ``koreanize-matplotlib`` distribution ships (its module is not imported: only its font files
+are used), and puts it first in matplotlib's font list with DejaVu Sans behind it for the glyphs
+NanumGothic lacks. ``set_language("en")`` restores the font settings it found.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from functools import cache
+from pathlib import Path
+
+import matplotlib as mpl
+from matplotlib import font_manager
+
+from ._validation import OneOf, validate
+
+__all__ = ["LANGUAGES", "KOREAN_FONT", "get_language", "gettext", "set_language"]
+
+LANGUAGES = ("en", "ko")
+KOREAN_FONT = "NanumGothic"
+_CATALOGUES = Path(__file__).parent / "locale"
+_FONT_KEYS = ("font.family", "axes.unicode_minus")
+
+_state: dict[str, object] = {"language": "en", "fonts": None}
+
+
+@validate(language=OneOf(*LANGUAGES))
+def set_language(language: str) -> None:
+    """Show figures, widgets and status lines in ``language`` from now on.
+
+    Args:
+        language: ``"en"`` or ``"ko"``.
+    """
+    if language == "ko":
+        if _state["fonts"] is None:
+            _state["fonts"] = {key: mpl.rcParams[key] for key in _FONT_KEYS}
+        _use_korean_font()
+    elif _state["fonts"] is not None:
+        mpl.rcParams.update(_state["fonts"])
+        _state["fonts"] = None
+    _state["language"] = language
+
+
+def get_language() -> str:
+    """The language set by :func:`set_language` (``"en"`` until it is called)."""
+    return str(_state["language"])
+
+
+def gettext(message: str) -> str:
+    """``message`` in the current language: its catalogue entry, or ``message`` itself.
+
+    Messages with values are translated before they are formatted, so that the catalogue holds
+    one entry per message: ``gettext("test accuracy {acc:.3f}").format(acc=acc)``.
+    """
+    language = get_language()
+    if language == "en":
+        return message
+    return catalogue(language).get(message) or message
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    """The ``{English: translation}`` entries of ``locale/<language>.po`` (untranslated ones left out).
+
+    Raises:
+        FileNotFoundError: when the package has no catalogue for ``language``.
+        ValueError: when the catalogue is not valid ``.po`` text; the message names the line.
+    """
+    path = _CATALOGUES / f"{language}.po"
+    if not path.exists():
+        raise FileNotFoundError(f"course_utils has no catalogue for {language!r}: {path} does not exist.")
+    return {msgid: msgstr for msgid, msgstr in _read_po(path).items() if msgid and msgstr}
+
+
+def _read_po(path: Path) -> dict[str, str]:
+    """The msgid/msgstr pairs of a ``.po`` file (comments and empty lines skipped)."""
+    entries: dict[str, str] = {}
+    current: dict[str, str] = {}
+    field = None
+
+    def finish() -> None:
+        if "msgid" in current:
+            entries[current["msgid"]] = current.get("msgstr", "")
+        current.clear()
+
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        keyword, _, rest = line.partition(" ")
+        if keyword in ("msgid", "msgstr"):
+            if keyword == "msgid":
+                finish()
+            field, line = keyword, rest.strip()
+        if field is None or not (line.startswith('"') and line.endswith('"')):
+            raise ValueError(f"{path}, line {number}: expected msgid, msgstr or a quoted string. Got {raw!r}.")
+        try:
+            current[field] = current.get(field, "") + ast.literal_eval(line)
+        except (SyntaxError, ValueError) as error:
+            raise ValueError(f"{path}, line {number}: not a valid quoted string: {raw!r}.") from error
+    finish()
+    return entries
+
+
+def _use_korean_font() -> None:
+    """Register the NanumGothic files of ``koreanize-matplotlib`` and put the font first."""
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("Korean figures need the NanumGothic font of the 'koreanize-matplotlib' "
+                                  "package: run `make install` (or `pip install koreanize-matplotlib`).")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "fonts"
+    known = {entry.fname for entry in font_manager.fontManager.ttflist}
+    for name in ("NanumGothic.ttf", "NanumGothicBold.ttf"):
+        if str(folder / name) not in known:
+            font_manager.fontManager.addfont(str(folder / name))
+    mpl.rcParams["font.family"] = [KOREAN_FONT, "DejaVu Sans"]
+    mpl.rcParams["axes.unicode_minus"] = False
