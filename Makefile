@@ -1,6 +1,7 @@
 # Two commands for a fresh machine with Python >= 3.10 and make:
 #   make lab   - install into .venv if needed, open the course in JupyterLab
 #   make test  - install into .venv if needed, run every test
+#   make lab-ko - the same course in Korean (한국어판)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -11,16 +12,18 @@ RUN    := PATH="$(CURDIR)/$(BIN):$$PATH"
 # Cuts the network for the command after it (see tools/offline.sh); in CI it must succeed.
 OFFLINE := tools/offline.sh
 
-.PHONY: install lab release slides test test-notebooks test-python bench clean help hub-proxy classroom
+.PHONY: install lab lab-ko korean release slides test test-notebooks test-notebooks-ko test-python bench clean help hub-proxy classroom
 
 help:
 	@echo "make lab      - open the course in JupyterLab: your student notebooks in release/,"
 	@echo "                the sources with solutions in notebooks/ (installs into $(VENV) first if needed)"
+	@echo "make lab-ko   - the Korean edition (한국어판): student notebooks in release-ko/, built from"
+	@echo "                notebooks/ and the translations in i18n/ko/ (installs first if needed)"
 	@echo "make test     - run every test: unit, claims, grading, slides, browser, environments,"
 	@echo "                then every notebook with the network cut (installs first if needed)"
 	@echo "make release  - (instructors) regenerate the student versions in release/ with nbgrader;"
 	@echo "                OVERWRITES release/, including a learner's answers there"
-	@echo "make slides   - one offline reveal.js deck per notebook in build/slides/"
+	@echo "make slides   - one offline reveal.js deck per notebook in build/slides/ (Korean: build/slides/ko/)"
 	@echo "                (EXECUTE=1 runs the notebooks first so the decks show their outputs)"
 	@echo "make classroom - (instructors) the JupyterHub + nbgrader exchange tests only (FAST=1: without the hub)"
 	@echo "make bench    - run the speed benchmarks (not part of make test)"
@@ -42,11 +45,26 @@ lab: $(STAMP)
 	$(RUN) $(BIN)/jupyter lab --port $(PORT) $(if $(filter 0,$(shell id -u)),--allow-root) \
 	    --ServerApp.root_dir="$(CURDIR)" release/00_welcome/00_welcome.ipynb
 
+# The Korean edition: its source notebooks are built from notebooks/ and i18n/ko/ (never
+# committed), its student versions go to release-ko/ with a gradebook of their own.
+KO := build/ko/notebooks
+
+lab-ko: $(STAMP)
+	$(RUN) $(BIN)/python tools/course_notebooks.py release --lang ko --missing-only
+	$(RUN) $(BIN)/jupyter lab --port $(PORT) $(if $(filter 0,$(shell id -u)),--allow-root) \
+	    --ServerApp.root_dir="$(CURDIR)" release-ko/00_welcome/00_welcome.ipynb
+
+# The Korean source notebooks, with the notebooks' budget harness beside them.
+korean: $(STAMP)
+	$(BIN)/python tools/translate.py ko
+	cp notebooks/conftest.py $(KO)/conftest.py
+
 release: $(STAMP)
 	$(RUN) $(BIN)/python tools/course_notebooks.py release
 
 slides: $(STAMP)
 	$(RUN) $(BIN)/python tools/build_slides.py $(if $(EXECUTE),--execute)
+	$(RUN) $(BIN)/python tools/build_slides.py --lang ko $(if $(EXECUTE),--execute)
 	@echo "open build/slides/index.html (works offline; copy the whole build/slides/ folder to present elsewhere)"
 
 # Notebooks first: they are also the offline proof and the memory report (build/notebook_budgets.json).
@@ -55,11 +73,15 @@ slides: $(STAMP)
 # slide libraries, Chromium for the browser tests, `unshare`/`ip` to cut the network) skip with a
 # loud "*** SKIPPED: ... ***" line outside CI (without namespaces the notebooks run with the network
 # after a loud WARNING) and fail in CI (CI=true; .ci/run installs them).
-test: test-notebooks test-python
+test: test-notebooks test-notebooks-ko test-python
 
 # Every notebook, executed once, with the network cut: nbval's run IS the offline run.
 test-notebooks: $(STAMP)
 	$(RUN) $(OFFLINE) $(BIN)/python -m pytest --nbval-lax --nbval-current-env notebooks
+
+# The Korean edition's notebooks, the same way.
+test-notebooks-ko: korean
+	$(RUN) $(OFFLINE) $(BIN)/python -m pytest --nbval-lax --nbval-current-env $(KO)
 
 # Unit and claim tests, then the delivery tests (grading, slides, browser, environments). The slide
 # tests fetch reveal.js, require.js, jQuery and MathJax with npm themselves, once, into build/npm;

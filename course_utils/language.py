@@ -8,8 +8,13 @@ in step), or the English message itself.
 
 Korean figure text needs a font with Hangul: ``set_language("ko")`` registers NanumGothic, which
 the ``koreanize-matplotlib`` distribution ships (its module is not imported: only its font files
-are used), and puts it first in matplotlib's font list with DejaVu Sans behind it for the glyphs
-NanumGothic lacks. ``set_language("en")`` restores the font settings it found.
+are used), and puts it behind DejaVu Sans in matplotlib's font list: matplotlib falls back glyph
+by glyph, so Latin letters, digits, Greek and the minus sign look as in the English figures and
+Hangul comes from NanumGothic. Text with ``$...$`` is the exception: mathtext sets it in the first
+font alone, so a figure string must not mix Hangul with ``$...$`` (write λ, not ``$\\lambda$``,
+beside Korean words); ``tests/test_language.py`` and ``tests/test_korean.py`` check it. NanumGothic
+cannot come first: it has no minus sign (U+2212), which every log axis's ``10^{-2}`` needs.
+``set_language("en")`` restores the settings it found.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ __all__ = ["LANGUAGES", "KOREAN_FONT", "get_language", "gettext", "set_language"
 LANGUAGES = ("en", "ko")
 KOREAN_FONT = "NanumGothic"
 _CATALOGUES = Path(__file__).parent / "locale"
-_FONT_KEYS = ("font.family", "axes.unicode_minus")
+_FONT_SETTINGS = {"font.family": ["DejaVu Sans", KOREAN_FONT], "axes.unicode_minus": True}
 
 _state: dict[str, object] = {"language": "en", "fonts": None}
 
@@ -43,7 +48,7 @@ def set_language(language: str) -> None:
     """
     if language == "ko":
         if _state["fonts"] is None:
-            _state["fonts"] = {key: mpl.rcParams[key] for key in _FONT_KEYS}
+            _state["fonts"] = {key: mpl.rcParams[key] for key in _FONT_SETTINGS}
         _use_korean_font()
     elif _state["fonts"] is not None:
         mpl.rcParams.update(_state["fonts"])
@@ -123,5 +128,4 @@ def _use_korean_font() -> None:
     for name in ("NanumGothic.ttf", "NanumGothicBold.ttf"):
         if str(folder / name) not in known:
             font_manager.fontManager.addfont(str(folder / name))
-    mpl.rcParams["font.family"] = [KOREAN_FONT, "DejaVu Sans"]
-    mpl.rcParams["axes.unicode_minus"] = False
+    mpl.rcParams.update(_FONT_SETTINGS)

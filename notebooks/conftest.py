@@ -6,7 +6,8 @@ reference 2-core machine, or less if its metadata says
 The check runs after every cell: the cell that crosses a limit fails with a
 message naming the notebook, the time or memory used and the limit. A table
 of every notebook's time and peak memory is printed at the end of the run and
-written to ``build/notebook_budgets.json``.
+written to ``build/notebook_budgets.json`` (a translated edition, run from its copy of this file in
+``build/<lang>/notebooks/``: ``build/notebook_budgets.<lang>.json``).
 
 The kernels get a scratch data cache (``COURSE_DATA_DIR``), so a run neither
 depends on nor writes into a user's ``~/.cache/course_utils``: the first
@@ -27,7 +28,10 @@ import pytest
 
 DEFAULT_BUDGET_S = 90.0
 MEMORY_LIMIT_MB = 2048.0
-REPORT = Path(__file__).resolve().parent.parent / "build" / "notebook_budgets.json"
+_HERE = Path(__file__).resolve().parent
+_ROOT = next((p for p in _HERE.parents if (p / "pyproject.toml").exists()), _HERE.parent)
+REPORT = _ROOT / "build" / ("notebook_budgets.json" if _HERE == _ROOT / "notebooks"
+                            else f"notebook_budgets.{_HERE.parent.name}.json")
 
 _runs: dict[str, dict[str, float]] = {}
 _scratch: dict[str, str | None] = {}

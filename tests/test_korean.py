@@ -254,3 +254,31 @@ def test_korean_markdown_renders_its_emphasis(notebook) -> None:
     problems = [f"cell {cell_id!r}: {p}" for cell_id, _, ko, prose in _korean_cells(notebook) if prose
                 for p in emphasis_problems(ko)]
     assert not problems, f"{notebook.name}:\n" + "\n".join(problems)
+
+
+# --------------------------------------------------------------------------- figure text
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def mixes_hangul_and_math(text: str) -> bool:
+    """Whether a string holds Hangul and is math text for matplotlib (an even number of unescaped
+    dollar signs): mathtext sets such a label in the first font alone (DejaVu Sans, see
+    course_utils/language.py), so the Hangul shows as empty boxes."""
+    from matplotlib.cbook import is_math_text
+
+    return bool(HANGUL.search(text)) and is_math_text(text)
+
+
+def test_the_mathtext_check_can_fail() -> None:
+    assert mixes_hangul_and_math("가중치 감쇠 $\\lambda$") and mixes_hangul_and_math("$w_1$의 값")
+    assert not mixes_hangul_and_math("가중치 감쇠 λ") and not mixes_hangul_and_math("$\\lambda$ = 0.1")
+    assert mixes_hangul_and_math("비용 $5 또는 $6")  # matplotlib reads two dollar signs as a formula
+    assert not mixes_hangul_and_math("가격: \\$5")
+
+
+@pytest.mark.parametrize("notebook", TRANSLATED, ids=_ids(TRANSLATED))
+def test_korean_strings_do_not_mix_hangul_and_formulas(notebook) -> None:
+    problems = [f"cell {cell_id!r}: {ko!r}" for cell_id, entry in translate.load_catalogue(notebook, LANG)["cells"].items()
+                for _, ko in entry.get("strings", []) if mixes_hangul_and_math(ko)]
+    assert not problems, (f"{notebook.name}: Korean next to a $...$ formula shows as boxes in a figure; write "
+                          "the symbol in Unicode (λ, ε, ŷ) or keep the formula apart:\n" + "\n".join(problems))

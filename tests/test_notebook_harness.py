@@ -19,9 +19,10 @@ from nbformat.v4 import new_code_cell, new_notebook
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _run_notebook(tmp_path: Path, cells: list[str], budget_s: float | None = None) -> subprocess.CompletedProcess:
-    folder = tmp_path / "notebooks"
-    folder.mkdir()
+def _run_notebook(tmp_path: Path, cells: list[str], budget_s: float | None = None,
+                  folder: str = "notebooks") -> subprocess.CompletedProcess:
+    folder = tmp_path / folder
+    folder.mkdir(parents=True)
     shutil.copy(ROOT / "notebooks" / "conftest.py", folder / "conftest.py")
     nb = new_notebook(cells=[new_code_cell(c) for c in cells])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -42,6 +43,16 @@ def test_a_notebook_within_budget_passes_and_is_reported(tmp_path):
     report = json.loads((tmp_path / "build" / "notebook_budgets.json").read_text())
     (row,) = report.values()
     assert row["budget_s"] == 90 and row["peak_mb"] > 10
+
+
+def test_the_korean_edition_reports_beside_the_english_one(tmp_path):
+    """`make test-notebooks-ko` runs build/ko/notebooks/ with a copy of the harness: its table
+    goes to build/notebook_budgets.ko.json and leaves the English one alone."""
+    (tmp_path / "pyproject.toml").write_text("")
+    result = _run_notebook(tmp_path, ["x = 1"], folder="build/ko/notebooks")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads((tmp_path / "build" / "notebook_budgets.ko.json").read_text())
+    assert not (tmp_path / "build" / "notebook_budgets.json").exists()
 
 
 def test_a_notebook_over_its_declared_time_budget_fails(tmp_path):

@@ -17,6 +17,10 @@ Usage::
     python tools/build_slides.py                 # build/slides/<notebook>.slides.html + index.html
     python tools/build_slides.py --execute       # run each notebook first so decks show outputs
     python tools/build_slides.py --vendor-only   # just fetch the JavaScript libraries
+    python tools/build_slides.py --lang ko       # the Korean edition's decks in build/slides/ko/
+
+A Korean deck carries the NanumGothic glyphs it uses (see :func:`korean_font_style`), so it shows
+Hangul on a machine without a Korean font too.
 """
 
 from __future__ import annotations
@@ -57,7 +61,9 @@ URLS = {
     "jquery_url": "vendor/jquery/dist/jquery.min.js",
     "mathjax_url": "vendor/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
 }
-WIDGET_NOTE = "(interactive widget: run this notebook in JupyterLab to use it)"
+TITLES = {"en": "Course slides", "ko": "강의 슬라이드 (한국어판)"}
+WIDGET_NOTES = {"en": "(interactive widget: run this notebook in JupyterLab to use it)",
+                "ko": "(인터랙티브 위젯: JupyterLab에서 이 노트북을 실행하면 쓸 수 있습니다)"}
 NPM_MISSING = ("npm is missing: it is needed once to fetch reveal.js, require.js, jQuery and MathJax for "
                "offline decks (Debian: apt-get install npm)")
 
@@ -122,7 +128,7 @@ def _executed_outputs(source: Path) -> list:
     return [getattr(cell, "outputs", []) for cell in nb.cells]
 
 
-def deck_notebook(student: Path, source: Path, execute: bool):
+def deck_notebook(student: Path, source: Path, execute: bool, lang: str = "en"):
     """The notebook a deck is made of: the student version, without widget state; with
     ``execute``, the outputs of the source's run, except those of answer and test cells."""
     import nbformat
@@ -142,35 +148,81 @@ def deck_notebook(student: Path, source: Path, execute: bool):
         for output in getattr(cell, "outputs", []):
             data = output.get("data", {})
             if "application/vnd.jupyter.widget-view+json" in data:
-                output["data"] = {"text/plain": WIDGET_NOTE}
+                output["data"] = {"text/plain": WIDGET_NOTES[lang]}
     return nb
 
 
-def build(execute: bool = False, out: Path = OUT, release_dir: Path | None = None,
-          notebooks: list | None = None) -> list[Path]:
-    """Render one deck per course notebook (default: all found now); return their paths."""
+def korean_font_style(text: str) -> str:
+    """A style that shows ``text``'s Hangul in NanumGothic, the font embedded in it.
+
+    The font comes from the ``koreanize-matplotlib`` distribution the course installs, cut down
+    with fontTools (matplotlib's own dependency) to the characters of ``text`` and embedded as a
+    WOFF data URL: a deck opened from a file cannot load a font file beside it (Chromium treats
+    every file as its own origin), and the whole font is 4.7 MB.
+    """
+    import base64
+    import importlib.util
+    import io
+
+    from fontTools import subset
+
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("build_slides: the Korean decks need the NanumGothic font of the "
+                                "'koreanize-matplotlib' package: run `make install`.")
+    options = subset.Options()
+    options.flavor = "woff"
+    font = subset.load_font(Path(next(iter(spec.submodule_search_locations))) / "fonts" / "NanumGothic.ttf", options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(set(text))))
+    subsetter.subset(font)
+    data = io.BytesIO()
+    subset.save_font(font, data, options)
+    url = "data:font/woff;base64," + base64.b64encode(data.getvalue()).decode("ascii")
+    return (f"<style>@font-face {{ font-family: 'NanumGothic'; src: url({url}) format('woff'); }}\n"
+            ".reveal, .reveal h1, .reveal h2, .reveal h3, .reveal p, .reveal li, .reveal td, .reveal th "
+            "{ font-family: 'Source Sans Pro', Helvetica, 'NanumGothic', sans-serif; }</style>\n")
+
+
+def build(execute: bool = False, out: Path | None = None, release_dir: Path | None = None,
+          notebooks: list | None = None, lang: str = "en") -> list[Path]:
+    """Render one deck per course notebook (default: all found now); return their paths.
+
+    ``lang="ko"``: the Korean edition (sources built by ``tools/translate.py``), into
+    ``build/slides/ko/`` unless ``out`` says otherwise.
+    """
     import nbformat  # noqa: F401 - fail early with a clear import error
     from nbconvert import SlidesExporter
 
+    out = out or (OUT if lang == "en" else OUT / lang)
     vendor(out)
     if release_dir is None:
-        release_dir = ROOT / "build" / "student-notebooks"
-        course_notebooks.release(into=release_dir)
+        release_dir = ROOT / "build" / ("student-notebooks" if lang == "en" else f"{lang}/student-notebooks")
+        course_notebooks.release(into=release_dir, lang=lang)
+    if notebooks is None and lang != "en":
+        import translate
+
+        notebooks = course_notebooks.discover(translate.BUILD / lang / "notebooks")
     exporter = SlidesExporter(template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)], **URLS)
     decks = []
     for notebook in notebooks or course_notebooks.discover():
         student = release_dir / notebook.assignment / notebook.path.name
         if not student.exists():
             raise FileNotFoundError(f"build_slides: no student version {student}: nbgrader did not make it.")
-        nb = deck_notebook(student, notebook.path, execute)
+        nb = deck_notebook(student, notebook.path, execute, lang)
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.name}})
+        if lang == "ko":
+            body = body.replace("</head>", korean_font_style(body) + "</head>", 1)
         deck = out / f"{notebook.name}.slides.html"
         deck.write_text(body)
         decks.append(deck)
         print("slides:", deck.relative_to(ROOT), flush=True)
     links = "\n".join(f'<li><a href="{d.name}">{html.escape(d.name.split(".")[0])}</a></li>' for d in decks)
-    (out / "index.html").write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Slides</title>"
-                                    f"</head><body><h1>Course slides</h1><ul>{links}</ul></body></html>\n")
+    index = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Slides</title>"
+             f"</head><body><h1>{TITLES[lang]}</h1><ul>{links}</ul></body></html>\n")
+    if lang == "ko":
+        index = index.replace("</head>", korean_font_style(index).replace(".reveal, ", "body, ", 1) + "</head>", 1)
+    (out / "index.html").write_text(index)
     return decks
 
 
@@ -178,11 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--execute", action="store_true", help="run each notebook so decks show outputs")
     parser.add_argument("--vendor-only", action="store_true", help="only fetch and copy the libraries")
+    parser.add_argument("--lang", default="en", choices=["en", "ko"], help="the edition (default: en)")
     args = parser.parse_args(argv)
     if args.vendor_only:
         print("libraries in", vendor().relative_to(ROOT))
     else:
-        build(execute=args.execute)
+        build(execute=args.execute, lang=args.lang)
     return 0
 
 

@@ -10,6 +10,8 @@ Usage (from the repository root, with the course's virtual environment)::
     python tools/course_notebooks.py release    # student versions into release/ (nbgrader), overwriting
     python tools/course_notebooks.py release --missing-only   # only those not there yet (make lab)
     python tools/course_notebooks.py release --into build/slides/student   # another folder
+    python tools/course_notebooks.py release --lang ko --missing-only   # the Korean edition, into
+                                                # release-ko/ (make lab-ko; sources built by tools/translate.py)
     python tools/course_notebooks.py check 01_residual_learning   # pre-flight check of the collected
     python tools/course_notebooks.py check 01_residual_learning --repair   # submissions, before autograde
 """
@@ -86,11 +88,15 @@ def load_config(root: Path | None = None):
 
 
 def release(root: Path | None = None, names: list[str] | None = None, into: Path | None = None,
-            missing_only: bool = False) -> list[Path]:
+            missing_only: bool = False, lang: str = "en") -> list[Path]:
     """Generate the student version of every assignment with nbgrader; return the notebooks.
 
     Args:
         root: the course folder (default: this repository).
+        lang: ``"en"``, or a translated edition (``"ko"``): its source notebooks are built first
+            by ``tools/translate.py`` into ``build/<lang>/notebooks/``, released into
+            ``release-<lang>/`` with a gradebook of their own (``build/<lang>/gradebook.db``), so
+            the two editions' stored test cells never mix.
         names: assignments to release (default: all).
         into: the folder for the student versions (default: nbgrader's ``release/``).
         missing_only: keep assignments that already have a student version (a learner may be
@@ -108,6 +114,15 @@ def release(root: Path | None = None, names: list[str] | None = None, into: Path
     if bindir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
     config = load_config(root)
+    if lang != "en":
+        import translate
+
+        base = Path(config.CourseDirectory.root)
+        translate.build(lang)
+        source_dir = translate.BUILD / lang / "notebooks"
+        config.CourseDirectory.source_directory = str(source_dir)
+        config.CourseDirectory.release_directory = str(base / f"release-{lang}")
+        config.CourseDirectory.db_url = f"sqlite:///{source_dir.parent / 'gradebook.db'}"
     if into is not None:
         config.CourseDirectory.release_directory = str(Path(into).resolve())
     coursedir = CourseDirectory(config=config)
@@ -309,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repair", action="store_true",
                         help="check: repair what can be repaired in submitted/ (originals kept in preflight_backup/)")
     parser.add_argument("--into", type=Path, help="folder for the student versions (default: release/)")
+    parser.add_argument("--lang", default="en", help="release: the edition, en (default) or ko")
     parser.add_argument("--missing-only", action="store_true",
                         help="do not regenerate assignments that already have a student version")
     args = parser.parse_args(argv)
@@ -331,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
               else f"every submission of {args.assignment} matches its released notebook")
         return 1 if report and not args.repair else 0
     else:
-        for path in release(into=args.into, missing_only=args.missing_only):
+        for path in release(into=args.into, missing_only=args.missing_only, lang=args.lang):
             print("student version:", os.path.relpath(path, ROOT))
     return 0
 
