@@ -141,7 +141,7 @@ def test_binder_postbuild_makes_student_notebooks_and_hides_instructor_tools(tmp
     in this environment) with a throw-away Jupyter config folder, then ask Jupyter what a
     learner gets."""
     repo = tmp_path / "repo"
-    for part in ("binder", "tools", "notebooks", "nbgrader_config.py"):
+    for part in ("binder", "tools", "notebooks", "i18n", "nbgrader_config.py"):
         src = ROOT / part
         if src.is_dir():
             shutil.copytree(src, repo / part, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
@@ -158,6 +158,9 @@ def test_binder_postbuild_makes_student_notebooks_and_hides_instructor_tools(tmp
         student = repo / "release" / nb.assignment / nb.path.name
         assert student.exists(), f"postBuild did not make the student version {student.relative_to(repo)}"
         assert "BEGIN SOLUTION" not in student.read_text()
+        korean = repo / "release-ko" / nb.assignment / nb.path.name
+        assert korean.exists(), f"postBuild did not make the Korean student version {korean.relative_to(repo)}"
+        assert "BEGIN SOLUTION" not in korean.read_text() and 'set_language(\\"ko\\")' in korean.read_text()
 
     def jupyter(*args):
         out = subprocess.run([sys.executable, "-m", "jupyter", *args], env=env, capture_output=True, text=True,
@@ -175,7 +178,7 @@ def test_binder_postbuild_makes_student_notebooks_and_hides_instructor_tools(tmp
     assert _formgrader_status(env) == 404, "the formgrader still answers with the learner settings"
     plain = dict(env, JUPYTER_CONFIG_DIR=str(tmp_path / "plain-config"))
     assert _formgrader_status(plain) != 404, "control: without learner settings the formgrader should answer"
-    REPORT["postBuild"] = (f"student notebooks for {len(NOTEBOOKS)} notebooks; lab plugins disabled: "
+    REPORT["postBuild"] = (f"student notebooks for {len(NOTEBOOKS)} notebooks, in English and Korean; lab plugins disabled: "
                            f"{', '.join(sorted(set(re.findall(r'@jupyter/nbgrader:[a-z-]+', disabled))))}; "
                            "server extensions off: formgrader, course_list, assignment_list")
 

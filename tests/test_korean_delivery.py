@@ -201,3 +201,17 @@ def test_korean_deck_shows_hangul_and_formulas_offline_in_a_browser(ko_decks, br
     finally:
         page.close()
     assert not refused, f"{deck.name} tried the network: {refused}"
+
+
+# --------------------------------------------------------------------------- README.ko.md
+def test_korean_readme_names_real_commands_links_and_paths():
+    text = (ROOT / "README.ko.md").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([a-z][\w-]*):", (ROOT / "Makefile").read_text(), re.M))
+    used = set(re.findall(r"`make ([a-z][\w-]*)", text)) | set(re.findall(r"^make ([a-z][\w-]*)", text, re.M))
+    assert {"lab-ko", "test"} <= used, "README.ko.md must give the two commands"
+    assert used <= targets, f"README.ko.md names make targets that do not exist: {used - targets}"
+    links = [link for link in re.findall(r"\]\(([^)#\s]+)", text) if not link.startswith("http")]
+    assert "docs/instructors.md" in links and "docs/translating.md" in links
+    assert all((ROOT / link).exists() for link in links), [link for link in links if not (ROOT / link).exists()]
+    badge = re.search(r"urlpath=lab/tree/(\S+?\.ipynb)", text)
+    assert badge and badge[1] == f"release-ko/{NOTEBOOKS[0].assignment}/{NOTEBOOKS[0].path.name}", badge

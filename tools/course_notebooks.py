@@ -95,8 +95,8 @@ def release(root: Path | None = None, names: list[str] | None = None, into: Path
         root: the course folder (default: this repository).
         lang: ``"en"``, or a translated edition (``"ko"``): its source notebooks are built first
             by ``tools/translate.py`` into ``build/<lang>/notebooks/``, released into
-            ``release-<lang>/`` with a gradebook of their own (``build/<lang>/gradebook.db``), so
-            the two editions' stored test cells never mix.
+            ``release-<lang>/`` with a gradebook of their own (``gradebook-<lang>.db``), so the two
+            editions' stored test cells never mix.
         names: assignments to release (default: all).
         into: the folder for the student versions (default: nbgrader's ``release/``).
         missing_only: keep assignments that already have a student version (a learner may be
@@ -122,7 +122,7 @@ def release(root: Path | None = None, names: list[str] | None = None, into: Path
         source_dir = translate.BUILD / lang / "notebooks"
         config.CourseDirectory.source_directory = str(source_dir)
         config.CourseDirectory.release_directory = str(base / f"release-{lang}")
-        config.CourseDirectory.db_url = f"sqlite:///{source_dir.parent / 'gradebook.db'}"
+        config.CourseDirectory.db_url = f"sqlite:///{base / f'gradebook-{lang}.db'}"
     if into is not None:
         config.CourseDirectory.release_directory = str(Path(into).resolve())
     coursedir = CourseDirectory(config=config)
