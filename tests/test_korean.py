@@ -35,7 +35,7 @@ LANG = "ko"
 NOTEBOOKS = course_notebooks.discover()
 TRANSLATED = [nb for nb in NOTEBOOKS if translate.catalogue_path(nb, LANG).exists()]
 # Notebooks translated in full: a new English cell there must get its Korean entry too.
-COMPLETE = {"00_welcome", "01_residual_learning", "02_bottleneck"}
+COMPLETE = {"00_welcome", "01_residual_learning", "02_bottleneck", "05_dropout"}
 
 
 def _ids(notebooks):
