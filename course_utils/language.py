@@ -61,6 +61,7 @@ def get_language() -> str:
     return str(_state["language"])
 
 
+@validate(message=str)
 def gettext(message: str) -> str:
     """``message`` in the current language: its catalogue entry, or ``message`` itself.
 

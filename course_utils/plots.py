@@ -24,15 +24,21 @@ from ._validation import (
     requires,
     validate,
 )
+from .language import gettext as tr
 from .train import History
 
 __all__ = ["compare_histories", "plot_bars", "plot_history", "plot_lines", "plot_signals"]
 
 _METRICS = {
-    "loss": ("train_loss", "val_loss", "loss"),
-    "error": ("train_error", "val_error", "error (1 − accuracy)"),
-    "acc": ("train_acc", "val_acc", "accuracy"),
+    "loss": ("train_loss", "val_loss"),
+    "error": ("train_error", "val_error"),
+    "acc": ("train_acc", "val_acc"),
 }
+
+
+def _axis_label(metric: str) -> str:
+    """The y-axis label of a training/validation pair of ``_METRICS``, in the current language."""
+    return {"loss": tr("loss"), "error": tr("error (1 − accuracy)"), "acc": tr("accuracy")}[metric]
 
 
 def _epochs(h: History) -> list[int]:
@@ -95,18 +101,18 @@ def plot_history(history: History, *, metrics: Sequence[str] = ("loss", "error")
     for ax, metric in zip(axes[0], metrics):
         if metric not in _METRICS:  # one series, e.g. recorded by a callback
             ax.plot(_epochs(history), history.series(metric), label=_series_label(metric))
-            ax.set_xlabel("epoch")
+            ax.set_xlabel(tr("epoch"))
             ax.set_ylabel(_series_label(metric))
             ax.grid(alpha=0.3)
             continue
-        train_key, val_key, label = _METRICS[metric]
-        ax.plot(_epochs(history), getattr(history, train_key), label="training")
+        train_key, val_key = _METRICS[metric]
+        ax.plot(_epochs(history), getattr(history, train_key), label=tr("training"))
         if any(v == v for v in history.val_loss):  # nan != nan: skip a run without validation
-            ax.plot(_epochs(history), getattr(history, val_key), "--", label="validation")
+            ax.plot(_epochs(history), getattr(history, val_key), "--", label=tr("validation"))
         if history.best_epoch is not None and metric == "loss":
-            ax.axvline(history.best_epoch + 1, color="grey", lw=0.8, ls=":", label="best epoch")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(label)
+            ax.axvline(history.best_epoch + 1, color="grey", lw=0.8, ls=":", label=tr("best epoch"))
+        ax.set_xlabel(tr("epoch"))
+        ax.set_ylabel(_axis_label(metric))
         ax.legend()
         ax.grid(alpha=0.3)
     if title:
@@ -146,19 +152,21 @@ def compare_histories(histories: Mapping[str, History], *, metric: str = "error"
             ax.plot(_epochs(h), h.series(metric), label=name, **_style(styles, name))
         ylabel = _series_label(metric)
     else:
-        train_key, val_key, label = _METRICS[metric]
+        train_key, val_key = _METRICS[metric]
         for name, h in histories.items():
             style = _style(styles, name)
             if split in ("train", "both"):
                 line, = ax.plot(_epochs(h), getattr(h, train_key),
-                                label=f"{name} (training)" if split == "both" else name, **style)
+                                label=tr("{name} (training)").format(name=name) if split == "both" else name, **style)
             if split == "both":  # validation dashed, in the training curve's colour
-                ax.plot(_epochs(h), getattr(h, val_key), label=f"{name} (validation)",
+                ax.plot(_epochs(h), getattr(h, val_key), label=tr("{name} (validation)").format(name=name),
                         **{**style, "color": line.get_color(), "linestyle": "--"})
             elif split == "val":
                 ax.plot(_epochs(h), getattr(h, val_key), label=name, **{"linestyle": "--", **style})
-        ylabel = f"{'training' if split == 'train' else 'validation' if split == 'val' else ''} {label}".strip()
-    ax.set_xlabel("epoch")
+        label = _axis_label(metric)
+        ylabel = (tr("training {metric}").format(metric=label) if split == "train"
+                  else tr("validation {metric}").format(metric=label) if split == "val" else label)
+    ax.set_xlabel(tr("epoch"))
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
@@ -272,9 +280,10 @@ def plot_signals(x: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray, *, 
         _, ax = plt.subplots(figsize=(6, 3))
     for i in indices:
         signal = x[i].reshape(-1)
-        ax.plot(range(len(signal)), signal.tolist(), label=f"example {i}: class {int(y[i])}")
-    ax.set_xlabel("position in the signal")
-    ax.set_ylabel("value")
+        ax.plot(range(len(signal)), signal.tolist(),
+                label=tr("example {index}: class {label}").format(index=i, label=int(y[i])))
+    ax.set_xlabel(tr("position in the signal"))
+    ax.set_ylabel(tr("value"))
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     if title:

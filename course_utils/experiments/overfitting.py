@@ -64,6 +64,7 @@ from .._validation import (
 )
 from ..data import Splits, legendre_features, make_toy_2d
 from ..device import torch_threads
+from ..language import gettext as tr
 from ..models import MLP
 from ..train import History, evaluate, fit
 
@@ -493,8 +494,8 @@ def overfit_map(recipe: NoiseRecipe, over: str = "sigma2", *, threads: int | Non
     q_f = (recipe.q_f,) if over == "sigma2" else recipe.q_f_values
     cells = []
     with torch_threads(threads):
-        for i, n in enumerate(tqdm(recipe.n_values, desc=f"overfit map over {over}", disable=not progress,
-                                   leave=False)):
+        for i, n in enumerate(tqdm(recipe.n_values, desc=tr("overfit map over {axis}").format(axis=over),
+                                   disable=not progress, leave=False)):
             runs = overfit_runs(n, sigma2=sigma2, q_f=q_f, runs=recipe.runs, seed=recipe.seed + i,
                                 degrees=recipe.degrees)
             cells.append(runs.squeeze(1) if over == "sigma2" else runs.squeeze(0))  # (A, R)

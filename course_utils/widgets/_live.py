@@ -17,22 +17,29 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 from matplotlib.figure import Figure
 
+from ..language import gettext as tr
+
 if TYPE_CHECKING:
     from ..train import History
 
 __all__ = ["live_controls", "run_live", "show"]
 
 
-def live_controls(tooltip: str = "train the chosen setting now with the stored recipe and seed",
-                  hint: str = "train this setting now") -> tuple[W.Button, W.HTML, W.Output]:
+def live_controls(tooltip: str | None = None, hint: str | None = None) -> tuple[W.Button, W.HTML, W.Output]:
     """The "train live" button, its status line and the output the progress bar goes to.
 
     Args:
-        tooltip: the button's tooltip.
-        hint: what the button does, for the status line before the first live run.
+        tooltip: the button's tooltip (default: it trains the chosen setting with the stored recipe and seed).
+        hint: what the button does, for the status line before the first live run (default: "train this
+            setting now").
     """
-    button = W.Button(description="train live", icon="play", tooltip=tooltip)
-    status = W.HTML(value=f"<i>curves from the stored sweep; click “train live” to {hint}</i>")
+    if tooltip is None:
+        tooltip = tr("train the chosen setting now with the stored recipe and seed")
+    if hint is None:
+        hint = tr("train this setting now")
+    button = W.Button(description=tr("train live"), icon="play", tooltip=tooltip)
+    status = W.HTML(value="<i>" + tr("curves from the stored sweep; click “train live” to {hint}").format(hint=hint)
+                    + "</i>")
     return button, status, W.Output()
 
 
@@ -52,7 +59,7 @@ def run_live(button: W.Button, status: W.HTML, progress: W.Output, what: str, ru
         The live run's history, or None when it failed (the status line then says why).
     """
     button.disabled = True
-    status.value = f"training {what} …"
+    status.value = tr("training {what} …").format(what=what)
     start = time.perf_counter()
     try:
         with progress:
@@ -61,7 +68,8 @@ def run_live(button: W.Button, status: W.HTML, progress: W.Output, what: str, ru
         status.value = done(history, time.perf_counter() - start)
         return history
     except Exception as err:  # noqa: BLE001 (shown in the widget: a callback's exception would vanish silently)
-        status.value = f"<span style='color:#b00'>live training failed: {type(err).__name__}: {err}</span>"
+        failure = tr("live training failed: {error}").format(error=f"{type(err).__name__}: {err}")
+        status.value = f"<span style='color:#b00'>{failure}</span>"
         return None
     finally:
         button.disabled = False

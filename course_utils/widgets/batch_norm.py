@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .._validation import Constraint, IsCallable, validate
+from ..language import gettext as tr
 from ..train import History
 from ._live import live_controls, run_live
 
@@ -27,6 +28,11 @@ if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it ne
 __all__ = ["learning_rate_explorer"]
 
 _NAMES = {"none": "no norm", "batch": "BN"}
+
+
+def _name(norm: str) -> str:
+    """The shown name of a normalization of ``_NAMES``, in the current language."""
+    return {"none": tr("no norm"), "batch": tr("BN")}[norm]
 
 
 class _StoredSweep(Constraint):
@@ -52,14 +58,14 @@ def _final(h: History) -> float:
 
 def _curves(ax: Axes, sweep: BatchNormSweep, h: History, norm: str, label: str, **extra: Any) -> None:
     # Only the epochs with a finite value are drawn, and a curve with none gets no legend entry.
-    for values, name, dashed in ((h.train_acc, "training", False), (h.val_acc, "test", True)):
+    for values, name, dashed in ((h.train_acc, tr("{label}, training"), False), (h.val_acc, tr("{label}, test"), True)):
         points = [(e, a) for e, a in enumerate(values, start=1) if math.isfinite(a)]
         if points:
-            ax.plot(*zip(*points), label=f"{label}, {name}",
+            ax.plot(*zip(*points), label=name.format(label=label),
                     **{**sweep.style(norm, dashed), "marker": "." if len(points) == 1 else None, **extra})
     if _diverged(h):
         ax.plot([h.epochs], [0.1], "x", color=sweep.style(norm)["color"], ms=12, mew=2,
-                label=f"{label}: diverged (loss NaN) in epoch {h.epochs}",
+                label=tr("{label}: diverged (loss NaN) in epoch {epoch}").format(label=label, epoch=h.epochs),
                 **{k: v for k, v in extra.items() if k == "alpha"})
 
 
@@ -70,25 +76,25 @@ def _figure(sweep: BatchNormSweep, lr: float, chosen: str, live: dict[tuple[str,
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
     for n in norms:
         faded = {} if n == chosen else {"alpha": 0.3}
-        _curves(left, sweep, sweep.history(n, lr=lr), n, _NAMES[n], **faded)
+        _curves(left, sweep, sweep.history(n, lr=lr), n, _name(n), **faded)
         if (n, lr) in live:
-            _curves(left, sweep, live[(n, lr)], n, f"{_NAMES[n]} (live)", lw=3, **faded)
-    left.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1), xlim=(0.5, sweep.recipe.epochs[0] + 0.5),
-             title=f"learning rate {lr:g}; chosen net: {_NAMES[chosen]} (the other faded)")
+            _curves(left, sweep, live[(n, lr)], n, tr("{label} (live)").format(label=_name(n)), lw=3, **faded)
+    left.set(xlabel=tr("epoch"), ylabel=tr("accuracy"), ylim=(0, 1), xlim=(0.5, sweep.recipe.epochs[0] + 0.5),
+             title=tr("learning rate {lr:g}; chosen net: {net} (the other faded)").format(lr=lr, net=_name(chosen)))
     left.grid(alpha=0.3)
     left.legend(fontsize="small")
     for n in norms:
         faded = {} if n == chosen else {"alpha": 0.3}
         runs = [sweep.history(n, lr=r) for r in rates]
-        right.plot(rates, [_final(h) for h in runs], label=_NAMES[n], **sweep.style(n, True), **faded)
+        right.plot(rates, [_final(h) for h in runs], label=_name(n), **sweep.style(n, True), **faded)
         bad = [r for r, h in zip(rates, runs) if _diverged(h)]
         if bad:
             right.plot(bad, [0.1] * len(bad), "x", color=sweep.style(n)["color"], ms=12, mew=2,
-                       label=f"{_NAMES[n]}: diverged", **faded)
-    right.axvline(lr, color="black", lw=0.8, ls=":", label="chosen learning rate")
-    right.axhline(0.1, color="grey", lw=0.6, label="chance (10 classes)")
-    right.set(xscale="log", xlabel="learning rate (log scale)", ylabel="test accuracy after the last epoch",
-              ylim=(0, 1), title="final test accuracy against the learning rate (stored sweep)")
+                       label=tr("{label}: diverged").format(label=_name(n)), **faded)
+    right.axvline(lr, color="black", lw=0.8, ls=":", label=tr("chosen learning rate"))
+    right.axhline(0.1, color="grey", lw=0.6, label=tr("chance (10 classes)"))
+    right.set(xscale="log", xlabel=tr("learning rate (log scale)"), ylabel=tr("test accuracy after the last epoch"),
+              ylim=(0, 1), title=tr("final test accuracy against the learning rate (stored sweep)"))
     right.grid(alpha=0.3)
     right.legend(fontsize="small")
     fig.tight_layout()
@@ -121,12 +127,12 @@ def learning_rate_explorer(sweep: BatchNormSweep, run: Callable[[str, float], Hi
     rates = list(sweep.recipe.lr)
     norms = [n for n in sweep.recipe.norm if n in _NAMES]
     slider = W.SelectionSlider(options=[(f"{r:g}", r) for r in rates], value=2.0 if 2.0 in rates else rates[-1],
-                               description="learning rate", continuous_update=False,
+                               description=tr("learning rate"), continuous_update=False,
                                style={"description_width": "initial"})
-    which = W.ToggleButtons(options=[(_NAMES[n], n) for n in norms], value=norms[-1], description="net")
+    which = W.ToggleButtons(options=[(_name(n), n) for n in norms], value=norms[-1], description=tr("net"))
     button, status, progress_out = live_controls(
-        tooltip="train the chosen net at the chosen learning rate now, with the stored recipe and seed",
-        hint="train the chosen net now")
+        tooltip=tr("train the chosen net at the chosen learning rate now, with the stored recipe and seed"),
+        hint=tr("train the chosen net now"))
     plot_out = W.Output()
     live: dict[tuple[str, float], History] = {}
 
@@ -140,14 +146,15 @@ def learning_rate_explorer(sweep: BatchNormSweep, run: Callable[[str, float], Hi
     def train_live(_: Any) -> None:
         norm, lr = which.value, slider.value
         stored = sweep.history(norm, lr=lr)
-        was = "diverged" if _diverged(stored) else f"{_final(stored):.3f}"
+        was = tr("diverged") if _diverged(stored) else f"{_final(stored):.3f}"
 
         def done(h: History, seconds: float) -> str:
-            result = "diverged" if _diverged(h) else f"final test accuracy {h.val_acc[-1]:.3f}"
-            return (f"<b>{_NAMES[norm]}</b> at learning rate {lr:g} trained live in {seconds:.0f} s: {result} "
-                    f"(stored: {was})")
+            result = tr("diverged") if _diverged(h) else tr("final test accuracy {acc:.3f}").format(acc=h.val_acc[-1])
+            return tr("<b>{net}</b> at learning rate {lr:g} trained live in {seconds:.0f} s: {result} "
+                      "(stored: {stored})").format(net=_name(norm), lr=lr, seconds=seconds, result=result, stored=was)
 
-        history = run_live(button, status, progress_out, f"<b>{_NAMES[norm]}</b> at learning rate {lr:g}",
+        history = run_live(button, status, progress_out,
+                           tr("<b>{net}</b> at learning rate {lr:g}").format(net=_name(norm), lr=lr),
                            lambda: run(norm, lr), done)
         if history is not None:
             live[(norm, lr)] = history

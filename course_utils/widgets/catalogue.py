@@ -43,6 +43,7 @@ from .._validation import (
     invalid,
     validate,
 )
+from ..language import gettext as tr
 from ..regularizers.adversarial import fgsm
 from ..train import History
 from ._live import live_controls, run_live, show
@@ -144,7 +145,7 @@ def draw_reliability(tables: Mapping[str, Mapping[str, list[float]]], *, ax: Axe
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(4.6, 4.2))
-    ax.plot([0, 1], [0, 1], color="black", lw=0.8, ls=":", label="calibrated")
+    ax.plot([0, 1], [0, 1], color="black", lw=0.8, ls=":", label=tr("calibrated"))
     for i, (label, table) in enumerate(tables.items()):
         keep = [j for j, c in enumerate(table["count"]) if c > 0]
         conf = [table["confidence"][j] for j in keep]
@@ -154,8 +155,8 @@ def draw_reliability(tables: Mapping[str, Mapping[str, list[float]]], *, ax: Axe
         colour = (BASE, CHOSEN, *_PALETTE[2:])[i % len(_PALETTE)]
         ax.plot(conf, acc, color=colour, marker="o" if i == 0 else "s", ms=4, label=label)
         ax.scatter(conf, acc, s=sizes, color=colour, alpha=0.3)
-    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence (highest predicted probability), per bin",
-           ylabel="accuracy in the bin (test set)", title="Reliability diagram")
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel=tr("confidence (highest predicted probability), per bin"),
+           ylabel=tr("accuracy in the bin (test set)"), title=tr("Reliability diagram"))
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", loc="upper left")
     return ax
@@ -173,6 +174,19 @@ _PANELS = (("accuracy", "change of test accuracy (percentage points)", 100.0),
 KIND_COLOURS = {"common baseline": CHOSEN, "another run, same data": "#E69F00", "own baseline, other setup": "#009E73"}
 #: Ends the label of a row that is not like-for-like (it costs or adds data, compute, epochs or architecture).
 COST_MARK = "‡"
+
+
+def _panel_label(metric: str) -> str:
+    """The x-axis label of a panel of ``_PANELS`` (keyed by its metric), in the current language."""
+    return {"accuracy": tr("change of test accuracy (percentage points)"),
+            "ECE": tr("change of the expected calibration error (lower is better)"),
+            "robust accuracy (ε = 0.1)": tr("change of test accuracy on FGSM examples at ε = 0.1 (points)")}[metric]
+
+
+def _kind_label(kind: str) -> str:
+    """The legend entry of a kind of comparison (a key of ``KIND_COLOURS``), in the current language."""
+    return {"common baseline": tr("vs the common baseline"), "another run, same data": tr("vs another run, same data"),
+            "own baseline, other setup": tr("vs own baseline, other setup")}[kind]
 
 
 @validate(rows=_ROWS)
@@ -208,8 +222,9 @@ def draw_effects(rows: Sequence[Mapping[str, Any]]) -> Figure:
     fig, axes = plt.subplots(len(panels), 1, figsize=(9, 0.3 * sum(len(p[3]) for p in panels) + 1.6 * len(panels)),
                              height_ratios=[len(p[3]) + 1.5 for p in panels], squeeze=False)
     for ax, (metric, xlabel, scale, shown) in zip(axes[:, 0], panels):
-        labels = [f"{r['item']}. {r['technique']}" + (f"  (vs {r['compared_with']})" if r["compared_with"] != "baseline"
-                                                     else "") + (f" {COST_MARK}" if r["cost"] != "nothing" else "")
+        labels = [f"{r['item']}. {r['technique']}"
+                  + (tr("  (vs {other})").format(other=r["compared_with"]) if r["compared_with"] != "baseline" else "")
+                  + (f" {COST_MARK}" if r["cost"] != "nothing" else "")
                   for r in shown]
         means = [scale * r["effect"] for r in shown]
         sds = [scale * r["effect_sd"] if not math.isnan(r["effect_sd"]) else 0.0 for r in shown]
@@ -222,20 +237,22 @@ def draw_effects(rows: Sequence[Mapping[str, Any]]) -> Figure:
                      fontsize="x-small", padding=6)
         ax.set_yticks(y, labels, fontsize="small")
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_xlabel(xlabel)
+        ax.set_xlabel(_panel_label(metric))
         ax.grid(axis="x", alpha=0.3)
         low = min(0.0, *(m - e for m, e in zip(means, sds)))
         high = max(0.0, *(m + e for m, e in zip(means, sds)))
         ax.set_xlim(low - 0.45 * (high - low), high + 0.45 * (high - low))  # room for the value labels
-    handles = [Patch(color=c, label=f"vs the {k}" if k == "common baseline" else f"vs {k}")
+    handles = [Patch(color=c, label=_kind_label(k))
                for k, c in KIND_COLOURS.items() if any(r["kind"] == k for p in panels for r in p[3])]
     handles.append(Patch(facecolor="white", edgecolor="black", hatch="//",
-                         label=f"{COST_MARK} (hatched): costs or adds data, compute, epochs or architecture"))
+                         label=tr("{mark} (hatched): costs or adds data, compute, epochs or architecture").format(
+                             mark=COST_MARK)))
     first = axes[0, 0]
     first.set_ylim(-len(handles) - 0.5, len(panels[0][3]) - 0.4)  # room below the bars for the legend
     first.legend(handles=handles, fontsize="x-small", loc="lower right")
     n = len(rows[0]["seeds"]) if rows and "seeds" in rows[0] else 1
-    fig.suptitle(f"Goodfellow et al., chapter 7, measured here: mean ± sd over {n} seeds", fontsize="medium")
+    fig.suptitle(tr("Goodfellow et al., chapter 7, measured here: mean ± sd over {seeds} seeds").format(seeds=n),
+                 fontsize="medium")
     fig.tight_layout()
     return fig
 
@@ -264,7 +281,7 @@ def shift_explorer(sweep: CatalogueSweep, run: Callable[[int], History]) -> W.VB
     """
     settings = sweep.settings()
     slider = W.SelectionSlider(options=[(str(v), v) for v, _ in settings], value=settings[-1][0],
-                               description="max shift", continuous_update=False)
+                               description=tr("max shift"), continuous_update=False)
     button, status, progress = live_controls()
     plot = W.Output()
     label_of = dict(settings)
@@ -276,19 +293,21 @@ def shift_explorer(sweep: CatalogueSweep, run: Callable[[int], History]) -> W.VB
         shown = {label_of[settings[0][0]]: (sweep.get(label_of[settings[0][0]]), BASE)}
         shown[label_of[value]] = (sweep.get(label_of[value]), CHOSEN)
         if value in live:
-            shown[f"{label_of[value]} (live)"] = (live[value], LIVE)
+            shown[tr("{label} (live)").format(label=label_of[value])] = (live[value], LIVE)
         for name, (h, colour) in shown.items():
-            axes[0].plot(_epochs(h), h.train_acc, color=colour, ls="-", label=f"{name}: training")
-            axes[0].plot(_epochs(h), h.series("test_acc"), color=colour, ls="--", label=f"{name}: test")
-        axes[0].set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02), title="accuracy per epoch")
+            axes[0].plot(_epochs(h), h.train_acc, color=colour, ls="-", label=tr("{label}: training").format(label=name))
+            axes[0].plot(_epochs(h), h.series("test_acc"), color=colour, ls="--",
+                         label=tr("{label}: test").format(label=name))
+        axes[0].set(xlabel=tr("epoch"), ylabel=tr("accuracy"), ylim=(0, 1.02), title=tr("accuracy per epoch"))
         xs = [v for v, _ in settings]
         axes[1].plot(xs, [sweep.get(lab).train_acc[-1] for _, lab in settings], color=CHOSEN, ls="-", marker="o",
-                     label="training (augmented batches)")
-        axes[1].plot(xs, [sweep.final(lab) for _, lab in settings], color=CHOSEN, ls="--", marker="s", label="test")
+                     label=tr("training (augmented batches)"))
+        axes[1].plot(xs, [sweep.final(lab) for _, lab in settings], color=CHOSEN, ls="--", marker="s",
+                     label=tr("test"))
         axes[1].plot([value], [sweep.final(label_of[value])], "o", ms=14, mfc="none", mec="black",
-                     label="chosen setting")
-        axes[1].set(xlabel="largest circular shift (positions of 40)", ylabel="accuracy after the last epoch",
-                    ylim=(0, 1.02), title="final accuracy against augmentation strength (stored)")
+                     label=tr("chosen setting"))
+        axes[1].set(xlabel=tr("largest circular shift (positions of 40)"), ylabel=tr("accuracy after the last epoch"),
+                    ylim=(0, 1.02), title=tr("final accuracy against augmentation strength (stored)"))
         for ax in axes:
             ax.grid(alpha=0.3)
             ax.legend(fontsize="x-small")
@@ -298,8 +317,10 @@ def shift_explorer(sweep: CatalogueSweep, run: Callable[[int], History]) -> W.VB
     def train_live(_: Any) -> None:
         value = slider.value
         history = run_live(button, status, progress, f"<b>{label_of[value]}</b>", lambda: run(value),
-                         lambda h, s: f"<b>{label_of[value]}</b> trained live in {s:.0f} s: test accuracy "
-                                      f"{h.series('test_acc')[-1]:.3f} (stored: {sweep.final(label_of[value]):.3f})")
+                         lambda h, s: tr("<b>{label}</b> trained live in {seconds:.0f} s: test accuracy {acc:.3f} "
+                                         "(stored: {stored:.3f})").format(
+                             label=label_of[value], seconds=s, acc=h.series("test_acc")[-1],
+                             stored=sweep.final(label_of[value])))
         if history is not None:
             live[value] = history
             draw()
@@ -341,20 +362,22 @@ def smoothing_explorer(sweep: CatalogueSweep, run: Callable[[float], History]) -
         fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
         xs = [v for v, _ in settings]
         axes[0].plot(xs, [sweep.final(lab) for _, lab in settings], color=CHOSEN, ls="--", marker="s",
-                     label="test accuracy")
+                     label=tr("test accuracy"))
         axes[0].plot(xs, [sweep.final(lab, "final_ece") for _, lab in settings], color="#009E73", ls="--", marker="^",
-                     label="expected calibration error (test)")
+                     label=tr("expected calibration error (test)"))
         for series in ("final_acc", "final_ece"):
             axes[0].plot([value], [sweep.final(label_of[value], series)], "o", ms=14, mfc="none", mec="black")
-        axes[0].set(xlabel="smoothing factor α", ylabel="accuracy / calibration error", ylim=(0, 1),
-                    title="accuracy and calibration against α (stored)")
+        axes[0].set(xlabel=tr("smoothing factor α"), ylabel=tr("accuracy / calibration error"), ylim=(0, 1),
+                    title=tr("accuracy and calibration against α (stored)"))
         shown = {label_of[settings[0][0]]: (sweep.get(label_of[settings[0][0]]), BASE),
                  label_of[value]: (sweep.get(label_of[value]), CHOSEN)}
         if value in live:
-            shown[f"{label_of[value]} (live)"] = (live[value], LIVE)
+            shown[tr("{label} (live)").format(label=label_of[value])] = (live[value], LIVE)
         for name, (h, colour) in shown.items():
-            axes[1].plot(_epochs(h), h.val_loss, color=colour, ls="--", label=f"{name}: validation loss")
-        axes[1].set(xlabel="epoch", ylabel="validation loss (cross-entropy)", title="validation loss per epoch")
+            axes[1].plot(_epochs(h), h.val_loss, color=colour, ls="--",
+                         label=tr("{label}: validation loss").format(label=name))
+        axes[1].set(xlabel=tr("epoch"), ylabel=tr("validation loss (cross-entropy)"),
+                    title=tr("validation loss per epoch"))
         for ax in axes:
             ax.grid(alpha=0.3)
             ax.legend(fontsize="x-small")
@@ -364,10 +387,11 @@ def smoothing_explorer(sweep: CatalogueSweep, run: Callable[[float], History]) -
     def train_live(_: Any) -> None:
         value = slider.value
         history = run_live(button, status, progress, f"<b>{label_of[value]}</b>", lambda: run(value),
-                         lambda h, s: f"<b>{label_of[value]}</b> trained live in {s:.0f} s: test accuracy "
-                                      f"{h.series('final_acc')[-1]:.3f}, calibration error "
-                                      f"{h.series('final_ece')[-1]:.3f} (stored: {sweep.final(label_of[value]):.3f}, "
-                                      f"{sweep.final(label_of[value], 'final_ece'):.3f})")
+                         lambda h, s: tr("<b>{label}</b> trained live in {seconds:.0f} s: test accuracy {acc:.3f}, "
+                                         "calibration error {ece:.3f} (stored: {stored_acc:.3f}, {stored_ece:.3f})").format(
+                             label=label_of[value], seconds=s, acc=h.series("final_acc")[-1],
+                             ece=h.series("final_ece")[-1], stored_acc=sweep.final(label_of[value]),
+                             stored_ece=sweep.final(label_of[value], "final_ece")))
         if history is not None:
             live[value] = history
             draw()
@@ -409,10 +433,10 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
     grid = list(sweep.recipe.eps_grid)
     settings = sweep.settings()
     eps = W.SelectionSlider(options=[(f"{e:g}", e) for e in grid], value=min(grid, key=lambda e: abs(e - 0.1)),
-                            description="test ε", continuous_update=False)
+                            description=tr("test ε"), continuous_update=False)
     x, y = data
-    example = W.IntSlider(value=0, min=0, max=len(x) - 1, description="example", continuous_update=False)
-    train_eps = W.Dropdown(options=[(f"{v:g}", v) for v, _ in settings], description="train at ε",
+    example = W.IntSlider(value=0, min=0, max=len(x) - 1, description=tr("example"), continuous_update=False)
+    train_eps = W.Dropdown(options=[(f"{v:g}", v) for v, _ in settings], description=tr("train at ε"),
                            value=min((v for v, _ in settings), key=lambda v: abs(v - 0.1)))
     button, status, progress = live_controls()
     plot = W.Output()
@@ -425,7 +449,7 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
         top = fig.subfigures(2, 1, height_ratios=[1, 1.15])
         cells = top[0].subplots(1, 1 + 2 * len(models))
         cells[0].imshow(xi.view(8, 8).numpy(), cmap="gray_r", vmin=0, vmax=1)
-        cells[0].set_title(f"test digit {i}\nlabel {int(yi)}", fontsize="small")
+        cells[0].set_title(tr("test digit {index}\nlabel {label}").format(index=i, label=int(yi)), fontsize="small")
         for k, (name, net) in enumerate(models.items()):
             was = net.training
             net.eval()
@@ -434,9 +458,10 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
                 before, after = int(net(xi).argmax(1)), int(net(adv).argmax(1))
             net.train(was)
             cells[1 + 2 * k].imshow((adv - xi).view(8, 8).numpy(), cmap="RdBu", vmin=-max(e, 1e-3), vmax=max(e, 1e-3))
-            cells[1 + 2 * k].set_title(f"{name}:\nperturbation (blue +ε, red −ε)", fontsize="small")
+            cells[1 + 2 * k].set_title(tr("{name}:\nperturbation (blue +ε, red −ε)").format(name=name), fontsize="small")
             cells[2 + 2 * k].imshow(adv.view(8, 8).numpy(), cmap="gray_r", vmin=0, vmax=1)
-            cells[2 + 2 * k].set_title(f"answer {before} → {after}", fontsize="small",
+            cells[2 + 2 * k].set_title(tr("answer {before} → {after}").format(before=before, after=after),
+                                       fontsize="small",
                                        color="#b00" if after != int(yi) else "black")
         for ax in cells:
             ax.axis("off")
@@ -444,26 +469,30 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
         for k, (value, label) in enumerate(settings):
             h = sweep.get(label)
             ax.plot(grid, [h.series(series(g))[-1] for g in grid], marker="os^D"[k % 4],
-                    color=(BASE, *_PALETTE[1:])[k % len(_PALETTE)], label=f"{label} (stored)")
+                    color=(BASE, *_PALETTE[1:])[k % len(_PALETTE)], label=tr("{label} (stored)").format(label=label))
         for k, (value, h) in enumerate(live.items()):
             measured = [g for g in grid if series(g) in h.series_names()]  # the live run's own ε grid
+            trained = (tr("standard training") if value == 0
+                       else tr("adversarial training, ε = {eps:g}").format(eps=value))
             ax.plot(measured, [h.series(series(g))[-1] for g in measured], color=LIVE, ls="--", lw=2, alpha=0.8,
-                    marker="os^D"[k % 4], mfc="white",
-                    label=f"{'standard training' if value == 0 else f'adversarial training, ε = {value:g}'} (live)")
+                    marker="os^D"[k % 4], mfc="white", label=tr("{label} (live)").format(label=trained))
         ax.axvline(e, color="black", lw=0.8, ls=":")
-        ax.set(xlabel="FGSM step ε at test time (pixels in [0, 1])", ylabel="test accuracy on FGSM examples",
-               ylim=(0, 1.02), title="robust accuracy against ε")
+        ax.set(xlabel=tr("FGSM step ε at test time (pixels in [0, 1])"), ylabel=tr("test accuracy on FGSM examples"),
+               ylim=(0, 1.02), title=tr("robust accuracy against ε"))
         ax.grid(alpha=0.3)
         ax.legend(fontsize="x-small")
         show(fig, plot)
 
     def train_live(_: Any) -> None:
         value = train_eps.value
-        name = "standard training" if value == 0 else f"adversarial training at ε = {value:g}"
+        name = tr("standard training") if value == 0 else tr("adversarial training at ε = {eps:g}").format(eps=value)
+
         def done(h: History, seconds: float) -> str:
-            text = f"<b>{name}</b> trained live in {seconds:.0f} s: clean accuracy {h.series('final_acc')[-1]:.3f}"
+            text = tr("<b>{name}</b> trained live in {seconds:.0f} s: clean accuracy {acc:.3f}").format(
+                name=name, seconds=seconds, acc=h.series("final_acc")[-1])
             if series(eps.value) in h.series_names():
-                text += f", accuracy on FGSM examples at the test ε = {eps.value:g}: {h.series(series(eps.value))[-1]:.3f}"
+                text += tr(", accuracy on FGSM examples at the test ε = {eps:g}: {acc:.3f}").format(
+                    eps=eps.value, acc=h.series(series(eps.value))[-1])
             return text
 
         history = run_live(button, status, progress, f"<b>{name}</b>", lambda: run(value), done)

@@ -19,6 +19,7 @@ from IPython.display import display
 from matplotlib.axes import Axes
 
 from .._validation import Bool, Constraint, Float, Instance, Int, IsCallable, OneOf, SequenceOf, validate
+from ..language import gettext as tr
 from ..plots import plot_lines
 from ..train import History
 from ._live import live_controls, run_live
@@ -102,14 +103,14 @@ def draw_dropout_net(layer_sizes: Sequence[int] = (4, 6, 6, 2), p: float = 0.5, 
                 ax.plot([x - 0.12, x + 0.12], [y - 0.25, y + 0.25], color="#D55E00", lw=1.5, zorder=3)
                 ax.plot([x - 0.12, x + 0.12], [y + 0.25, y - 0.25], color="#D55E00", lw=1.5, zorder=3)
     if p == 0:
-        default = "(a) standard net"
+        default = tr("(a) standard net")
     elif method == "dropout":
-        default = (f"(b) after dropout, p = {p:g}:\n{sum(sum(k) for k in kept[1:-1])} of {sum(sizes[1:-1])} "
-                   "hidden units kept (crossed out: dropped)")
+        default = tr("(b) after dropout, p = {p:g}:\n{kept} of {total} hidden units kept (crossed out: dropped)").format(
+            p=p, kept=sum(sum(k) for k in kept[1:-1]), total=sum(sizes[1:-1]))
     else:
         dropped = [sum(not w for row in weights[i] for w in row) for i in range(1, len(sizes) - 1)]
-        default = (f"after DropConnect, p = {p:g}:\n{sum(dropped)} of "
-                   f"{sum(sizes[i] * sizes[i + 1] for i in range(1, len(sizes) - 1))} weights dropped (dashed, orange)")
+        default = tr("after DropConnect, p = {p:g}:\n{dropped} of {total} weights dropped (dashed, orange)").format(
+            p=p, dropped=sum(dropped), total=sum(sizes[i] * sizes[i + 1] for i in range(1, len(sizes) - 1)))
     ax.set_title(title or default, fontsize="medium")
     ax.set_aspect("equal", adjustable="datalim")  # round units and symmetric crosses in any panel shape
     ax.margins(x=0.05, y=0.1)  # the outermost units stay whole
@@ -161,12 +162,12 @@ def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str, int], Histo
     """
     rates = list(sweep.recipe.p)
     methods = list(sweep.recipe.method)
-    names = {"dropout": "dropout (units)", "dropconnect": "DropConnect (weights)",
-             "dropout_batch": "dropout (one mask per batch)"}
+    names = {"dropout": tr("dropout (units)"), "dropconnect": tr("DropConnect (weights)"),
+             "dropout_batch": tr("dropout (one mask per batch)")}
     slider = W.SelectionSlider(options=[(f"{p:g}", p) for p in rates], value=0.5 if 0.5 in rates else rates[-1],
                                description="p", continuous_update=False)
-    method = W.ToggleButtons(options=[(names[m], m) for m in methods], value=methods[0], description="method")
-    seed = W.BoundedIntText(value=sweep.recipe.seed, min=0, max=2**31 - 1, description="seed",
+    method = W.ToggleButtons(options=[(names[m], m) for m in methods], value=methods[0], description=tr("method"))
+    seed = W.BoundedIntText(value=sweep.recipe.seed, min=0, max=2**31 - 1, description=tr("seed"),
                             layout=W.Layout(width="160px"))
     button, status, progress_out = live_controls()
     plot_out = W.Output()
@@ -176,7 +177,8 @@ def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str, int], Histo
         epochs = list(range(1, h.epochs + 1))
         for split, values in (("train", h.series("train_eval_acc")), ("validation", h.val_acc)):
             style = {**sweep.style(p, m, split), "marker": None, **extra}
-            ax.plot(epochs, values, label=f"{label}, {'training' if split == 'train' else 'validation'}", **style)
+            name = tr("{label}, training") if split == "train" else tr("{label}, validation")
+            ax.plot(epochs, values, label=name.format(label=label), **style)
 
     def draw(*_: Any) -> None:
         p, m = slider.value, method.value
@@ -186,25 +188,27 @@ def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str, int], Histo
             grid = fig.add_gridspec(2, 2, height_ratios=(1.25, 1))
             left, right = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
             if 0.0 in rates and p != 0:
-                curves(left, sweep.history(0.0, m), 0.0, m, "no dropout (stored)")
-            curves(left, sweep.history(p, m), p, m, f"{sweep.label(p, m)} (stored, seed {sweep.recipe.seed})")
+                curves(left, sweep.history(0.0, m), 0.0, m, tr("no dropout (stored)"))
+            curves(left, sweep.history(p, m), p, m,
+                   tr("{label} (stored, seed {seed})").format(label=sweep.label(p, m), seed=sweep.recipe.seed))
             if (p, m) in live:
                 live_seed, h = live[(p, m)]
-                curves(left, h, p, m, f"live, seed {live_seed}", alpha=0.5, lw=3)
-            left.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02), title="accuracy per epoch")
+                curves(left, h, p, m, tr("live, seed {seed}").format(seed=live_seed), alpha=0.5, lw=3)
+            left.set(xlabel=tr("epoch"), ylabel=tr("accuracy"), ylim=(0, 1.02), title=tr("accuracy per epoch"))
             left.grid(alpha=0.3)
             left.legend(fontsize="small")
             series, styles = {}, {}
             for mm in methods:
                 finals = [_accuracies(sweep.history(q, mm)) for q in rates]
-                for k, split in enumerate(("training", "validation")):
-                    key = f"{names[mm]}, {split}"
+                for k, split in enumerate((tr("{label}, training"), tr("{label}, validation"))):
+                    key = split.format(label=names[mm])
                     series[key] = (rates, [f[k] for f in finals])
                     styles[key] = {**sweep.style(0.5, mm, "train" if k == 0 else "validation")}
-            plot_lines(series, xlabel="drop rate p", ylabel="accuracy after the last epoch", styles=styles,
-                       ax=right, title=f"final accuracy against p (stored sweep, seed {sweep.recipe.seed})")
+            plot_lines(series, xlabel=tr("drop rate p"), ylabel=tr("accuracy after the last epoch"), styles=styles,
+                       ax=right, title=tr("final accuracy against p (stored sweep, seed {seed})").format(
+                           seed=sweep.recipe.seed))
             right.plot([p], [_accuracies(sweep.history(p, m))[1]], "o", ms=14, mfc="none", mec="black",
-                       label="chosen setting")
+                       label=tr("chosen setting"))
             right.legend(fontsize="small")
             right.set_ylim(0, 1.02)
             draw_dropout_net((4, 7, 7, 2), p, seed=round(100 * p), connected=True,
@@ -221,14 +225,17 @@ def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str, int], Histo
 
         def done(h: History, seconds: float) -> str:
             train, val = _accuracies(h)
-            stored = (f"the stored run of seed {s}: validation {_accuracies(sweep.history(p, m))[1]:.3f}" if same
-                      else f"stored seed {sweep.recipe.seed}: validation {_accuracies(sweep.history(p, m))[1]:.3f}")
+            was = _accuracies(sweep.history(p, m))[1]
+            stored = (tr("the stored run of seed {seed}: validation {acc:.3f}").format(seed=s, acc=was) if same
+                      else tr("stored seed {seed}: validation {acc:.3f}").format(seed=sweep.recipe.seed, acc=was))
             # No test accuracy here: p is chosen on validation, and the test set is looked at once, in the notebook.
-            return (f"<b>{label}</b>, seed {s}, trained live in {seconds:.0f} s: training accuracy {train:.3f}, "
-                    f"validation {val:.3f} ({stored})")
+            return tr("<b>{label}</b>, seed {seed}, trained live in {seconds:.0f} s: training accuracy {train:.3f}, "
+                      "validation {val:.3f} ({stored})").format(label=label, seed=s, seconds=seconds, train=train,
+                                                                 val=val, stored=stored)
 
-        history = run_live(button, status, progress_out, f"<b>{label}</b>, seed {s}, for {sweep.recipe.epochs} epochs",
-                           lambda: run(p, m, s), done)
+        what = tr("<b>{label}</b>, seed {seed}, for {epochs} epochs").format(label=label, seed=s,
+                                                                             epochs=sweep.recipe.epochs)
+        history = run_live(button, status, progress_out, what, lambda: run(p, m, s), done)
         if history is not None:
             live[(p, m)] = (s, history)
             draw()

@@ -26,6 +26,7 @@ from numpy.polynomial import legendre
 from tqdm.auto import tqdm
 
 from .._validation import Float, Instance, Int, IsCallable, MappingOf, validate
+from ..language import gettext as tr
 from ._protocols import HasAttributes
 
 __all__ = ["MAP_LIMIT", "draw_boundaries", "draw_fits", "draw_overfit_map", "map_covers", "noise_explorer"]
@@ -70,8 +71,8 @@ def draw_fits(example: Any, ax: Axes | None = None, *, colours: Mapping[int, str
     grid = np.linspace(-1, 1, 400)
     target = legendre.legval(grid, np.asarray(example.target, dtype=float))
     x, y = np.asarray(example.x, dtype=float), np.asarray(example.y, dtype=float)
-    ax.plot(grid, target, color="black", lw=1.5, label="target f")
-    ax.scatter(x, y, s=18, color="#555555", zorder=3, label=f"{len(x)} noisy samples")
+    ax.plot(grid, target, color="black", lw=1.5, label=tr("target f"))
+    ax.scatter(x, y, s=18, color="#555555", zorder=3, label=tr("{count} noisy samples").format(count=len(x)))
     lowest = min(example.fits)
     for degree, coefs in example.fits.items():
         ax.plot(grid, legendre.legval(grid, np.asarray(coefs, dtype=float)), **_style(degree, colours, lowest),
@@ -85,6 +86,16 @@ def draw_fits(example: Any, ax: Axes | None = None, *, colours: Mapping[int, str
 
 
 _AXIS_NAMES = {"sigma2": "noise variance σ²", "q_f": "target order Q_f"}
+
+
+def _axis_name(axis: str) -> str:
+    """The label of a map's row axis (a key of ``_AXIS_NAMES``), in the current language."""
+    return {"sigma2": tr("noise variance σ²"), "q_f": tr("target order Q_f")}[axis]
+
+
+def _average_name(average: str) -> str:
+    """The name of a map's robust average (``NoiseRecipe.average``), in the current language."""
+    return {"median": tr("median"), "trimmed": tr("trimmed mean"), "mean": tr("mean")}.get(average, average)
 
 
 #: The heat maps' colour scale runs from -MAP_LIMIT to +MAP_LIMIT (symmetric-logarithmic), the same for
@@ -122,12 +133,12 @@ def draw_overfit_map(overfit: Any, ax: Axes | None = None, *, mark: tuple[float,
     extend = {(False, False): "neither", (True, False): "min", (False, True): "max"}.get(beyond, "both")
     bar = ax.figure.colorbar(mesh, ax=ax, extend=extend)
     low, high = overfit.recipe.degrees
-    bar.set_label(f"E_out(g{high}) − E_out(g{low}), {overfit.recipe.average} of {overfit.recipe.runs} runs",
-                  fontsize="small")
+    bar.set_label(tr("E_out(g{high}) − E_out(g{low}), {average} of {runs} runs").format(
+        high=high, low=low, average=_average_name(overfit.recipe.average), runs=overfit.recipe.runs), fontsize="small")
     ax.contour(n, rows, values, levels=[0.0], colors="black", linewidths=1)
     fixed = ", ".join(f"{'Q_f' if k == 'q_f' else 'σ²'} = {v:g}" for k, v in overfit.fixed.items())
-    ax.set(xlabel="number of samples N", ylabel=_AXIS_NAMES[overfit.axis],
-           title=f"{'stochastic' if overfit.axis == 'sigma2' else 'deterministic'} noise ({fixed})")
+    noise = tr("stochastic noise ({fixed})") if overfit.axis == "sigma2" else tr("deterministic noise ({fixed})")
+    ax.set(xlabel=tr("number of samples N"), ylabel=_axis_name(overfit.axis), title=noise.format(fixed=fixed))
     if mark is not None and map_covers(overfit, *mark):
         ax.plot([mark[0]], [mark[1]], "o", ms=12, mfc="none", mec="black", mew=2)
     return ax
@@ -176,13 +187,13 @@ def _draw_measure_histogram(values: np.ndarray, ax: Axes) -> Axes:
     ax.hist(values, bins=_symlog_bins(values, linthresh), color="#999999")
     ax.set_xscale("symlog", linthresh=linthresh)
     median, mean = float(np.median(values)), float(np.mean(values))
-    ax.axvline(median, color="black", lw=2, label=f"median {median:.3g}")
-    ax.axvline(mean, color="#D55E00", lw=2, ls="--", label=f"mean {mean:.3g}")
+    ax.axvline(median, color="black", lw=2, label=tr("median {value:.3g}").format(value=median))
+    ax.axvline(mean, color="#D55E00", lw=2, ls="--", label=tr("mean {value:.3g}").format(value=mean))
     ticks = _symlog_ticks(float(values.min()), float(values.max()), linthresh)
     ax.set_xticks(ticks, [f"{t:g}" if abs(t) < 1e3 else f"${'-' if t < 0 else ''}10^{{{round(np.log10(abs(t)))}}}$"
                           for t in ticks])
-    ax.set(xlabel="overfit measure of one data set (symmetric log scale)", ylabel="data sets",
-           title=f"{len(values)} data sets of this setting (live)")
+    ax.set(xlabel=tr("overfit measure of one data set (symmetric log scale)"), ylabel=tr("data sets"),
+           title=tr("{count} data sets of this setting (live)").format(count=len(values)))
     ax.legend(fontsize="small")
     return ax
 
@@ -214,12 +225,14 @@ def draw_boundaries(result: Any, grids: Mapping[str, tuple[Any, Any, Any]], axes
         ax.contour(np.asarray(xx), np.asarray(yy), np.asarray(p), levels=[0.5], colors="black", linewidths=1.5)
         for cls, style in _CLASS_STYLE.items():
             keep = y == cls
-            ax.scatter(x[keep, 0], x[keep, 1], s=22, edgecolors="black", linewidths=0.5, label=f"class {cls}",
-                       **style)
+            ax.scatter(x[keep, 0], x[keep, 1], s=22, edgecolors="black", linewidths=0.5,
+                       label=tr("class {label}").format(label=cls), **style)
         width, depth = getattr(result.recipe, name, (None, None)) if hasattr(result, "recipe") else (None, None)
-        shape = f" ({depth} × {width} units)" if width is not None else ""
-        ax.set_title(f"{name} MLP{shape}\ntraining acc {result.train_acc[name]:.3f}, "
-                     f"held-out acc {result.held_out_acc[name]:.3f}", fontsize="medium")
+        shape = tr(" ({depth} × {width} units)").format(depth=depth, width=width) if width is not None else ""
+        shown = {"small": tr("small"), "large": tr("large")}.get(name, name)
+        ax.set_title(tr("{name} MLP{shape}\ntraining acc {train:.3f}, held-out acc {held_out:.3f}").format(
+            name=shown, shape=shape, train=result.train_acc[name], held_out=result.held_out_acc[name]),
+            fontsize="medium")
         ax.set(xlabel="x₁", ylabel="x₂")
         ax.legend(fontsize="small", loc="lower right")
     return axes
@@ -258,11 +271,13 @@ def noise_explorer(maps: Mapping[str, Any], example: Callable[[int, float, int, 
     n = W.IntSlider(value=30, min=12, max=130, step=1, description="N", continuous_update=False)
     sigma2 = W.FloatSlider(value=0.5, min=0.0, max=2.0, step=0.05, description="σ²", continuous_update=False)
     q_f = W.IntSlider(value=20, min=0, max=100, step=1, description="Q_f", continuous_update=False)
-    seed = W.IntSlider(value=0, min=0, max=50, description="data set", continuous_update=False)
-    chooser = W.ToggleButtons(options=names, value=names[0], description="map")
-    button = W.Button(description="measure live", icon="play",
-                      tooltip=f"compute the overfit measure of {live_runs} data sets of this setting")
-    status = W.HTML(value="<i>one data set per setting; click “measure live” for the distribution over many</i>")
+    seed = W.IntSlider(value=0, min=0, max=50, description=tr("data set"), continuous_update=False)
+    chooser = W.ToggleButtons(options=names, value=names[0], description=tr("map"))
+    button = W.Button(description=tr("measure live"), icon="play",
+                      tooltip=tr("compute the overfit measure of {count} data sets of this setting").format(
+                          count=live_runs))
+    status = W.HTML(value="<i>" + tr("one data set per setting; click “measure live” for the distribution over many")
+                    + "</i>")
     progress_out, plot_out = W.Output(), W.Output()
     measured: dict[tuple[int, float, int], np.ndarray] = {}
 
@@ -278,18 +293,21 @@ def noise_explorer(maps: Mapping[str, Any], example: Callable[[int, float, int, 
             plot_out.clear_output(wait=True)
             fig, axes = plt.subplots(1, panels, figsize=(5.6 * panels, 4.0))
             draw_fits(data, axes[0], colours=colours)
-            axes[0].set_title(f"one data set: N = {n.value}, σ² = {setting[1]:g}, Q_f = {q_f.value}\n"
-                              f"overfit measure {data.e_out[max(data.fits)] - data.e_out[min(data.fits)]:.3g}",
+            axes[0].set_title(tr("one data set: N = {n}, σ² = {sigma2:g}, Q_f = {q_f}\noverfit measure {measure:.3g}")
+                              .format(n=n.value, sigma2=setting[1], q_f=q_f.value,
+                                      measure=data.e_out[max(data.fits)] - data.e_out[min(data.fits)]),
                               fontsize="medium")
             draw_overfit_map(chosen, axes[1], mark=(n.value, row) if matches else None)
             notes = []
             if not matches:
-                notes.append("the map holds " + ", ".join(f"{'σ²' if k == 'sigma2' else 'Q_f'} = {v:g}"
-                                                          for k, v in chosen.fixed.items()))
+                notes.append(tr("the map holds {values}").format(
+                    values=", ".join(f"{'σ²' if k == 'sigma2' else 'Q_f'} = {v:g}" for k, v in chosen.fixed.items())))
             if not map_covers(chosen, n.value, row):
-                notes.append(f"N = {n.value} is off the map (N from {min(chosen.n_values)})")
+                notes.append(tr("N = {n} is off the map (N from {low})").format(n=n.value, low=min(chosen.n_values)))
             if notes:
-                axes[1].set_title(f"{axes[1].get_title()}\n(not circled: {'; '.join(notes)})", fontsize="medium")
+                axes[1].set_title(tr("{title}\n(not circled: {notes})").format(title=axes[1].get_title(),
+                                                                              notes="; ".join(notes)),
+                                  fontsize="medium")
             if panels == 3:
                 _draw_measure_histogram(measured[setting], axes[2])
             fig.tight_layout()
@@ -304,7 +322,7 @@ def noise_explorer(maps: Mapping[str, Any], example: Callable[[int, float, int, 
             chunks, size = [], max(1, live_runs // 20)
             with progress_out:
                 progress_out.clear_output()
-                for i in tqdm(range(0, live_runs, size), desc="data sets", unit_scale=size, leave=False):
+                for i in tqdm(range(0, live_runs, size), desc=tr("data sets"), unit_scale=size, leave=False):
                     chunk = runs(setting[0], setting[1], setting[2], min(size, live_runs - i), 10_000 + i)
                     chunks.append(np.asarray(chunk, dtype=float).reshape(-1))
             values = np.concatenate(chunks)
@@ -313,13 +331,18 @@ def noise_explorer(maps: Mapping[str, Any], example: Callable[[int, float, int, 
             trimmed = np.sort(values)[cut: len(values) - cut].mean()
             # Both fits exact (no noise of either kind): the measure is rounding error, a tie, not a loss.
             tie = np.abs(values) <= TIE
-            status.value = (f"{len(values)} data sets in {time.perf_counter() - start:.1f} s: median "
-                            f"<b>{np.median(values):.3g}</b>, 10%-trimmed mean {trimmed:.3g}, mean {values.mean():.3g}, "
-                            f"largest {values.max():.3g}; the flexible fit loses in {np.mean(values > TIE):.1%} of them"
-                            + (f", ties (|measure| ≤ {TIE:g}) in {np.mean(tie):.1%}" if tie.any() else ""))
+            status.value = (tr("{count} data sets in {seconds:.1f} s: median <b>{median:.3g}</b>, 10%-trimmed mean "
+                               "{trimmed:.3g}, mean {mean:.3g}, largest {largest:.3g}; the flexible fit loses in "
+                               "{loses:.1%} of them").format(
+                                count=len(values), seconds=time.perf_counter() - start, median=np.median(values),
+                                trimmed=trimmed, mean=values.mean(), largest=values.max(),
+                                loses=np.mean(values > TIE))
+                            + (tr(", ties (|measure| ≤ {tie:g}) in {share:.1%}").format(tie=TIE, share=np.mean(tie))
+                               if tie.any() else ""))
             draw()
         except Exception as err:  # shown in the widget: a callback's exception would vanish silently
-            status.value = f"<span style='color:#b00'>live measurement failed: {type(err).__name__}: {err}</span>"
+            failure = tr("live measurement failed: {error}").format(error=f"{type(err).__name__}: {err}")
+            status.value = f"<span style='color:#b00'>{failure}</span>"
         finally:
             button.disabled = False
 

@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 from .._validation import Constraint, IsCallable, validate
+from ..language import gettext as tr
 from ..plots import compare_histories, plot_lines
 from ..train import History
 from ._live import live_controls, run_live
@@ -58,9 +59,9 @@ def depth_explorer(sweep: DegradationSweep, run: Callable[[int, bool], History])
     blocks = list(sweep.recipe.num_blocks)
     kinds = [r for r in (False, True) if r in sweep.recipe.residual]
     depth = W.SelectionSlider(options=[(str(2 * n + 2), n) for n in blocks], value=blocks[-1],
-                              description="layers", continuous_update=False)
-    shortcuts = W.ToggleButtons(options=[("off (plain)" if not r else "on (residual)", r) for r in kinds],
-                                value=kinds[0], description="shortcuts")
+                              description=tr("layers"), continuous_update=False)
+    shortcuts = W.ToggleButtons(options=[(tr("off (plain)") if not r else tr("on (residual)"), r) for r in kinds],
+                                value=kinds[0], description=tr("shortcuts"))
     button, status, progress_out = live_controls()
     plot_out = W.Output()
     live: dict[tuple[int, bool], History] = {}
@@ -68,18 +69,24 @@ def depth_explorer(sweep: DegradationSweep, run: Callable[[int, bool], History])
     def draw(*_: Any) -> None:
         n, residual = depth.value, shortcuts.value
         shown = [blocks[0], n] if n != blocks[0] else [n]
-        runs = {f"{sweep.label(m, residual)} (stored)": sweep.history(m, residual) for m in shown}
-        styles = {f"{sweep.label(m, residual)} (stored)": sweep.style(m, residual) for m in shown}
+        stored = {m: tr("{label} (stored)").format(label=sweep.label(m, residual)) for m in shown}
+        runs = {stored[m]: sweep.history(m, residual) for m in shown}
+        styles = {stored[m]: sweep.style(m, residual) for m in shown}
         if (n, residual) in live:
-            runs[f"{sweep.label(n, residual)} (live)"] = live[(n, residual)]
-            styles[f"{sweep.label(n, residual)} (live)"] = {**sweep.style(n, residual), "alpha": 0.5, "lw": 3}
+            live_name = tr("{label} (live)").format(label=sweep.label(n, residual))
+            runs[live_name] = live[(n, residual)]
+            styles[live_name] = {**sweep.style(n, residual), "alpha": 0.5, "lw": 3}
+
+        def summary_name(r: bool, split: str) -> str:
+            kind = tr("residual") if r else tr("plain")
+            return (tr("{kind}, training") if split == "training" else tr("{kind}, test")).format(kind=kind)
+
         summary = {}
         for r in kinds:
             finals = [sweep.history(m, r) for m in blocks]
-            kind = "residual" if r else "plain"
-            summary[f"{kind}, training"] = ([2 * m + 2 for m in blocks], [h.train_error[-1] for h in finals])
-            summary[f"{kind}, test"] = ([2 * m + 2 for m in blocks], [h.val_error[-1] for h in finals])
-        summary_styles = {f"{'residual' if r else 'plain'}, {split}":
+            summary[summary_name(r, "training")] = ([2 * m + 2 for m in blocks], [h.train_error[-1] for h in finals])
+            summary[summary_name(r, "test")] = ([2 * m + 2 for m in blocks], [h.val_error[-1] for h in finals])
+        summary_styles = {summary_name(r, split):
                           {"color": sweep.style(blocks[0], r)["color"], "marker": "o",
                            "linestyle": "-" if split == "training" else ":"}
                           for r in kinds for split in ("training", "test")}
@@ -87,12 +94,12 @@ def depth_explorer(sweep: DegradationSweep, run: Callable[[int, bool], History])
             plot_out.clear_output(wait=True)
             fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
             compare_histories(runs, metric="error", split="train", ax=axes[0], styles=styles,
-                              title="training error per epoch")
+                              title=tr("training error per epoch"))
             axes[0].set_ylim(0, 1)
-            plot_lines(summary, xlabel="weighted layers", ylabel="error after the last epoch (1 − accuracy)",
-                       styles=summary_styles, ax=axes[1], title="final error against depth (stored sweep)")
+            plot_lines(summary, xlabel=tr("weighted layers"), ylabel=tr("error after the last epoch (1 − accuracy)"),
+                       styles=summary_styles, ax=axes[1], title=tr("final error against depth (stored sweep)"))
             chosen = sweep.history(n, residual).train_error[-1]
-            axes[1].plot([2 * n + 2], [chosen], "o", ms=14, mfc="none", mec="black", label="chosen setting")
+            axes[1].plot([2 * n + 2], [chosen], "o", ms=14, mfc="none", mec="black", label=tr("chosen setting"))
             axes[1].legend(fontsize="small")
             axes[1].set_ylim(0, 1)
             fig.tight_layout()
@@ -104,10 +111,11 @@ def depth_explorer(sweep: DegradationSweep, run: Callable[[int, bool], History])
         n, residual = depth.value, shortcuts.value
         label = sweep.label(n, residual)
         stored = sweep.history(n, residual).train_error[-1]
-        history = run_live(button, status, progress_out, f"<b>{label}</b> for {sweep.recipe.epochs} epochs",
-                           lambda: run(n, residual),
-                           lambda h, seconds: f"<b>{label}</b> trained live in {seconds:.0f} s: final training "
-                                              f"error {h.train_error[-1]:.3f} (stored: {stored:.3f})")
+        what = tr("<b>{label}</b> for {epochs} epochs").format(label=label, epochs=sweep.recipe.epochs)
+        history = run_live(button, status, progress_out, what, lambda: run(n, residual),
+                           lambda h, seconds: tr("<b>{label}</b> trained live in {seconds:.0f} s: final training "
+                                                 "error {error:.3f} (stored: {stored:.3f})").format(
+                               label=label, seconds=seconds, error=h.train_error[-1], stored=stored))
         if history is not None:
             live[(n, residual)] = history
             draw()

@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from numpy.polynomial import legendre
 
 from .._validation import Float, Instance, IsCallable, MappingOf, OneOf, SequenceOf, validate
+from ..language import gettext as tr
 from ..train import History
 from ._live import live_controls, run_live
 from ._protocols import HasAttributes
@@ -78,13 +79,13 @@ def draw_decay_curve(sweeps: Mapping[str, Any], *, colours: Mapping[str, str] | 
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 4))
-    lines = {"train": ("-", "o", "training"), "val": ("--", "s", "validation"), "test": (":", "^", "test")}
+    lines = {"train": ("-", "o", tr("training")), "val": ("--", "s", tr("validation")), "test": (":", "^", tr("test"))}
     for name, group in sweeps.items():
         group = list(group) if isinstance(group, (list, tuple)) else [group]
         lambdas = list(group[0].recipe.lambdas)
         colour = (colours or {}).get(group[0].recipe.method, None)
         x = _lambda_positions(lambdas)
-        seeds = f" (mean ± sd, {len(group)} seeds)" if len(group) > 1 else ""
+        seeds = tr(" (mean ± sd, {count} seeds)").format(count=len(group)) if len(group) > 1 else ""
         for part in split:
             values = np.array([[_final(s, v, part) for v in lambdas] for s in group])
             mean, sd = values.mean(0), (values.std(0, ddof=1) if len(group) > 1 else np.zeros(len(lambdas)))
@@ -110,7 +111,8 @@ def draw_decay_curve(sweeps: Mapping[str, Any], *, colours: Mapping[str, str] | 
         ax.axvline(at, color="white", lw=6, zorder=2)
         ax.text(at, 0, "//", transform=ax.get_xaxis_transform(), ha="center", va="center", fontsize="large",
                 clip_on=False, zorder=3)
-    ax.set(xlabel="penalty strength λ (log scale; λ = 0 left of the break)", ylabel="error after the last epoch (1 − accuracy)")
+    ax.set(xlabel=tr("penalty strength λ (log scale; λ = 0 left of the break)"),
+           ylabel=tr("error after the last epoch (1 − accuracy)"))
     if ylim is not None:
         ax.set_ylim(*ylim)
     ax.grid(alpha=0.3)
@@ -155,21 +157,22 @@ def ridge_explorer(example: Any, solve: Callable[[float], Mapping[str, Any]], *,
         with plot_out:
             plot_out.clear_output(wait=True)
             fig, axes = plt.subplots(1, 2, figsize=(11.5, 3.9))
-            axes[0].plot(grid, target, color="black", lw=1.5, label="target f")
-            axes[0].scatter(x, y, s=18, color="#555555", zorder=3, label=f"{len(x)} noisy samples")
+            axes[0].plot(grid, target, color="black", lw=1.5, label=tr("target f"))
+            axes[0].scatter(x, y, s=18, color="#555555", zorder=3, label=tr("{count} noisy samples").format(count=len(x)))
             axes[0].plot(grid, legendre.legval(grid, free_coefs), color=_NONE_COLOUR, ls="--", lw=1.5,
-                         label="degree 10, λ = 0")
-            axes[0].plot(grid, legendre.legval(grid, coefs), color=colour, lw=2, label=f"degree 10, λ = {lam.value:.1e}")
+                         label=tr("degree 10, λ = 0"))
+            axes[0].plot(grid, legendre.legval(grid, coefs), color=colour, lw=2,
+                         label=tr("degree 10, λ = {lam:.1e}").format(lam=lam.value))
             low, high = min(y.min(), target.min()), max(y.max(), target.max())
             pad = 0.25 * (high - low) + 0.1
-            axes[0].set(xlim=(-1, 1), ylim=(low - pad, high + pad), xlabel="x", ylabel="y", title="the fit")
+            axes[0].set(xlim=(-1, 1), ylim=(low - pad, high + pad), xlabel="x", ylabel="y", title=tr("the fit"))
             axes[0].legend(fontsize="small")
             axes[0].grid(alpha=0.3)
             q = np.arange(len(coefs))
             axes[1].bar(q - 0.2, np.abs(free_coefs), width=0.4, color=_NONE_COLOUR, label="λ = 0")
             axes[1].bar(q + 0.2, np.abs(coefs), width=0.4, color=colour, label=f"λ = {lam.value:.1e}")
             axes[1].set_yscale("log")
-            axes[1].set(xlabel="Legendre order q", ylabel="|c_q| (log scale)", title="the weights", xticks=q)
+            axes[1].set(xlabel=tr("Legendre order q"), ylabel=tr("|c_q| (log scale)"), title=tr("the weights"), xticks=q)
             axes[1].legend(fontsize="small")
             fig.tight_layout()
             display(fig)
@@ -205,8 +208,8 @@ def decay_explorer(sweep: Any, run: Callable[[float], History], *, colours: Mapp
     colour = (colours or {}).get(method, "#0072B2")
     slider = W.SelectionSlider(options=[(f"{v:g}", v) for v in lambdas], value=lambdas[len(lambdas) // 2],
                                description="λ", continuous_update=False)
-    button, status, progress_out = live_controls(tooltip="train the chosen λ now with the stored recipe",
-                                                 hint="train this λ now")
+    button, status, progress_out = live_controls(tooltip=tr("train the chosen λ now with the stored recipe"),
+                                                 hint=tr("train this λ now"))
     plot_out = W.Output()
     live: dict[float, History] = {}
 
@@ -219,19 +222,21 @@ def decay_explorer(sweep: Any, run: Callable[[float], History], *, colours: Mapp
             for value, c in shown + [(chosen, colour if chosen else _NONE_COLOUR)]:
                 h = sweep.history(value)
                 epochs = range(1, h.epochs + 1)
-                axes[0].plot(epochs, h.train_error, color=c, ls="-", label=f"{sweep.label(value)}: training")
-                axes[0].plot(epochs, h.val_error, color=c, ls="--", label=f"{sweep.label(value)}: validation")
+                axes[0].plot(epochs, h.train_error, color=c, ls="-",
+                             label=tr("{label}: training").format(label=sweep.label(value)))
+                axes[0].plot(epochs, h.val_error, color=c, ls="--",
+                             label=tr("{label}: validation").format(label=sweep.label(value)))
             if chosen in live:
                 h = live[chosen]
                 axes[0].plot(range(1, h.epochs + 1), h.val_error, color=colour, ls="--", lw=4, alpha=0.4,
-                             label=f"{sweep.label(chosen)}: validation (live)")
-            axes[0].set(xlabel="epoch", ylabel="error (1 − accuracy)", ylim=(0, 1), title="per epoch (stored)")
+                             label=tr("{label}: validation (live)").format(label=sweep.label(chosen)))
+            axes[0].set(xlabel=tr("epoch"), ylabel=tr("error (1 − accuracy)"), ylim=(0, 1), title=tr("per epoch (stored)"))
             axes[0].grid(alpha=0.3)
             draw_decay_curve({_METHOD_NAMES.get(method, method): sweep}, colours={method: colour}, ax=axes[1])
             position = _lambda_positions(lambdas)[lambdas.index(chosen)]
             axes[1].plot([position], [sweep.history(chosen).val_error[-1]], "o", ms=14, mfc="none", mec="black",
-                         label="chosen λ")
-            axes[1].set_title("after the last epoch (stored)")
+                         label=tr("chosen λ"))
+            axes[1].set_title(tr("after the last epoch (stored)"))
             for ax in axes:  # the legends go below the plots, where they cover no curve
                 ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
             fig.tight_layout()
@@ -241,10 +246,11 @@ def decay_explorer(sweep: Any, run: Callable[[float], History], *, colours: Mapp
     def train_live(_: Any) -> None:
         chosen = slider.value
         label, stored = sweep.label(chosen), sweep.history(chosen).val_error[-1]
-        history = run_live(button, status, progress_out, f"<b>{label}</b> for {sweep.recipe.epochs} epochs",
-                           lambda: run(chosen),
-                           lambda h, seconds: f"<b>{label}</b> trained live in {seconds:.0f} s: final validation "
-                                              f"error {h.val_error[-1]:.3f} (stored: {stored:.3f})")
+        what = tr("<b>{label}</b> for {epochs} epochs").format(label=label, epochs=sweep.recipe.epochs)
+        history = run_live(button, status, progress_out, what, lambda: run(chosen),
+                           lambda h, seconds: tr("<b>{label}</b> trained live in {seconds:.0f} s: final validation "
+                                                 "error {error:.3f} (stored: {stored:.3f})").format(
+                               label=label, seconds=seconds, error=h.val_error[-1], stored=stored))
         if history is not None:
             live[chosen] = history
             draw()

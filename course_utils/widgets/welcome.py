@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 from torch import Tensor
 
 from .._validation import TensorOf, requires, validate
+from ..language import gettext as tr
 from ..plots import plot_signals
 
 __all__ = ["example_browser"]
@@ -31,14 +32,15 @@ def example_browser(x: Tensor, y: Tensor, *, title: str = "MNIST-1D") -> W.VBox:
     Returns:
         A widget: an ``IntSlider`` labelled "example" above an output area.
     """
-    slider = W.IntSlider(value=0, min=0, max=len(x) - 1, description="example", continuous_update=False)
+    slider = W.IntSlider(value=0, min=0, max=len(x) - 1, description=tr("example"), continuous_update=False)
     out = W.Output()
 
     def draw(index: int) -> None:
         with out:
             out.clear_output(wait=True)
             _, ax = plt.subplots(figsize=(6, 2.8))
-            plot_signals(x, y, indices=[index], ax=ax, title=f"{title}: example {index}, class {int(y[index])}")
+            plot_signals(x, y, indices=[index], ax=ax, title=tr("{title}: example {index}, class {label}").format(
+                title=title, index=index, label=int(y[index])))
             plt.show()
 
     slider.observe(lambda change: draw(change["new"]), names="value")
