@@ -67,8 +67,7 @@ def test_get_language_follows_set_language_and_english_restores_the_fonts() -> N
     assert language.get_language() == "en"
     language.set_language("ko")
     assert language.get_language() == "ko"
-    assert mpl.rcParams["font.family"][0] == language.KOREAN_FONT
-    assert mpl.rcParams["axes.unicode_minus"] is False
+    assert mpl.rcParams["font.family"] == ["DejaVu Sans", language.KOREAN_FONT]  # Hangul falls back
     assert language.gettext("epoch") == "에포크"
     language.set_language("ko")  # twice: "en" must still restore what was there before the first call
     language.set_language("en")
@@ -178,14 +177,17 @@ def test_each_translation_keeps_the_placeholders_of_its_message() -> None:
 
 # ------------------------------------------------------------------------------------------ glyphs
 class _FontLog(logging.Handler):
-    """Collects matplotlib's "findfont: ..." log records (a font family it cannot find)."""
+    """Collects matplotlib's "findfont: ..." log records (a font family it cannot find) and
+    mathtext's "Font 'default' does not have a glyph" (a ``$...$`` text or a log axis's tick
+    label set in a font without the glyph: it is logged, not warned)."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.records: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno >= logging.WARNING and "findfont" in record.getMessage():
+        message = record.getMessage()
+        if record.levelno >= logging.WARNING and ("findfont" in message or "does not have a glyph" in message):
             self.records.append(record.getMessage())
 
 
@@ -214,7 +216,7 @@ def _draw_checked(build: Callable[[], Any]) -> tuple[list[str], tuple[list[str],
     ``(labels, status lines)`` (empty for a figure function).
     """
     log = _FontLog()
-    font_logger = logging.getLogger("matplotlib.font_manager")
+    font_logger = logging.getLogger("matplotlib")
     font_logger.addHandler(log)
     real_close = plt.close
     plt.close("all")
@@ -235,7 +237,7 @@ def _draw_checked(build: Callable[[], Any]) -> tuple[list[str], tuple[list[str],
     finally:
         font_logger.removeHandler(log)
         real_close("all")
-    assert not log.records, f"matplotlib could not find a font: {log.records}"
+    assert not log.records, f"matplotlib could not find a font or a glyph: {log.records[:5]}"
     return texts, _texts_of_widget(made) if isinstance(made, W.Widget) else ([], [])
 
 
@@ -418,3 +420,26 @@ def test_the_glyph_check_fails_on_korean_text_in_a_font_without_hangul() -> None
     with mpl.rc_context({"font.family": ["DejaVu Sans"]}):
         with pytest.raises(UserWarning, match=r"Glyph \d+ .* missing from font"):
             _draw_checked(FIGURES["plot_history"])
+
+
+def _log_axis_in_korean() -> Any:
+    fig, ax = plt.subplots()
+    ax.semilogy([1, 2, 3], [1e-3, 1e-2, 1e-1], label=language.gettext("validation error"))
+    ax.set_title("가중치 감쇠 λ = 0.01, ε ≈ −0.5")
+    ax.legend()
+    return fig
+
+
+def test_a_log_axis_keeps_its_minus_sign_in_korean() -> None:
+    """The ticks of a log axis are mathtext (10^{-2}); mathtext uses the first font alone, so
+    DejaVu Sans comes first and NanumGothic (which has no U+2212) only fills in the Hangul."""
+    language.set_language("ko")
+    try:
+        texts, _ = _draw_checked(_log_axis_in_korean)
+        assert any(HANGUL.search(t) for t in texts)
+        # The control: NanumGothic first, and the minus of 10^{-2} is missing.
+        with mpl.rc_context({"font.family": [language.KOREAN_FONT, "DejaVu Sans"]}):
+            with pytest.raises(AssertionError, match="does not have a glyph"):
+                _draw_checked(_log_axis_in_korean)
+    finally:
+        language.set_language("en")

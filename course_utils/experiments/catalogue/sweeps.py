@@ -19,6 +19,7 @@ from typing import Any
 
 from ..._validation import Bool, Float, Instance, Int, MappingOf, OneOf, SequenceOf, invalid, validate
 from ...data import Splits
+from ...language import gettext as tr
 from ...resources import asset_path
 from ...train import History
 from ..sweep import Sweep, SweepSpec, load_sweep
@@ -272,14 +273,15 @@ def across_seeds(name: str, label: str, series: str = "final_acc", *, against: s
 
 
 @validate(values=SequenceOf(Float(), desc="a list of numbers, one per seed"), scale=Float(0, low_open=True),
-          unit=str, digits=Int(0))
-def spread(values: Sequence[float], *, scale: float = 100.0, unit: str = " points", digits: int = 1) -> str:
+          unit=[None, str], digits=Int(0))
+def spread(values: Sequence[float], *, scale: float = 100.0, unit: str | None = None, digits: int = 1) -> str:
     """``mean ± sd`` of per-seed values, with the values: e.g. ``"+2.2 ± 0.2 points (+2.4, +2.4, +2.0, +2.1)"``.
 
     Args:
         values: one measurement per seed (differences are shown signed, see ``unit``).
         scale: multiplies every value first (100: fractions to percentage points).
-        unit: appended to the mean; ``""`` for a plain number.
+        unit: appended to the mean; ``""`` for a plain number. ``None``: percentage points
+            (" points", in the course's language), with signed values.
         digits: decimals shown.
 
     Returns:
@@ -287,7 +289,8 @@ def spread(values: Sequence[float], *, scale: float = 100.0, unit: str = " point
     """
     scaled = [scale * v for v in values]
     mean, sd = _mean_sd(scaled)
-    sign = "+" if unit == " points" else ""
+    sign = "+" if unit is None else ""
+    unit = tr(" points") if unit is None else unit
     each = ", ".join(f"{v:{sign}.{digits}f}" for v in scaled)
     return f"{mean:{sign}.{digits}f} ± {sd:.{digits}f}{unit} ({each})"
 
