@@ -19,6 +19,7 @@ import numpy as np
 from IPython.display import display
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib._tight_bbox import adjust_bbox  # what savefig(bbox_inches='tight') uses
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
@@ -124,6 +125,8 @@ class LiveFigure:
         self._background = None
         self._changing: list[Artist] = []
         self._painted: list[Artist] = []
+        self._containers: list = []
+        self._restore: Callable[[], None] | None = None
 
     def show(self, changing: Iterable[Artist] = (), key: Hashable = None) -> None:
         """Render the figure into :attr:`image`; ``changing``: the artists a control change may alter."""
@@ -134,10 +137,26 @@ class LiveFigure:
         for artist in changing:
             artist.set_animated(True)
         self._changing = changing
-        state = (key, canvas.get_width_height(),
-                 tuple((tuple(ax.get_xlim()), tuple(ax.get_ylim()), ax.get_position().bounds) for ax in fig.axes
-                       if ax not in self.live_axes))
+        if self.tight and self._state is not None and self._overflows(self.live_axes):
+            fig.tight_layout()  # a live panel's new labels left the figure: fit the layout as a fresh figure would
+        state = self._layout_state(key)
         if self._background is None or state != self._state:
+            if self._restore is not None:
+                self._restore()
+                self._restore = None
+                state = self._layout_state(key)
+            if self._overflows():  # text reaches past the figure's edge
+                if self.tight:  # fit the layout as a fresh figure would
+                    fig.tight_layout()
+                    state = self._layout_state(key)
+                else:  # grow the canvas to show it, as a notebook's tight crop does
+                    for artist in changing:
+                        artist.set_animated(False)
+                    box = fig.get_tightbbox(canvas.get_renderer()).padded(0.1)
+                    for artist in changing:
+                        artist.set_animated(True)
+                    self._restore = adjust_bbox(fig, box, canvas.get_renderer(), fig.dpi)
+                    state = self._layout_state(key)
             canvas.draw()  # everything but the changing artists
             self._background, self._state = canvas.copy_from_bbox(fig.bbox), state
         else:
@@ -146,6 +165,23 @@ class LiveFigure:
         for artist in sorted(changing, key=lambda a: (isinstance(a, Legend), a.get_zorder())):
             fig.draw_artist(artist)
         self.image.value = _png(canvas)
+
+    def _layout_state(self, key: Hashable) -> tuple:
+        """What the kept background depends on: ``key``, the canvas size, the other axes' ranges and places."""
+        return (key, self.fig.canvas.get_width_height(),
+                tuple((tuple(ax.get_xlim()), tuple(ax.get_ylim()), ax.get_position().bounds) for ax in self.fig.axes
+                      if ax not in self.live_axes))
+
+    def _overflows(self, axes: Iterable[Axes] | None = None) -> bool:
+        """Whether some artist (of ``axes``, default all) reaches past the figure's edge (a notebook's
+        tight crop would grow the image to show it)."""
+        renderer = self.fig.canvas.get_renderer()
+        if axes is None:
+            boxes = [self.fig.get_tightbbox(renderer).transformed(self.fig.dpi_scale_trans)]
+        else:
+            boxes = [ax.get_tightbbox(renderer) for ax in axes]
+        width, height = self.fig.canvas.get_width_height()
+        return any(b is not None and (b.x0 < 0 or b.y0 < 0 or b.x1 > width or b.y1 > height) for b in boxes)
 
     def repaint(self, paint: Callable[[], object], *, key: Hashable = None, autoscale: Iterable = (),
                 keep: Iterable[Artist] = ()) -> None:
@@ -163,14 +199,20 @@ class LiveFigure:
                     artist.remove()
                 except (ValueError, NotImplementedError):
                     artist.set_visible(False)
+        for ax, container in self._containers:
+            if container in ax.containers:
+                ax.containers.remove(container)
         axes = [ax for ax in self.fig.axes if ax not in self.live_axes]
         before = {id(a) for ax in axes for a in ax.get_children()}
+        containers = {id(c) for ax in axes for c in ax.containers}
         paint()
         for ax in autoscale:
             ax.relim()
             ax.autoscale_view()
         painted = [a for ax in axes for a in ax.get_children() if id(a) not in before]
         self._painted = painted
+        # bar() and errorbar() also keep a container, whose label a legend lists: it goes with its artists.
+        self._containers = [(ax, c) for ax in axes for c in ax.containers if id(c) not in containers]
         if self.tight and (self._state is None or key != self._state[0]):
             self.fig.tight_layout()
         titles = [t for ax in axes for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]
