@@ -100,10 +100,12 @@ hub-proxy: $(STAMP)
 classroom: $(STAMP) hub-proxy
 	$(RUN) $(BIN)/python -m pytest tests/test_classroom.py $(if $(FAST),-k "not jupyterhub")
 
-# Training-loop speed, then every notebook on one core with one thread (Binder's CPU):
+# Training-loop speed, the explorer widgets' CPU time per control change (target 0.15 s, also in
+# build/bench_widgets.json), then every notebook on one core with one thread (Binder's CPU):
 # wall time and peak memory with a cold and a warm data cache, also in build/bench_notebooks.json.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py
+	$(BIN)/python benchmarks/bench_widgets.py
 	$(RUN) $(BIN)/python benchmarks/bench_notebooks.py
 
 clean:

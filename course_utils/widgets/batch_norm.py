@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
-from IPython.display import display
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .._validation import Constraint, IsCallable, validate
 from ..language import gettext as tr
 from ..train import History
-from ._live import live_controls, run_live
+from ._live import LiveFigure, live_controls, run_live
 
 if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it never loads one
     from ..experiments.batch_norm import BatchNormSweep
@@ -71,9 +70,17 @@ def _curves(ax: Axes, sweep: BatchNormSweep, h: History, norm: str, label: str, 
 
 def _figure(sweep: BatchNormSweep, lr: float, chosen: str, live: dict[tuple[str, float], History]) -> Figure:
     """The explorer's two panels at learning rate ``lr``; the ``chosen`` net in full, the other faded."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+    _draw(left, right, sweep, lr, chosen, live)
+    fig.tight_layout()
+    return fig
+
+
+def _draw(left: Axes, right: Axes, sweep: BatchNormSweep, lr: float, chosen: str,
+          live: dict[tuple[str, float], History]) -> None:
+    """Draw the explorer's two panels into ``left`` and ``right`` (see :func:`_figure`)."""
     rates = list(sweep.recipe.lr)
     norms = [n for n in sweep.recipe.norm if n in _NAMES]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
     for n in norms:
         faded = {} if n == chosen else {"alpha": 0.3}
         _curves(left, sweep, sweep.history(n, lr=lr), n, _name(n), **faded)
@@ -97,8 +104,6 @@ def _figure(sweep: BatchNormSweep, lr: float, chosen: str, live: dict[tuple[str,
               ylim=(0, 1), title=tr("final test accuracy against the learning rate (stored sweep)"))
     right.grid(alpha=0.3)
     right.legend(fontsize="small")
-    fig.tight_layout()
-    return fig
 
 
 @validate(sweep=_StoredSweep(), run=IsCallable("a callable (norm, lr) -> History",
@@ -133,15 +138,13 @@ def learning_rate_explorer(sweep: BatchNormSweep, run: Callable[[str, float], Hi
     button, status, progress_out = live_controls(
         tooltip=tr("train the chosen net at the chosen learning rate now, with the stored recipe and seed"),
         hint=tr("train the chosen net now"))
-    plot_out = W.Output()
     live: dict[tuple[str, float], History] = {}
+    # One figure for the explorer's life: a change redraws its curves, legends and titles, not its axes.
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+    view = LiveFigure(fig)
 
     def draw(*_: Any) -> None:
-        with plot_out:
-            plot_out.clear_output(wait=True)
-            fig = _figure(sweep, slider.value, which.value, live)
-            display(fig)
-            plt.close(fig)
+        view.repaint(lambda: _draw(left, right, sweep, slider.value, which.value, live))
 
     def train_live(_: Any) -> None:
         norm, lr = which.value, slider.value
@@ -164,4 +167,4 @@ def learning_rate_explorer(sweep: BatchNormSweep, run: Callable[[str, float], Hi
     which.observe(draw, names="value")
     button.on_click(train_live)
     draw()
-    return W.VBox([slider, W.HBox([which, button, status]), progress_out, plot_out])
+    return W.VBox([slider, W.HBox([which, button, status]), progress_out, view.image])

@@ -46,7 +46,7 @@ from .._validation import (
 from ..language import gettext as tr
 from ..regularizers.adversarial import fgsm
 from ..train import History
-from ._live import live_controls, run_live, show
+from ._live import LiveFigure, live_controls, run_live
 
 if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it never loads one
     from ..experiments.catalogue import CatalogueSweep
@@ -283,13 +283,24 @@ def shift_explorer(sweep: CatalogueSweep, run: Callable[[int], History]) -> W.VB
     slider = W.SelectionSlider(options=[(str(v), v) for v, _ in settings], value=settings[-1][0],
                                description=tr("max shift"), continuous_update=False)
     button, status, progress = live_controls()
-    plot = W.Output()
     label_of = dict(settings)
     live: dict[Any, History] = {}
+    # One figure for the explorer's life: the final accuracies against the shift are drawn once.
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    view = LiveFigure(fig)
+    axes[0].set(xlabel=tr("epoch"), ylabel=tr("accuracy"), ylim=(0, 1.02), title=tr("accuracy per epoch"))
+    xs = [v for v, _ in settings]
+    axes[1].plot(xs, [sweep.get(lab).train_acc[-1] for _, lab in settings], color=CHOSEN, ls="-", marker="o",
+                 label=tr("training (augmented batches)"))
+    axes[1].plot(xs, [sweep.final(lab) for _, lab in settings], color=CHOSEN, ls="--", marker="s",
+                 label=tr("test"))
+    axes[1].set(xlabel=tr("largest circular shift (positions of 40)"), ylabel=tr("accuracy after the last epoch"),
+                ylim=(0, 1.02), title=tr("final accuracy against augmentation strength (stored)"))
+    for ax in axes:
+        ax.grid(alpha=0.3)
 
-    def draw(*_: Any) -> None:
+    def paint() -> None:
         value = slider.value
-        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
         shown = {label_of[settings[0][0]]: (sweep.get(label_of[settings[0][0]]), BASE)}
         shown[label_of[value]] = (sweep.get(label_of[value]), CHOSEN)
         if value in live:
@@ -298,21 +309,13 @@ def shift_explorer(sweep: CatalogueSweep, run: Callable[[int], History]) -> W.VB
             axes[0].plot(_epochs(h), h.train_acc, color=colour, ls="-", label=tr("{label}: training").format(label=name))
             axes[0].plot(_epochs(h), h.series("test_acc"), color=colour, ls="--",
                          label=tr("{label}: test").format(label=name))
-        axes[0].set(xlabel=tr("epoch"), ylabel=tr("accuracy"), ylim=(0, 1.02), title=tr("accuracy per epoch"))
-        xs = [v for v, _ in settings]
-        axes[1].plot(xs, [sweep.get(lab).train_acc[-1] for _, lab in settings], color=CHOSEN, ls="-", marker="o",
-                     label=tr("training (augmented batches)"))
-        axes[1].plot(xs, [sweep.final(lab) for _, lab in settings], color=CHOSEN, ls="--", marker="s",
-                     label=tr("test"))
         axes[1].plot([value], [sweep.final(label_of[value])], "o", ms=14, mfc="none", mec="black",
                      label=tr("chosen setting"))
-        axes[1].set(xlabel=tr("largest circular shift (positions of 40)"), ylabel=tr("accuracy after the last epoch"),
-                    ylim=(0, 1.02), title=tr("final accuracy against augmentation strength (stored)"))
         for ax in axes:
-            ax.grid(alpha=0.3)
             ax.legend(fontsize="x-small")
-        fig.tight_layout()
-        show(fig, plot)
+
+    def draw(*_: Any) -> None:
+        view.repaint(paint, autoscale=[axes[0]])
 
     def train_live(_: Any) -> None:
         value = slider.value
@@ -328,7 +331,7 @@ def shift_explorer(sweep: CatalogueSweep, run: Callable[[int], History]) -> W.VB
     slider.observe(draw, names="value")
     button.on_click(train_live)
     draw()
-    return W.VBox([slider, W.HBox([button, status]), progress, plot])
+    return W.VBox([slider, W.HBox([button, status]), progress, view.image])
 
 
 @validate(sweep=_SliderSweep("smoothing"), run=IsCallable("a callable alpha -> History",
@@ -353,22 +356,26 @@ def smoothing_explorer(sweep: CatalogueSweep, run: Callable[[float], History]) -
     slider = W.SelectionSlider(options=[(f"{v:g}", v) for v, _ in settings], value=settings[min(2, len(settings) - 1)][0],
                                description="α", continuous_update=False)
     button, status, progress = live_controls()
-    plot = W.Output()
     label_of = dict(settings)
     live: dict[Any, History] = {}
+    # One figure for the explorer's life: accuracy and calibration against α are drawn once.
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    view = LiveFigure(fig)
+    xs = [v for v, _ in settings]
+    axes[0].plot(xs, [sweep.final(lab) for _, lab in settings], color=CHOSEN, ls="--", marker="s",
+                 label=tr("test accuracy"))
+    axes[0].plot(xs, [sweep.final(lab, "final_ece") for _, lab in settings], color="#009E73", ls="--", marker="^",
+                 label=tr("expected calibration error (test)"))
+    axes[0].set(xlabel=tr("smoothing factor α"), ylabel=tr("accuracy / calibration error"), ylim=(0, 1),
+                title=tr("accuracy and calibration against α (stored)"))
+    axes[1].set(xlabel=tr("epoch"), ylabel=tr("validation loss (cross-entropy)"), title=tr("validation loss per epoch"))
+    for ax in axes:
+        ax.grid(alpha=0.3)
 
-    def draw(*_: Any) -> None:
+    def paint() -> None:
         value = slider.value
-        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-        xs = [v for v, _ in settings]
-        axes[0].plot(xs, [sweep.final(lab) for _, lab in settings], color=CHOSEN, ls="--", marker="s",
-                     label=tr("test accuracy"))
-        axes[0].plot(xs, [sweep.final(lab, "final_ece") for _, lab in settings], color="#009E73", ls="--", marker="^",
-                     label=tr("expected calibration error (test)"))
         for series in ("final_acc", "final_ece"):
             axes[0].plot([value], [sweep.final(label_of[value], series)], "o", ms=14, mfc="none", mec="black")
-        axes[0].set(xlabel=tr("smoothing factor α"), ylabel=tr("accuracy / calibration error"), ylim=(0, 1),
-                    title=tr("accuracy and calibration against α (stored)"))
         shown = {label_of[settings[0][0]]: (sweep.get(label_of[settings[0][0]]), BASE),
                  label_of[value]: (sweep.get(label_of[value]), CHOSEN)}
         if value in live:
@@ -376,13 +383,11 @@ def smoothing_explorer(sweep: CatalogueSweep, run: Callable[[float], History]) -
         for name, (h, colour) in shown.items():
             axes[1].plot(_epochs(h), h.val_loss, color=colour, ls="--",
                          label=tr("{label}: validation loss").format(label=name))
-        axes[1].set(xlabel=tr("epoch"), ylabel=tr("validation loss (cross-entropy)"),
-                    title=tr("validation loss per epoch"))
         for ax in axes:
-            ax.grid(alpha=0.3)
             ax.legend(fontsize="x-small")
-        fig.tight_layout()
-        show(fig, plot)
+
+    def draw(*_: Any) -> None:
+        view.repaint(paint, autoscale=[axes[1]])
 
     def train_live(_: Any) -> None:
         value = slider.value
@@ -399,7 +404,7 @@ def smoothing_explorer(sweep: CatalogueSweep, run: Callable[[float], History]) -
     slider.observe(draw, names="value")
     button.on_click(train_live)
     draw()
-    return W.VBox([slider, W.HBox([button, status]), progress, plot])
+    return W.VBox([slider, W.HBox([button, status]), progress, view.image])
 
 
 @validate(sweep=_SliderSweep("epsilon"),
@@ -439,16 +444,32 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
     train_eps = W.Dropdown(options=[(f"{v:g}", v) for v, _ in settings], description=tr("train at ε"),
                            value=min((v for v, _ in settings), key=lambda v: abs(v - 0.1)))
     button, status, progress = live_controls()
-    plot = W.Output()
     live: dict[float, History] = {}
+    # One figure for the explorer's life: a change sets the images' pixels and the titles, and moves the ε line.
+    fig = plt.figure(figsize=(11, 6.2))
+    view = LiveFigure(fig, tight=False)
+    top = fig.subfigures(2, 1, height_ratios=[1, 1.15])
+    cells = top[0].subplots(1, 1 + 2 * len(models))
+    blank = np.zeros((8, 8))
+    pictures = [cells[0].imshow(blank, cmap="gray_r", vmin=0, vmax=1)]
+    for k in range(len(models)):
+        pictures += [cells[1 + 2 * k].imshow(blank, cmap="RdBu", vmin=-1, vmax=1),
+                     cells[2 + 2 * k].imshow(blank, cmap="gray_r", vmin=0, vmax=1)]
+    for ax in cells:
+        ax.axis("off")
+    ax = top[1].subplots()
+    for k, (value, label) in enumerate(settings):
+        h = sweep.get(label)
+        ax.plot(grid, [h.series(series(g))[-1] for g in grid], marker="os^D"[k % 4],
+                color=(BASE, *_PALETTE[1:])[k % len(_PALETTE)], label=tr("{label} (stored)").format(label=label))
+    ax.set(xlabel=tr("FGSM step ε at test time (pixels in [0, 1])"), ylabel=tr("test accuracy on FGSM examples"),
+           ylim=(0, 1.02), title=tr("robust accuracy against ε"))
+    ax.grid(alpha=0.3)
 
-    def draw(*_: Any) -> None:
+    def paint() -> None:
         e, i = eps.value, example.value
         xi, yi = x[i:i + 1], y[i:i + 1]
-        fig = plt.figure(figsize=(11, 6.2))
-        top = fig.subfigures(2, 1, height_ratios=[1, 1.15])
-        cells = top[0].subplots(1, 1 + 2 * len(models))
-        cells[0].imshow(xi.view(8, 8).numpy(), cmap="gray_r", vmin=0, vmax=1)
+        pictures[0].set_data(xi.view(8, 8).numpy())
         cells[0].set_title(tr("test digit {index}\nlabel {label}").format(index=i, label=int(yi)), fontsize="small")
         for k, (name, net) in enumerate(models.items()):
             was = net.training
@@ -457,19 +478,13 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
             with torch.no_grad():
                 before, after = int(net(xi).argmax(1)), int(net(adv).argmax(1))
             net.train(was)
-            cells[1 + 2 * k].imshow((adv - xi).view(8, 8).numpy(), cmap="RdBu", vmin=-max(e, 1e-3), vmax=max(e, 1e-3))
+            pictures[1 + 2 * k].set_data((adv - xi).view(8, 8).numpy())
+            pictures[1 + 2 * k].set_clim(-max(e, 1e-3), max(e, 1e-3))
             cells[1 + 2 * k].set_title(tr("{name}:\nperturbation (blue +ε, red −ε)").format(name=name), fontsize="small")
-            cells[2 + 2 * k].imshow(adv.view(8, 8).numpy(), cmap="gray_r", vmin=0, vmax=1)
+            pictures[2 + 2 * k].set_data(adv.view(8, 8).numpy())
             cells[2 + 2 * k].set_title(tr("answer {before} → {after}").format(before=before, after=after),
                                        fontsize="small",
                                        color="#b00" if after != int(yi) else "black")
-        for ax in cells:
-            ax.axis("off")
-        ax = top[1].subplots()
-        for k, (value, label) in enumerate(settings):
-            h = sweep.get(label)
-            ax.plot(grid, [h.series(series(g))[-1] for g in grid], marker="os^D"[k % 4],
-                    color=(BASE, *_PALETTE[1:])[k % len(_PALETTE)], label=tr("{label} (stored)").format(label=label))
         for k, (value, h) in enumerate(live.items()):
             measured = [g for g in grid if series(g) in h.series_names()]  # the live run's own ε grid
             trained = (tr("standard training") if value == 0
@@ -477,11 +492,10 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
             ax.plot(measured, [h.series(series(g))[-1] for g in measured], color=LIVE, ls="--", lw=2, alpha=0.8,
                     marker="os^D"[k % 4], mfc="white", label=tr("{label} (live)").format(label=trained))
         ax.axvline(e, color="black", lw=0.8, ls=":")
-        ax.set(xlabel=tr("FGSM step ε at test time (pixels in [0, 1])"), ylabel=tr("test accuracy on FGSM examples"),
-               ylim=(0, 1.02), title=tr("robust accuracy against ε"))
-        ax.grid(alpha=0.3)
         ax.legend(fontsize="x-small")
-        show(fig, plot)
+
+    def draw(*_: Any) -> None:
+        view.repaint(paint, keep=pictures)
 
     def train_live(_: Any) -> None:
         value = train_eps.value
@@ -504,4 +518,4 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
     example.observe(draw, names="value")
     button.on_click(train_live)
     draw()
-    return W.VBox([W.HBox([eps, example]), W.HBox([train_eps, button, status]), progress, plot])
+    return W.VBox([W.HBox([eps, example]), W.HBox([train_eps, button, status]), progress, view.image])

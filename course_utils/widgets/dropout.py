@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as W
 import matplotlib.pyplot as plt
 import torch
-from IPython.display import display
 from matplotlib.axes import Axes
 
 from .._validation import Bool, Constraint, Float, Instance, Int, IsCallable, OneOf, SequenceOf, validate
 from ..language import gettext as tr
 from ..plots import plot_lines
 from ..train import History
-from ._live import live_controls, run_live
+from ._live import LiveFigure, live_controls, run_live
 
 if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it never loads one
     from ..experiments.dropout import DropoutSweep
@@ -170,7 +169,6 @@ def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str, int], Histo
     seed = W.BoundedIntText(value=sweep.recipe.seed, min=0, max=2**31 - 1, description=tr("seed"),
                             layout=W.Layout(width="160px"))
     button, status, progress_out = live_controls()
-    plot_out = W.Output()
     live: dict[tuple[float, str], tuple[int, History]] = {}
 
     def curves(ax: Axes, h: History, p: float, m: str, label: str, **extra: Any) -> None:
@@ -180,43 +178,42 @@ def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str, int], Histo
             name = tr("{label}, training") if split == "train" else tr("{label}, validation")
             ax.plot(epochs, values, label=name.format(label=label), **style)
 
-    def draw(*_: Any) -> None:
+    # One figure for the explorer's life: the summary on the right is drawn once, a change redraws the rest.
+    fig = plt.figure(figsize=(12, 6.4))
+    grid = fig.add_gridspec(2, 2, height_ratios=(1.25, 1))
+    left, right, net = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])
+    view = LiveFigure(fig)
+    series, styles = {}, {}
+    for mm in methods:
+        finals = [_accuracies(sweep.history(q, mm)) for q in rates]
+        for k, split in enumerate((tr("{label}, training"), tr("{label}, validation"))):
+            key = split.format(label=names[mm])
+            series[key] = (rates, [f[k] for f in finals])
+            styles[key] = {**sweep.style(0.5, mm, "train" if k == 0 else "validation")}
+    plot_lines(series, xlabel=tr("drop rate p"), ylabel=tr("accuracy after the last epoch"), styles=styles,
+               ax=right, title=tr("final accuracy against p (stored sweep, seed {seed})").format(seed=sweep.recipe.seed))
+    right.set_ylim(0, 1.02)
+    left.set(xlabel=tr("epoch"), ylabel=tr("accuracy"), ylim=(0, 1.02), title=tr("accuracy per epoch"))
+    left.grid(alpha=0.3)
+
+    def paint() -> None:
         p, m = slider.value, method.value
-        with plot_out:
-            plot_out.clear_output(wait=True)
-            fig = plt.figure(figsize=(12, 6.4))
-            grid = fig.add_gridspec(2, 2, height_ratios=(1.25, 1))
-            left, right = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
-            if 0.0 in rates and p != 0:
-                curves(left, sweep.history(0.0, m), 0.0, m, tr("no dropout (stored)"))
-            curves(left, sweep.history(p, m), p, m,
-                   tr("{label} (stored, seed {seed})").format(label=sweep.label(p, m), seed=sweep.recipe.seed))
-            if (p, m) in live:
-                live_seed, h = live[(p, m)]
-                curves(left, h, p, m, tr("live, seed {seed}").format(seed=live_seed), alpha=0.5, lw=3)
-            left.set(xlabel=tr("epoch"), ylabel=tr("accuracy"), ylim=(0, 1.02), title=tr("accuracy per epoch"))
-            left.grid(alpha=0.3)
-            left.legend(fontsize="small")
-            series, styles = {}, {}
-            for mm in methods:
-                finals = [_accuracies(sweep.history(q, mm)) for q in rates]
-                for k, split in enumerate((tr("{label}, training"), tr("{label}, validation"))):
-                    key = split.format(label=names[mm])
-                    series[key] = (rates, [f[k] for f in finals])
-                    styles[key] = {**sweep.style(0.5, mm, "train" if k == 0 else "validation")}
-            plot_lines(series, xlabel=tr("drop rate p"), ylabel=tr("accuracy after the last epoch"), styles=styles,
-                       ax=right, title=tr("final accuracy against p (stored sweep, seed {seed})").format(
-                           seed=sweep.recipe.seed))
-            right.plot([p], [_accuracies(sweep.history(p, m))[1]], "o", ms=14, mfc="none", mec="black",
-                       label=tr("chosen setting"))
-            right.legend(fontsize="small")
-            right.set_ylim(0, 1.02)
-            draw_dropout_net((4, 7, 7, 2), p, seed=round(100 * p), connected=True,
-                             method="dropconnect" if m == "dropconnect" else "dropout",
-                             ax=fig.add_subplot(grid[1, :]))
-            fig.tight_layout()
-            display(fig)
-            plt.close(fig)
+        if 0.0 in rates and p != 0:
+            curves(left, sweep.history(0.0, m), 0.0, m, tr("no dropout (stored)"))
+        curves(left, sweep.history(p, m), p, m,
+               tr("{label} (stored, seed {seed})").format(label=sweep.label(p, m), seed=sweep.recipe.seed))
+        if (p, m) in live:
+            live_seed, h = live[(p, m)]
+            curves(left, h, p, m, tr("live, seed {seed}").format(seed=live_seed), alpha=0.5, lw=3)
+        left.legend(fontsize="small")
+        right.plot([p], [_accuracies(sweep.history(p, m))[1]], "o", ms=14, mfc="none", mec="black",
+                   label=tr("chosen setting"))
+        right.legend(fontsize="small")
+        draw_dropout_net((4, 7, 7, 2), p, seed=round(100 * p), connected=True,
+                         method="dropconnect" if m == "dropconnect" else "dropout", ax=net)
+
+    def draw(*_: Any) -> None:
+        view.repaint(paint, autoscale=[left])
 
     def train_live(_: Any) -> None:
         p, m, s = slider.value, method.value, int(seed.value)
@@ -244,4 +241,4 @@ def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str, int], Histo
     method.observe(draw, names="value")
     button.on_click(train_live)
     draw()
-    return W.VBox([W.HBox([slider, method]), W.HBox([seed, button, status]), progress_out, plot_out])
+    return W.VBox([W.HBox([slider, method]), W.HBox([seed, button, status]), progress_out, view.image])

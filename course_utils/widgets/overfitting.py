@@ -19,7 +19,6 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from IPython.display import display
 from matplotlib.axes import Axes
 from matplotlib.colors import SymLogNorm
 from numpy.polynomial import legendre
@@ -27,6 +26,7 @@ from tqdm.auto import tqdm
 
 from .._validation import Float, Instance, Int, IsCallable, MappingOf, validate
 from ..language import gettext as tr
+from ._live import LiveFigure
 from ._protocols import HasAttributes
 
 __all__ = ["MAP_LIMIT", "draw_boundaries", "draw_fits", "draw_overfit_map", "map_covers", "noise_explorer"]
@@ -278,8 +278,19 @@ def noise_explorer(maps: Mapping[str, Any], example: Callable[[int, float, int, 
                           count=live_runs))
     status = W.HTML(value="<i>" + tr("one data set per setting; click “measure live” for the distribution over many")
                     + "</i>")
-    progress_out, plot_out = W.Output(), W.Output()
+    progress_out, image = W.Output(), W.Image(format="png")
     measured: dict[tuple[int, float, int], np.ndarray] = {}
+    # One figure per map and panel count for the explorer's life: the map is drawn once; a change
+    # draws the fits (and the histogram) again and moves the circle.
+    figures: dict[tuple[str, int], tuple[LiveFigure, Any, str]] = {}
+
+    def figure_for(name: str, panels: int) -> tuple[LiveFigure, Any, str]:
+        if (name, panels) not in figures:
+            fig, axes = plt.subplots(1, panels, figsize=(5.6 * panels, 4.0))
+            draw_overfit_map(maps[name], axes[1])
+            view = LiveFigure(fig, image=image, live_axes=[axes[0], *axes[2:]])
+            figures[(name, panels)] = (view, axes, axes[1].get_title())
+        return figures[(name, panels)]
 
     def draw(*_: Any) -> None:
         setting = (n.value, round(sigma2.value, 2), q_f.value)
@@ -289,30 +300,33 @@ def noise_explorer(maps: Mapping[str, Any], example: Callable[[int, float, int, 
         held = {"sigma2": setting[1], "q_f": q_f.value}
         matches = all(abs(held[k] - v) < 1e-9 for k, v in chosen.fixed.items())
         panels = 3 if setting in measured else 2
-        with plot_out:
-            plot_out.clear_output(wait=True)
-            fig, axes = plt.subplots(1, panels, figsize=(5.6 * panels, 4.0))
+        view, axes, map_title = figure_for(chooser.value, panels)
+        notes = []
+        if not matches:
+            notes.append(tr("the map holds {values}").format(
+                values=", ".join(f"{'σ²' if k == 'sigma2' else 'Q_f'} = {v:g}" for k, v in chosen.fixed.items())))
+        if not map_covers(chosen, n.value, row):
+            notes.append(tr("N = {n} is off the map (N from {low})").format(n=n.value, low=min(chosen.n_values)))
+
+        def paint() -> None:
+            axes[0].cla()
             draw_fits(data, axes[0], colours=colours)
             axes[0].set_title(tr("one data set: N = {n}, σ² = {sigma2:g}, Q_f = {q_f}\noverfit measure {measure:.3g}")
                               .format(n=n.value, sigma2=setting[1], q_f=q_f.value,
                                       measure=data.e_out[max(data.fits)] - data.e_out[min(data.fits)]),
                               fontsize="medium")
-            draw_overfit_map(chosen, axes[1], mark=(n.value, row) if matches else None)
-            notes = []
-            if not matches:
-                notes.append(tr("the map holds {values}").format(
-                    values=", ".join(f"{'σ²' if k == 'sigma2' else 'Q_f'} = {v:g}" for k, v in chosen.fixed.items())))
-            if not map_covers(chosen, n.value, row):
-                notes.append(tr("N = {n} is off the map (N from {low})").format(n=n.value, low=min(chosen.n_values)))
+            if matches and map_covers(chosen, n.value, row):  # the circle draw_overfit_map(mark=...) draws
+                axes[1].plot([n.value], [row], "o", ms=12, mfc="none", mec="black", mew=2)
             if notes:
-                axes[1].set_title(tr("{title}\n(not circled: {notes})").format(title=axes[1].get_title(),
-                                                                              notes="; ".join(notes)),
+                axes[1].set_title(tr("{title}\n(not circled: {notes})").format(title=map_title, notes="; ".join(notes)),
                                   fontsize="medium")
+            else:
+                axes[1].set_title(map_title)
             if panels == 3:
+                axes[2].cla()
                 _draw_measure_histogram(measured[setting], axes[2])
-            fig.tight_layout()
-            display(fig)
-            plt.close(fig)
+
+        view.repaint(paint, key=bool(notes))
 
     def measure_live(_: Any) -> None:
         setting = (n.value, round(sigma2.value, 2), q_f.value)
@@ -350,4 +364,4 @@ def noise_explorer(maps: Mapping[str, Any], example: Callable[[int, float, int, 
         control.observe(draw, names="value")
     button.on_click(measure_live)
     draw()
-    return W.VBox([W.HBox([n, sigma2, q_f, seed]), chooser, W.HBox([button, status]), progress_out, plot_out])
+    return W.VBox([W.HBox([n, sigma2, q_f, seed]), chooser, W.HBox([button, status]), progress_out, image])

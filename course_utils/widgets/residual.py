@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
-from IPython.display import display
 
 from .._validation import Constraint, IsCallable, validate
 from ..language import gettext as tr
 from ..plots import compare_histories, plot_lines
 from ..train import History
-from ._live import live_controls, run_live
+from ._live import LiveFigure, live_controls, run_live
 
 if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it never loads one
     from ..experiments.residual import DegradationSweep
@@ -63,10 +62,29 @@ def depth_explorer(sweep: DegradationSweep, run: Callable[[int, bool], History])
     shortcuts = W.ToggleButtons(options=[(tr("off (plain)") if not r else tr("on (residual)"), r) for r in kinds],
                                 value=kinds[0], description=tr("shortcuts"))
     button, status, progress_out = live_controls()
-    plot_out = W.Output()
     live: dict[tuple[int, bool], History] = {}
 
-    def draw(*_: Any) -> None:
+    def summary_name(r: bool, split: str) -> str:
+        kind = tr("residual") if r else tr("plain")
+        return (tr("{kind}, training") if split == "training" else tr("{kind}, test")).format(kind=kind)
+
+    # One figure for the explorer's life: the summary on the right is drawn once, a change redraws the rest.
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    view = LiveFigure(fig)
+    summary = {}
+    for r in kinds:
+        finals = [sweep.history(m, r) for m in blocks]
+        summary[summary_name(r, "training")] = ([2 * m + 2 for m in blocks], [h.train_error[-1] for h in finals])
+        summary[summary_name(r, "test")] = ([2 * m + 2 for m in blocks], [h.val_error[-1] for h in finals])
+    summary_styles = {summary_name(r, split):
+                      {"color": sweep.style(blocks[0], r)["color"], "marker": "o",
+                       "linestyle": "-" if split == "training" else ":"}
+                      for r in kinds for split in ("training", "test")}
+    plot_lines(summary, xlabel=tr("weighted layers"), ylabel=tr("error after the last epoch (1 − accuracy)"),
+               styles=summary_styles, ax=axes[1], title=tr("final error against depth (stored sweep)"))
+    axes[1].set_ylim(0, 1)
+
+    def paint() -> None:
         n, residual = depth.value, shortcuts.value
         shown = [blocks[0], n] if n != blocks[0] else [n]
         stored = {m: tr("{label} (stored)").format(label=sweep.label(m, residual)) for m in shown}
@@ -76,36 +94,15 @@ def depth_explorer(sweep: DegradationSweep, run: Callable[[int, bool], History])
             live_name = tr("{label} (live)").format(label=sweep.label(n, residual))
             runs[live_name] = live[(n, residual)]
             styles[live_name] = {**sweep.style(n, residual), "alpha": 0.5, "lw": 3}
+        compare_histories(runs, metric="error", split="train", ax=axes[0], styles=styles,
+                          title=tr("training error per epoch"))
+        axes[0].set_ylim(0, 1)
+        chosen = sweep.history(n, residual).train_error[-1]
+        axes[1].plot([2 * n + 2], [chosen], "o", ms=14, mfc="none", mec="black", label=tr("chosen setting"))
+        axes[1].legend(fontsize="small")
 
-        def summary_name(r: bool, split: str) -> str:
-            kind = tr("residual") if r else tr("plain")
-            return (tr("{kind}, training") if split == "training" else tr("{kind}, test")).format(kind=kind)
-
-        summary = {}
-        for r in kinds:
-            finals = [sweep.history(m, r) for m in blocks]
-            summary[summary_name(r, "training")] = ([2 * m + 2 for m in blocks], [h.train_error[-1] for h in finals])
-            summary[summary_name(r, "test")] = ([2 * m + 2 for m in blocks], [h.val_error[-1] for h in finals])
-        summary_styles = {summary_name(r, split):
-                          {"color": sweep.style(blocks[0], r)["color"], "marker": "o",
-                           "linestyle": "-" if split == "training" else ":"}
-                          for r in kinds for split in ("training", "test")}
-        with plot_out:
-            plot_out.clear_output(wait=True)
-            fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-            compare_histories(runs, metric="error", split="train", ax=axes[0], styles=styles,
-                              title=tr("training error per epoch"))
-            axes[0].set_ylim(0, 1)
-            plot_lines(summary, xlabel=tr("weighted layers"), ylabel=tr("error after the last epoch (1 − accuracy)"),
-                       styles=summary_styles, ax=axes[1], title=tr("final error against depth (stored sweep)"))
-            chosen = sweep.history(n, residual).train_error[-1]
-            axes[1].plot([2 * n + 2], [chosen], "o", ms=14, mfc="none", mec="black", label=tr("chosen setting"))
-            axes[1].legend(fontsize="small")
-            axes[1].set_ylim(0, 1)
-            fig.tight_layout()
-            # display + close: one figure per redraw, never an open figure left behind.
-            display(fig)
-            plt.close(fig)
+    def draw(*_: Any) -> None:
+        view.repaint(paint, autoscale=[axes[0]])
 
     def train_live(_: Any) -> None:
         n, residual = depth.value, shortcuts.value
@@ -124,4 +121,4 @@ def depth_explorer(sweep: DegradationSweep, run: Callable[[int, bool], History])
     shortcuts.observe(draw, names="value")
     button.on_click(train_live)
     draw()
-    return W.VBox([W.HBox([depth, shortcuts]), W.HBox([button, status]), progress_out, plot_out])
+    return W.VBox([W.HBox([depth, shortcuts]), W.HBox([button, status]), progress_out, view.image])

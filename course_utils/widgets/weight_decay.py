@@ -13,14 +13,13 @@ from typing import Any
 import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 from matplotlib.axes import Axes
 from numpy.polynomial import legendre
 
 from .._validation import Float, Instance, IsCallable, MappingOf, OneOf, SequenceOf, validate
 from ..language import gettext as tr
 from ..train import History
-from ._live import live_controls, run_live
+from ._live import LiveFigure, live_controls, run_live
 from ._protocols import HasAttributes
 
 __all__ = ["decay_explorer", "draw_decay_curve", "ridge_explorer"]
@@ -142,45 +141,46 @@ def ridge_explorer(example: Any, solve: Callable[[float], Mapping[str, Any]], *,
     lam = W.FloatLogSlider(value=1e-3, base=10, min=-8, max=1, step=0.25, description="λ", continuous_update=False,
                            readout_format=".1e")
     status = W.HTML()
-    plot_out = W.Output()
     free = solve(0.0)
     grid = np.linspace(-1, 1, 400)
     target = legendre.legval(grid, np.asarray(example.target, dtype=float))
     x, y = np.asarray(example.x, dtype=float), np.asarray(example.y, dtype=float)
+    free_coefs = np.asarray(free["coefs"], dtype=float)
+    # One figure for the explorer's life: the data, the target and λ = 0 are drawn once.
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 3.9))
+    view = LiveFigure(fig)
+    axes[0].plot(grid, target, color="black", lw=1.5, label=tr("target f"))
+    axes[0].scatter(x, y, s=18, color="#555555", zorder=3, label=tr("{count} noisy samples").format(count=len(x)))
+    axes[0].plot(grid, legendre.legval(grid, free_coefs), color=_NONE_COLOUR, ls="--", lw=1.5,
+                 label=tr("degree 10, λ = 0"))
+    low, high = min(y.min(), target.min()), max(y.max(), target.max())
+    pad = 0.25 * (high - low) + 0.1
+    axes[0].set(xlim=(-1, 1), ylim=(low - pad, high + pad), xlabel="x", ylabel="y", title=tr("the fit"))
+    axes[0].grid(alpha=0.3)
+    q = np.arange(len(free_coefs))
+    axes[1].bar(q - 0.2, np.abs(free_coefs), width=0.4, color=_NONE_COLOUR, label="λ = 0")
+    axes[1].set_yscale("log")
+    axes[1].set(xlabel=tr("Legendre order q"), ylabel=tr("|c_q| (log scale)"), title=tr("the weights"), xticks=q)
 
     def draw(*_: Any) -> None:
         fit = solve(float(lam.value))
-        coefs, free_coefs = np.asarray(fit["coefs"], dtype=float), np.asarray(free["coefs"], dtype=float)
+        coefs = np.asarray(fit["coefs"], dtype=float)
         status.value = (f"λ = {lam.value:.1e}: E_in {fit['e_in']:.3g} (λ = 0: {free['e_in']:.3g}), "
                         f"<b>E_out {fit['e_out']:.3g}</b> (λ = 0: {free['e_out']:.3g}), "
                         f"Σ c² {fit['norm2']:.3g} (λ = 0: {free['norm2']:.3g})")
-        with plot_out:
-            plot_out.clear_output(wait=True)
-            fig, axes = plt.subplots(1, 2, figsize=(11.5, 3.9))
-            axes[0].plot(grid, target, color="black", lw=1.5, label=tr("target f"))
-            axes[0].scatter(x, y, s=18, color="#555555", zorder=3, label=tr("{count} noisy samples").format(count=len(x)))
-            axes[0].plot(grid, legendre.legval(grid, free_coefs), color=_NONE_COLOUR, ls="--", lw=1.5,
-                         label=tr("degree 10, λ = 0"))
+
+        def paint() -> None:
             axes[0].plot(grid, legendre.legval(grid, coefs), color=colour, lw=2,
                          label=tr("degree 10, λ = {lam:.1e}").format(lam=lam.value))
-            low, high = min(y.min(), target.min()), max(y.max(), target.max())
-            pad = 0.25 * (high - low) + 0.1
-            axes[0].set(xlim=(-1, 1), ylim=(low - pad, high + pad), xlabel="x", ylabel="y", title=tr("the fit"))
             axes[0].legend(fontsize="small")
-            axes[0].grid(alpha=0.3)
-            q = np.arange(len(coefs))
-            axes[1].bar(q - 0.2, np.abs(free_coefs), width=0.4, color=_NONE_COLOUR, label="λ = 0")
             axes[1].bar(q + 0.2, np.abs(coefs), width=0.4, color=colour, label=f"λ = {lam.value:.1e}")
-            axes[1].set_yscale("log")
-            axes[1].set(xlabel=tr("Legendre order q"), ylabel=tr("|c_q| (log scale)"), title=tr("the weights"), xticks=q)
             axes[1].legend(fontsize="small")
-            fig.tight_layout()
-            display(fig)
-            plt.close(fig)
+
+        view.repaint(paint, autoscale=[axes[1]])
 
     lam.observe(draw, names="value")
     draw()
-    return W.VBox([lam, status, plot_out])
+    return W.VBox([lam, status, view.image])
 
 
 @validate(sweep=_SWEEP, run=IsCallable("a callable lam -> History",
@@ -210,38 +210,37 @@ def decay_explorer(sweep: Any, run: Callable[[float], History], *, colours: Mapp
                                description="λ", continuous_update=False)
     button, status, progress_out = live_controls(tooltip=tr("train the chosen λ now with the stored recipe"),
                                                  hint=tr("train this λ now"))
-    plot_out = W.Output()
     live: dict[float, History] = {}
+    # One figure for the explorer's life: the final errors against λ are drawn once.
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 5.2))
+    view = LiveFigure(fig)
+    axes[0].set(xlabel=tr("epoch"), ylabel=tr("error (1 − accuracy)"), ylim=(0, 1), title=tr("per epoch (stored)"))
+    axes[0].grid(alpha=0.3)
+    draw_decay_curve({_METHOD_NAMES.get(method, method): sweep}, colours={method: colour}, ax=axes[1])
+    axes[1].set_title(tr("after the last epoch (stored)"))
+
+    def paint() -> None:
+        chosen = slider.value
+        shown = [(0.0, _NONE_COLOUR)] if 0.0 in lambdas and chosen != 0.0 else []
+        for value, c in shown + [(chosen, colour if chosen else _NONE_COLOUR)]:
+            h = sweep.history(value)
+            epochs = range(1, h.epochs + 1)
+            axes[0].plot(epochs, h.train_error, color=c, ls="-",
+                         label=tr("{label}: training").format(label=sweep.label(value)))
+            axes[0].plot(epochs, h.val_error, color=c, ls="--",
+                         label=tr("{label}: validation").format(label=sweep.label(value)))
+        if chosen in live:
+            h = live[chosen]
+            axes[0].plot(range(1, h.epochs + 1), h.val_error, color=colour, ls="--", lw=4, alpha=0.4,
+                         label=tr("{label}: validation (live)").format(label=sweep.label(chosen)))
+        position = _lambda_positions(lambdas)[lambdas.index(chosen)]
+        axes[1].plot([position], [sweep.history(chosen).val_error[-1]], "o", ms=14, mfc="none", mec="black",
+                     label=tr("chosen λ"))
+        for ax in axes:  # the legends go below the plots, where they cover no curve
+            ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
 
     def draw(*_: Any) -> None:
-        chosen = slider.value
-        with plot_out:
-            plot_out.clear_output(wait=True)
-            fig, axes = plt.subplots(1, 2, figsize=(11.5, 5.2))
-            shown = [(0.0, _NONE_COLOUR)] if 0.0 in lambdas and chosen != 0.0 else []
-            for value, c in shown + [(chosen, colour if chosen else _NONE_COLOUR)]:
-                h = sweep.history(value)
-                epochs = range(1, h.epochs + 1)
-                axes[0].plot(epochs, h.train_error, color=c, ls="-",
-                             label=tr("{label}: training").format(label=sweep.label(value)))
-                axes[0].plot(epochs, h.val_error, color=c, ls="--",
-                             label=tr("{label}: validation").format(label=sweep.label(value)))
-            if chosen in live:
-                h = live[chosen]
-                axes[0].plot(range(1, h.epochs + 1), h.val_error, color=colour, ls="--", lw=4, alpha=0.4,
-                             label=tr("{label}: validation (live)").format(label=sweep.label(chosen)))
-            axes[0].set(xlabel=tr("epoch"), ylabel=tr("error (1 − accuracy)"), ylim=(0, 1), title=tr("per epoch (stored)"))
-            axes[0].grid(alpha=0.3)
-            draw_decay_curve({_METHOD_NAMES.get(method, method): sweep}, colours={method: colour}, ax=axes[1])
-            position = _lambda_positions(lambdas)[lambdas.index(chosen)]
-            axes[1].plot([position], [sweep.history(chosen).val_error[-1]], "o", ms=14, mfc="none", mec="black",
-                         label=tr("chosen λ"))
-            axes[1].set_title(tr("after the last epoch (stored)"))
-            for ax in axes:  # the legends go below the plots, where they cover no curve
-                ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
-            fig.tight_layout()
-            display(fig)
-            plt.close(fig)
+        view.repaint(paint, autoscale=[axes[0]])
 
     def train_live(_: Any) -> None:
         chosen = slider.value
@@ -258,4 +257,4 @@ def decay_explorer(sweep: Any, run: Callable[[float], History], *, colours: Mapp
     slider.observe(draw, names="value")
     button.on_click(train_live)
     draw()
-    return W.VBox([slider, W.HBox([button, status]), progress_out, plot_out])
+    return W.VBox([slider, W.HBox([button, status]), progress_out, view.image])

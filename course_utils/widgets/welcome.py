@@ -9,6 +9,7 @@ from torch import Tensor
 from .._validation import TensorOf, requires, validate
 from ..language import gettext as tr
 from ..plots import plot_signals
+from ._live import LiveFigure
 
 __all__ = ["example_browser"]
 
@@ -33,16 +34,18 @@ def example_browser(x: Tensor, y: Tensor, *, title: str = "MNIST-1D") -> W.VBox:
         A widget: an ``IntSlider`` labelled "example" above an output area.
     """
     slider = W.IntSlider(value=0, min=0, max=len(x) - 1, description=tr("example"), continuous_update=False)
-    out = W.Output()
+    # One figure for the browser's life; its one panel is cleared and drawn again for each example.
+    fig, ax = plt.subplots(figsize=(6, 2.8))
+    view = LiveFigure(fig, tight=False, live_axes=[ax])
 
     def draw(index: int) -> None:
-        with out:
-            out.clear_output(wait=True)
-            _, ax = plt.subplots(figsize=(6, 2.8))
+        def paint() -> None:
+            ax.cla()
             plot_signals(x, y, indices=[index], ax=ax, title=tr("{title}: example {index}, class {label}").format(
                 title=title, index=index, label=int(y[index])))
-            plt.show()
+
+        view.repaint(paint)
 
     slider.observe(lambda change: draw(change["new"]), names="value")
     draw(0)
-    return W.VBox([slider, out])
+    return W.VBox([slider, view.image])
