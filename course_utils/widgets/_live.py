@@ -1,6 +1,7 @@
 """The "train live" part every explorer shares, and the one way a widget shows a figure.
 
-An explorer draws its stored sweep at once; its "train live" button trains the chosen setting
+An explorer draws its stored sweep at once, into one :class:`LiveFigure` it keeps and redraws in
+place on every control change; its "train live" button trains the chosen setting
 now (with the stored recipe), the training's progress bar appears under it, and the status line
 compares the live run with the stored one. An error during the live run is shown in the status
 line (an exception in a widget callback would otherwise vanish) and the button comes back.
@@ -16,7 +17,6 @@ from typing import TYPE_CHECKING
 import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib._tight_bbox import adjust_bbox  # what savefig(bbox_inches='tight') uses
@@ -31,7 +31,7 @@ from ..language import gettext as tr
 if TYPE_CHECKING:
     from ..train import History
 
-__all__ = ["LiveFigure", "live_controls", "run_live", "show"]
+__all__ = ["LiveFigure", "live_controls", "run_live"]
 
 
 def live_controls(tooltip: str | None = None, hint: str | None = None) -> tuple[W.Button, W.HTML, W.Output]:
@@ -82,14 +82,6 @@ def run_live(button: W.Button, status: W.HTML, progress: W.Output, what: str, ru
         return None
     finally:
         button.disabled = False
-
-
-def show(fig: Figure, out: W.Output) -> None:
-    """Show ``fig`` in ``out`` in place of what was there, and close it: one figure per redraw."""
-    with out:
-        out.clear_output(wait=True)
-        display(fig)
-        plt.close(fig)
 
 
 class LiveFigure:
