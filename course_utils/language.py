@@ -21,15 +21,17 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import re
 from functools import cache
 from pathlib import Path
+from string import Formatter
 
 import matplotlib as mpl
 from matplotlib import font_manager
 
 from ._validation import OneOf, validate
 
-__all__ = ["LANGUAGES", "KOREAN_FONT", "get_language", "gettext", "set_language"]
+__all__ = ["LANGUAGES", "KOREAN_FONT", "get_language", "gettext", "gettext_noop", "label", "set_language"]
 
 LANGUAGES = ("en", "ko")
 KOREAN_FONT = "NanumGothic"
@@ -74,6 +76,67 @@ def gettext(message: str) -> str:
     return catalogue(language).get(message) or message
 
 
+@validate(message=str)
+def gettext_noop(message: str) -> str:
+    """``message`` itself: marks an English text for the catalogue where it must stay English.
+
+    The names of the experiments' settings (``"plain, 42 layers"``, ``"dropout, p = 0.5"``) are keys
+    of the stored sweeps, so they are made in English with templates marked by this function; a
+    figure or a widget shows them through :func:`label`.
+    """
+    return message
+
+
+@validate(text=str)
+def label(text: str) -> str:
+    """How a setting's name (made from marked templates, see :func:`gettext_noop`) reads in the
+    current language, e.g. ``"plain, 42 layers"`` → ``"플레인, 42층"``.
+
+    An exact catalogue entry wins; otherwise the most specific template of the catalogue (the most
+    literal text) that matches the whole text (``"{kind}, {layers} layers"``) is filled with its
+    values, each value translated the same way (``"plain"`` → ``"플레인 네트워크"``). A value takes as
+    much text as it can, so ``"{setting}, {epochs} epochs"`` reads ``"plain, 6 layers, 180 epochs"``
+    as the setting ``"plain, 6 layers"``. A text that matches nothing is returned as
+    it is (a number, a name the catalogue does not know).
+    """
+    language = get_language()
+    return text if language == "en" else _label(text, language)[0]
+
+
+def _label(text: str, language: str) -> tuple[str, frozenset[str]]:
+    """:func:`label`'s translation of ``text`` and the catalogue entries it used."""
+    exact = catalogue(language).get(text)
+    if exact:
+        return exact, frozenset({text})
+    for pattern, msgid, names, translation in _templates(language):
+        found = pattern.fullmatch(text)
+        if found:
+            values = {name: _label(found[name], language) for name in names}
+            used = frozenset({msgid}).union(*(entries for _, entries in values.values()))
+            return translation.format(**{name: value for name, (value, _) in values.items()}), used
+    return text, frozenset()
+
+
+@cache
+def _templates(language: str) -> list[tuple[re.Pattern[str], str, tuple[str, ...], str]]:
+    """The catalogue's entries with ``{placeholders}`` as ``(pattern, msgid, names, translation)``, the
+    most specific (longest literal text) first. Entries whose placeholders carry a format spec
+    (``{acc:.3f}``) are messages, not names: they are left out."""
+    found = []
+    for msgid, msgstr in catalogue(language).items():
+        parts = list(Formatter().parse(msgid))
+        names = tuple(name for _, name, _, _ in parts if name is not None)
+        literal = "".join(text for text, *_ in parts)
+        if (not names or len(set(names)) < len(names) or not literal.strip()
+                or any(spec or conv for _, name, spec, conv in parts if name is not None)):
+            continue
+        regex = "".join(re.escape(text) + (f"(?P<{name}>.+)" if name is not None else "")
+                        for text, name, _, _ in parts)
+        found.append((len(literal), re.compile(regex, re.DOTALL), msgid, names, msgstr))
+    found.sort(key=lambda item: -item[0])
+    return [item[1:] for item in found]
+
+
 @cache
 def catalogue(language: str) -> dict[str, str]:
     """The ``{English: translation}`` entries of ``locale/<language>.po`` (untranslated ones left out).
@@ -96,6 +159,9 @@ def _read_po(path: Path) -> dict[str, str]:
 
     def finish() -> None:
         if "msgid" in current:
+            if current["msgid"] in entries:
+                raise ValueError(f"{path}, line {number}: the msgid {current['msgid']!r} is there twice; "
+                                 "keep one entry.")
             entries[current["msgid"]] = current.get("msgstr", "")
         current.clear()
 

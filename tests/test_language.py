@@ -99,12 +99,14 @@ def test_the_po_reader_names_the_file_and_line_of_a_malformed_line(tmp_path, bad
 def _gettext_calls(source: str, filename: str) -> tuple[list[tuple[str, str]], list[str]]:
     """``([(message, "file:line")], [problems])`` of the gettext calls in ``source``.
 
-    A gettext call is a call of a name bound by ``from ...language import gettext [as name]``, or of
-    an attribute ``.gettext``. Its first argument must be a plain string literal.
+    A gettext call is a call of a name bound by ``from ...language import gettext [as name]`` (or
+    ``gettext_noop``, which marks the templates of the settings' names), or of an attribute
+    ``.gettext``. Its first argument must be a plain string literal.
     """
     tree = ast.parse(source, filename)
     names = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-             and (node.module or "").split(".")[-1] == "language" for alias in node.names if alias.name == "gettext"}
+             and (node.module or "").split(".")[-1] == "language" for alias in node.names
+             if alias.name in ("gettext", "gettext_noop")}
     found, problems = [], []
     for node in sorted((n for n in ast.walk(tree) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset)):
         if not isinstance(node, ast.Call):
@@ -153,13 +155,74 @@ def test_the_package_passes_only_string_literals_to_gettext() -> None:
     assert not problems, "\n".join(problems)
 
 
+def _shown_names() -> list[str]:
+    """The names of settings and runs that figures and widgets show (keys of the stored sweeps the
+    explorers take, and the rows of the closing table), which go through ``language.label``."""
+    sweeps = [experiments.load_degradation_sweep("depth"), experiments.load_dropout_sweep("p"),
+              experiments.load_weight_decay_sweep("lambda"), experiments.load_weight_decay_sweep("early"),
+              *(experiments.load_catalogue_sweep(name) for name in ("shift", "smoothing", "epsilon"))]
+    rows = experiments.catalogue_table()
+    names = {label for sweep in sweeps for label in sweep.runs}
+    names |= {r["technique"] for r in rows} | {r["compared_with"] for r in rows}
+    names |= {experiments.degradation_label(n, residual) for n in (2, 32) for residual in (False, True)}
+    return sorted(names)
+
+
 def test_every_message_has_korean_and_the_catalogue_has_no_stale_entry() -> None:
     messages, _ = _package_messages()
     entries = {k: v for k, v in language._read_po(PO_FILE).items() if k}
     missing = [f"{where[0]}: {message!r}" for message, where in messages.items() if not entries.get(message)]
     assert not missing, f"{len(missing)} messages without Korean in {PO_FILE.name}:\n" + "\n".join(missing)
-    stale = [message for message in entries if message not in messages]
+    by_names = frozenset().union(*(language._label(name, "ko")[1] for name in _shown_names()))
+    stale = [message for message in entries if message not in messages and message not in by_names]
     assert not stale, f"entries of {PO_FILE.name} that the package no longer uses: {stale}"
+
+
+ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
+NAMES_KEPT = {"CNN", "AdamW"}  # names Korean writing keeps
+
+
+def test_the_settings_names_read_in_korean() -> None:
+    """Every name a figure or widget shows (e.g. ``"plain, 6 layers"``) reads in Korean: no English
+    word is left, but for the names of methods that Korean writing keeps."""
+    language.set_language("ko")
+    try:
+        shown = {name: language.label(name) for name in _shown_names()}
+    finally:
+        language.set_language("en")
+    left = {name: korean for name, korean in shown.items()
+            if set(ENGLISH_WORD.findall(korean)) - NAMES_KEPT}
+    assert len(shown) > 40 and not left, f"names still in English: {left}"
+    assert shown["plain, 6 layers"] == "플레인 네트워크, 6층"
+    assert language.label("plain, 6 layers") == "plain, 6 layers", "English is unchanged"
+
+
+def test_label_fills_the_most_specific_template_with_translated_values(tmp_path, monkeypatch) -> None:
+    po = tmp_path / "xx.po"
+    po.write_text('msgid "{kind}, {n} layers"\nmsgstr "{kind}, {n}층"\n\nmsgid "plain"\nmsgstr "플레인"\n\n'
+                  'msgid "{setting}, {epochs} epochs"\nmsgstr "{setting}, {epochs} 에포크"\n\n'
+                  'msgid "{a}, {b}"\nmsgstr "{b} / {a}"\n\nmsgid "{acc:.3f} accuracy"\nmsgstr "정확도 {acc:.3f}"\n',
+                  encoding="utf-8")
+    monkeypatch.setattr(language, "_CATALOGUES", tmp_path)
+    language.catalogue.cache_clear()
+    language._templates.cache_clear()
+    try:
+        assert language._label("plain, 6 layers", "xx") == ("플레인, 6층", frozenset({"{kind}, {n} layers", "plain"}))
+        # nested: the outer template's value is a name itself
+        assert language._label("plain, 6 layers, 180 epochs", "xx")[0] == "플레인, 6층, 180 에포크"
+        assert language._label("x, y", "xx")[0] == "y / x"  # the generic template, when nothing else fits
+        assert language._label("0.25", "xx") == ("0.25", frozenset())  # nothing matches: as it is
+        assert language._label("0.5 accuracy", "xx")[0] == "0.5 accuracy"  # a message with a format spec is no template
+    finally:
+        language.catalogue.cache_clear()
+        language._templates.cache_clear()
+
+
+def test_a_msgid_twice_in_the_catalogue_is_refused(tmp_path) -> None:
+    po = tmp_path / "xx.po"
+    po.write_text('msgid "a"\nmsgstr "가"\n\nmsgid "a"\nmsgstr "나"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"xx.po, line \d+: the msgid 'a' is there twice"):
+        language._read_po(po)
 
 
 def _fields(text: str) -> list[tuple[str, str, str]]:
@@ -171,7 +234,7 @@ def test_each_translation_keeps_the_placeholders_of_its_message() -> None:
     entries = {k: v for k, v in language._read_po(PO_FILE).items() if k}
     wrong = [f"{k!r}: {_fields(k)} != {_fields(v)}" for k, v in entries.items() if _fields(k) != _fields(v)]
     assert not wrong, "\n".join(wrong)
-    hangul = [k for k, v in entries.items() if not HANGUL.search(v)]
+    hangul = [k for k, v in entries.items() if not HANGUL.search(v) and re.search(r"[A-Za-z]{2,}", re.sub(r"{[^}]*}", "", v))]
     assert hangul == ["BN"], f"translations without Hangul (only a symbol may stay as it is): {hangul}"
 
 

@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from .._validation import Bool, Float, Instance, Int, OneOf, Pair, SequenceOf, TensorOf, validate
+from ..language import gettext_noop as N_
 from ..data import Splits, load_mnist1d
 from ..device import torch_threads
 from ..models import MLP
@@ -120,11 +121,12 @@ def dropout_label(p: float, method: str = "dropout") -> str:
     ``"dropout (one mask per batch), p = 0.5"``.
     """
     if p == 0:
-        return "no dropout"
-    return f"{_METHOD_NAMES[method]}, p = {p:g}"
+        return N_("no dropout")
+    return N_("{method}, p = {p}").format(method=_METHOD_NAMES[method], p=f"{p:g}")
 
 
-_METHOD_NAMES = {"dropout": "dropout", "dropconnect": "DropConnect", "dropout_batch": "dropout (one mask per batch)"}
+_METHOD_NAMES = {"dropout": N_("dropout"), "dropconnect": N_("DropConnect"),
+                 "dropout_batch": N_("dropout (one mask per batch)")}
 
 
 #: Colour = the method, the same in every figure and widget of notebook 05 (Okabe-Ito colours).

@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from .._validation import Bool, Float, Instance, Int, MappingOf, OneOf, SequenceOf, validate
+from ..language import gettext_noop as N_
 from ..data import Splits, load_mnist1d
 from ..device import torch_threads
 from ..measure import block_grad_norms
@@ -117,7 +118,8 @@ def degradation_label(num_blocks: int, residual: bool) -> str:
 
     A ``ConvNet1d`` with ``num_blocks`` blocks has ``2 * num_blocks + 2`` weighted layers.
     """
-    return f"{'residual' if residual else 'plain'}, {2 * num_blocks + 2} layers"
+    kind = N_("residual") if residual else N_("plain")
+    return N_("{kind}, {layers} layers").format(kind=kind, layers=2 * num_blocks + 2)
 
 
 #: Colour = the kind of net, the same in every figure and widget of notebook 01 (Okabe-Ito

@@ -60,6 +60,7 @@ from .._validation import (
     invalid,
     validate,
 )
+from ..language import gettext_noop as N_
 from ..data import Splits, legendre_features, load_mnist1d
 from ..device import torch_threads
 from ..models import MLP
@@ -177,8 +178,9 @@ class DecayRecipe:
 @validate(method=_METHOD, lam=_LAM, width=[None, _POSITIVE_INT])
 def decay_label(method: str, lam: float, width: int | None = None) -> str:
     """The name of one setting, e.g. ``"L2, λ = 0.01"``, ``"no penalty"`` or ``"no penalty, width 64"``."""
-    text = "no penalty" if lam == 0 else f"{DECAY_METHOD_NAMES[method]}, λ = {lam:g}"
-    return text if width is None else f"{text}, width {width}"
+    text = N_("no penalty") if lam == 0 else N_("{method}, λ = {lam}").format(method=DECAY_METHOD_NAMES[method],
+                                                                                lam=f"{lam:g}")
+    return text if width is None else N_("{setting}, width {width}").format(setting=text, width=width)
 
 
 @validate(width=_POSITIVE_INT, depth=Int(0, 8), seed=_SEED)
@@ -404,8 +406,10 @@ class EarlyStoppingRecipe:
 def early_stopping_label(label_noise: float, noisy_validation: bool = False) -> str:
     """``"clean labels"``, ``"40% wrong training labels"`` or ``"40% wrong training and validation labels"``."""
     if label_noise == 0:
-        return "clean labels"
-    return f"{label_noise:.0%} wrong {'training and validation' if noisy_validation else 'training'} labels"
+        return N_("clean labels")
+    wrong = (N_("{share} wrong training and validation labels") if noisy_validation
+             else N_("{share} wrong training labels"))
+    return wrong.format(share=f"{label_noise:.0%}")
 
 
 def _noisy_splits(splits: Splits, label_noise: float, noisy_validation: bool, seed: int) -> Splits:

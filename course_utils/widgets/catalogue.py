@@ -44,6 +44,7 @@ from .._validation import (
     validate,
 )
 from ..language import gettext as tr
+from ..language import label as named
 from ..regularizers.adversarial import fgsm
 from ..train import History
 from ._live import LiveFigure, live_controls, run_live
@@ -222,8 +223,8 @@ def draw_effects(rows: Sequence[Mapping[str, Any]]) -> Figure:
     fig, axes = plt.subplots(len(panels), 1, figsize=(9, 0.3 * sum(len(p[3]) for p in panels) + 1.6 * len(panels)),
                              height_ratios=[len(p[3]) + 1.5 for p in panels], squeeze=False)
     for ax, (metric, xlabel, scale, shown) in zip(axes[:, 0], panels):
-        labels = [f"{r['item']}. {r['technique']}"
-                  + (tr("  (vs {other})").format(other=r["compared_with"]) if r["compared_with"] != "baseline" else "")
+        labels = [f"{r['item']}. {named(r['technique'])}"
+                  + (tr("  (vs {other})").format(other=named(r["compared_with"])) if r["compared_with"] != "baseline" else "")
                   + (f" {COST_MARK}" if r["cost"] != "nothing" else "")
                   for r in shown]
         means = [scale * r["effect"] for r in shown]
@@ -301,10 +302,10 @@ def shift_explorer(sweep: CatalogueSweep, run: Callable[[int], History]) -> W.VB
 
     def paint() -> None:
         value = slider.value
-        shown = {label_of[settings[0][0]]: (sweep.get(label_of[settings[0][0]]), BASE)}
-        shown[label_of[value]] = (sweep.get(label_of[value]), CHOSEN)
+        shown = {named(label_of[settings[0][0]]): (sweep.get(label_of[settings[0][0]]), BASE)}
+        shown[named(label_of[value])] = (sweep.get(label_of[value]), CHOSEN)
         if value in live:
-            shown[tr("{label} (live)").format(label=label_of[value])] = (live[value], LIVE)
+            shown[tr("{label} (live)").format(label=named(label_of[value]))] = (live[value], LIVE)
         for name, (h, colour) in shown.items():
             axes[0].plot(_epochs(h), h.train_acc, color=colour, ls="-", label=tr("{label}: training").format(label=name))
             axes[0].plot(_epochs(h), h.series("test_acc"), color=colour, ls="--",
@@ -319,10 +320,10 @@ def shift_explorer(sweep: CatalogueSweep, run: Callable[[int], History]) -> W.VB
 
     def train_live(_: Any) -> None:
         value = slider.value
-        history = run_live(button, status, progress, f"<b>{label_of[value]}</b>", lambda: run(value),
+        history = run_live(button, status, progress, f"<b>{named(label_of[value])}</b>", lambda: run(value),
                          lambda h, s: tr("<b>{label}</b> trained live in {seconds:.0f} s: test accuracy {acc:.3f} "
                                          "(stored: {stored:.3f})").format(
-                             label=label_of[value], seconds=s, acc=h.series("test_acc")[-1],
+                             label=named(label_of[value]), seconds=s, acc=h.series("test_acc")[-1],
                              stored=sweep.final(label_of[value])))
         if history is not None:
             live[value] = history
@@ -376,10 +377,10 @@ def smoothing_explorer(sweep: CatalogueSweep, run: Callable[[float], History]) -
         value = slider.value
         for series in ("final_acc", "final_ece"):
             axes[0].plot([value], [sweep.final(label_of[value], series)], "o", ms=14, mfc="none", mec="black")
-        shown = {label_of[settings[0][0]]: (sweep.get(label_of[settings[0][0]]), BASE),
-                 label_of[value]: (sweep.get(label_of[value]), CHOSEN)}
+        shown = {named(label_of[settings[0][0]]): (sweep.get(label_of[settings[0][0]]), BASE),
+                 named(label_of[value]): (sweep.get(label_of[value]), CHOSEN)}
         if value in live:
-            shown[tr("{label} (live)").format(label=label_of[value])] = (live[value], LIVE)
+            shown[tr("{label} (live)").format(label=named(label_of[value]))] = (live[value], LIVE)
         for name, (h, colour) in shown.items():
             axes[1].plot(_epochs(h), h.val_loss, color=colour, ls="--",
                          label=tr("{label}: validation loss").format(label=name))
@@ -391,10 +392,10 @@ def smoothing_explorer(sweep: CatalogueSweep, run: Callable[[float], History]) -
 
     def train_live(_: Any) -> None:
         value = slider.value
-        history = run_live(button, status, progress, f"<b>{label_of[value]}</b>", lambda: run(value),
+        history = run_live(button, status, progress, f"<b>{named(label_of[value])}</b>", lambda: run(value),
                          lambda h, s: tr("<b>{label}</b> trained live in {seconds:.0f} s: test accuracy {acc:.3f}, "
                                          "calibration error {ece:.3f} (stored: {stored_acc:.3f}, {stored_ece:.3f})").format(
-                             label=label_of[value], seconds=s, acc=h.series("final_acc")[-1],
+                             label=named(label_of[value]), seconds=s, acc=h.series("final_acc")[-1],
                              ece=h.series("final_ece")[-1], stored_acc=sweep.final(label_of[value]),
                              stored_ece=sweep.final(label_of[value], "final_ece")))
         if history is not None:
@@ -461,7 +462,7 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
     for k, (value, label) in enumerate(settings):
         h = sweep.get(label)
         ax.plot(grid, [h.series(series(g))[-1] for g in grid], marker="os^D"[k % 4],
-                color=(BASE, *_PALETTE[1:])[k % len(_PALETTE)], label=tr("{label} (stored)").format(label=label))
+                color=(BASE, *_PALETTE[1:])[k % len(_PALETTE)], label=tr("{label} (stored)").format(label=named(label)))
     ax.set(xlabel=tr("FGSM step ε at test time (pixels in [0, 1])"), ylabel=tr("test accuracy on FGSM examples"),
            ylim=(0, 1.02), title=tr("robust accuracy against ε"))
     ax.grid(alpha=0.3)

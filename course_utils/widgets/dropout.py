@@ -19,6 +19,7 @@ from matplotlib.axes import Axes
 
 from .._validation import Bool, Constraint, Float, Instance, Int, IsCallable, OneOf, SequenceOf, validate
 from ..language import gettext as tr
+from ..language import label as named
 from ..plots import plot_lines
 from ..train import History
 from ._live import LiveFigure, live_controls, run_live
@@ -201,7 +202,7 @@ def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str, int], Histo
         if 0.0 in rates and p != 0:
             curves(left, sweep.history(0.0, m), 0.0, m, tr("no dropout (stored)"))
         curves(left, sweep.history(p, m), p, m,
-               tr("{label} (stored, seed {seed})").format(label=sweep.label(p, m), seed=sweep.recipe.seed))
+               tr("{label} (stored, seed {seed})").format(label=named(sweep.label(p, m)), seed=sweep.recipe.seed))
         if (p, m) in live:
             live_seed, h = live[(p, m)]
             curves(left, h, p, m, tr("live, seed {seed}").format(seed=live_seed), alpha=0.5, lw=3)
@@ -217,7 +218,7 @@ def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str, int], Histo
 
     def train_live(_: Any) -> None:
         p, m, s = slider.value, method.value, int(seed.value)
-        label = sweep.label(p, m)
+        label = named(sweep.label(p, m))  # shown in the status line only
         same = s == sweep.recipe.seed
 
         def done(h: History, seconds: float) -> str:

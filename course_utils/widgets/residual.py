@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 
 from .._validation import Constraint, IsCallable, validate
 from ..language import gettext as tr
+from ..language import label as named
 from ..plots import compare_histories, plot_lines
 from ..train import History
 from ._live import LiveFigure, live_controls, run_live
@@ -87,11 +88,11 @@ def depth_explorer(sweep: DegradationSweep, run: Callable[[int, bool], History])
     def paint() -> None:
         n, residual = depth.value, shortcuts.value
         shown = [blocks[0], n] if n != blocks[0] else [n]
-        stored = {m: tr("{label} (stored)").format(label=sweep.label(m, residual)) for m in shown}
+        stored = {m: tr("{label} (stored)").format(label=named(sweep.label(m, residual))) for m in shown}
         runs = {stored[m]: sweep.history(m, residual) for m in shown}
         styles = {stored[m]: sweep.style(m, residual) for m in shown}
         if (n, residual) in live:
-            live_name = tr("{label} (live)").format(label=sweep.label(n, residual))
+            live_name = tr("{label} (live)").format(label=named(sweep.label(n, residual)))
             runs[live_name] = live[(n, residual)]
             styles[live_name] = {**sweep.style(n, residual), "alpha": 0.5, "lw": 3}
         compare_histories(runs, metric="error", split="train", ax=axes[0], styles=styles,
@@ -106,7 +107,7 @@ def depth_explorer(sweep: DegradationSweep, run: Callable[[int, bool], History])
 
     def train_live(_: Any) -> None:
         n, residual = depth.value, shortcuts.value
-        label = sweep.label(n, residual)
+        label = named(sweep.label(n, residual))  # shown in the status line only
         stored = sweep.history(n, residual).train_error[-1]
         what = tr("<b>{label}</b> for {epochs} epochs").format(label=label, epochs=sweep.recipe.epochs)
         history = run_live(button, status, progress_out, what, lambda: run(n, residual),

@@ -18,6 +18,7 @@ from numpy.polynomial import legendre
 
 from .._validation import Float, Instance, IsCallable, MappingOf, OneOf, SequenceOf, validate
 from ..language import gettext as tr
+from ..language import label as named
 from ..train import History
 from ._live import LiveFigure, live_controls, run_live
 from ._protocols import HasAttributes
@@ -226,13 +227,13 @@ def decay_explorer(sweep: Any, run: Callable[[float], History], *, colours: Mapp
             h = sweep.history(value)
             epochs = range(1, h.epochs + 1)
             axes[0].plot(epochs, h.train_error, color=c, ls="-",
-                         label=tr("{label}: training").format(label=sweep.label(value)))
+                         label=tr("{label}: training").format(label=named(sweep.label(value))))
             axes[0].plot(epochs, h.val_error, color=c, ls="--",
-                         label=tr("{label}: validation").format(label=sweep.label(value)))
+                         label=tr("{label}: validation").format(label=named(sweep.label(value))))
         if chosen in live:
             h = live[chosen]
             axes[0].plot(range(1, h.epochs + 1), h.val_error, color=colour, ls="--", lw=4, alpha=0.4,
-                         label=tr("{label}: validation (live)").format(label=sweep.label(chosen)))
+                         label=tr("{label}: validation (live)").format(label=named(sweep.label(chosen))))
         position = _lambda_positions(lambdas)[lambdas.index(chosen)]
         axes[1].plot([position], [sweep.history(chosen).val_error[-1]], "o", ms=14, mfc="none", mec="black",
                      label=tr("chosen λ"))
@@ -244,7 +245,7 @@ def decay_explorer(sweep: Any, run: Callable[[float], History], *, colours: Mapp
 
     def train_live(_: Any) -> None:
         chosen = slider.value
-        label, stored = sweep.label(chosen), sweep.history(chosen).val_error[-1]
+        label, stored = named(sweep.label(chosen)), sweep.history(chosen).val_error[-1]
         what = tr("<b>{label}</b> for {epochs} epochs").format(label=label, epochs=sweep.recipe.epochs)
         history = run_live(button, status, progress_out, what, lambda: run(chosen),
                            lambda h, seconds: tr("<b>{label}</b> trained live in {seconds:.0f} s: final validation "

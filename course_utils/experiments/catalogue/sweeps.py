@@ -20,6 +20,7 @@ from typing import Any
 from ..._validation import Bool, Float, Instance, Int, MappingOf, OneOf, SequenceOf, invalid, validate
 from ...data import Splits
 from ...language import gettext as tr
+from ...language import gettext_noop as N_
 from ...resources import asset_path
 from ...train import History
 from ..sweep import Sweep, SweepSpec, load_sweep
@@ -80,7 +81,7 @@ _LIVE = {"data": [None, Instance(Splits, desc="a Splits")], "progress": Bool()}
 @validate(max_shift=Int(0, 20))
 def shift_label(max_shift: int) -> str:
     """The name of one setting of the shift sweep, e.g. ``"max shift 4"``."""
-    return f"max shift {max_shift}"
+    return N_("max shift {shift}").format(shift=max_shift)
 
 
 @validate(alpha=Float(0, 1))
@@ -92,7 +93,7 @@ def smoothing_label(alpha: float) -> str:
 @validate(eps_train=Float(0, 1))
 def adversarial_label(eps_train: float) -> str:
     """``"standard training"`` for 0, else e.g. ``"adversarial training, ε = 0.1"``."""
-    return "standard training" if eps_train == 0 else f"adversarial training, ε = {eps_train:g}"
+    return N_("standard training") if eps_train == 0 else N_("adversarial training, ε = {eps}").format(eps=f"{eps_train:g}")
 
 
 @validate(max_shift=Int(0, 20), recipe=_MNIST, **_LIVE)
