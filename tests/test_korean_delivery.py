@@ -34,7 +34,7 @@ import nbformat
 import pytest
 import translate
 from test_grading import Course, _graded, _nbgrader, _released, _source, is_test_cell, leaks, secret_lines
-from test_slides import expected_slides, external_references, leaf_sections
+from test_slides import expected_slides, external_references, leaf_sections, typeset_probe
 from testkit import NOTEBOOKS, REPORTS, ROOT, require_npm
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -194,12 +194,7 @@ def test_korean_deck_shows_hangul_and_formulas_offline_in_a_browser(ko_decks, br
         page.wait_for_function("document.fonts.check(\"16px 'NanumGothic'\", '한')", timeout=30_000)
         family = page.evaluate("getComputedStyle(document.querySelector('.reveal p')).fontFamily")
         assert "NanumGothic" in family, family
-        # MathJax typesets a formula in a Korean sentence (as in test_slides, on a probe).
-        page.evaluate("""() => { const p = document.createElement('p'); p.id = 'probe';
-                                 p.textContent = '가중치 감쇠: $E(w) = E_0(w) + \\\\frac{\\\\lambda}{2} \\\\sum w^2$';
-                                 document.querySelector('.slides section').appendChild(p);
-                                 MathJax.Hub.Queue(['Typeset', MathJax.Hub, p]); }""")
-        page.wait_for_selector("#probe .MathJax_CHTML", state="attached", timeout=30_000)
+        typeset_probe(page, "가중치 감쇠: ")  # a formula in a Korean sentence
     finally:
         page.close()
     assert not refused, f"{deck.name} tried the network: {refused}"

@@ -27,6 +27,17 @@ EXTERNAL = re.compile(r"^(https?:)?//", re.I)
 MARKUP = re.compile(r"`|\*\*?")
 
 
+FORMULA = r"$E(w) = E_0(w) + \frac{\lambda}{2} \sum w^2$"
+
+
+def typeset_probe(page, before: str = "") -> None:
+    """Add ``before`` and a formula to a deck's first slide and wait until MathJax 2 typesets it."""
+    page.evaluate("""text => { const p = document.createElement('p'); p.id = 'probe'; p.textContent = text;
+                               document.querySelector('.slides section').appendChild(p);
+                               MathJax.Hub.Queue(['Typeset', MathJax.Hub, p]); }""", before + FORMULA)
+    page.wait_for_selector("#probe .MathJax_CHTML", state="attached", timeout=30_000)
+
+
 def expected_slides(nb) -> list[str]:
     """One entry per reveal.js slide (vertical subslides included), following nbconvert's rules:
     the first visible cell opens a slide, then every ``slide`` or ``subslide`` cell opens one.
@@ -170,11 +181,7 @@ def test_deck_runs_offline_in_a_browser(decks, browser, notebook):
         total = page.evaluate("require('vendor/reveal.js/dist/reveal.js').getTotalSlides()")
         assert total == expected, f"reveal.js shows {total} slides of {expected} in {deck.name}"
         # MathJax typesets a formula added to the page: the fonts and TeX input load offline.
-        page.evaluate("""() => { const p = document.createElement('p'); p.id = 'probe';
-                                 p.textContent = '$E(w) = E_0(w) + \\\\frac{\\\\lambda}{2} \\\\sum w^2$';
-                                 document.querySelector('.slides section').appendChild(p);
-                                 MathJax.Hub.Queue(['Typeset', MathJax.Hub, p]); }""")
-        page.wait_for_selector("#probe .MathJax_CHTML", state="attached", timeout=30_000)
+        typeset_probe(page)
     finally:
         page.close()
     assert not refused, f"{deck.name} tried the network: {refused}"
