@@ -1,6 +1,7 @@
-# Two commands for a fresh machine with Python >= 3.10 and make:
+# Two commands for a fresh machine with Python >= 3.11 and make:
 #   make lab   - install into .venv if needed, open the course in JupyterLab
-#   make test  - install into .venv if needed, run every test
+#   make test  - install into .venv if needed, run every test (CI)
+#   make check - the unit tier only, in minutes (everyday work)
 #   make lab-ko - the same course in Korean (한국어판)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -12,15 +13,17 @@ RUN    := PATH="$(CURDIR)/$(BIN):$$PATH"
 # Cuts the network for the command after it (see tools/offline.sh); in CI it must succeed.
 OFFLINE := tools/offline.sh
 
-.PHONY: install lab lab-ko korean release slides test test-notebooks test-notebooks-ko test-python bench clean help hub-proxy classroom
+.PHONY: install lab lab-ko korean release slides check test test-notebooks test-notebooks-both test-notebooks-ko test-python bench clean help hub-proxy classroom
 
 help:
 	@echo "make lab      - open the course in JupyterLab: your student notebooks in release/,"
 	@echo "                the sources with solutions in notebooks/ (installs into $(VENV) first if needed)"
 	@echo "make lab-ko   - the Korean edition (한국어판): student notebooks in release-ko/, built from"
 	@echo "                notebooks/ and the translations in i18n/ko/ (installs first if needed)"
-	@echo "make test     - run every test: unit, claims, grading, slides, browser, environments,"
-	@echo "                then every notebook with the network cut (installs first if needed)"
+	@echo "make check    - the unit tier: the package's functions, widgets and data, in about 2 minutes"
+	@echo "                (installs first if needed); run it while you work"
+	@echo "make test     - everything, as CI does (about 20 minutes): every notebook of both editions"
+	@echo "                with the network cut, then the unit, claims and delivery tiers"
 	@echo "make release  - (instructors) regenerate the student versions in release/ with nbgrader;"
 	@echo "                OVERWRITES release/, including a learner's answers there"
 	@echo "make slides   - one offline reveal.js deck per notebook in build/slides/ (Korean: build/slides/ko/)"
@@ -73,7 +76,17 @@ slides: $(STAMP)
 # slide libraries, Chromium for the browser tests, `unshare`/`ip` to cut the network) skip with a
 # loud "*** SKIPPED: ... ***" line outside CI (without namespaces the notebooks run with the network
 # after a loud WARNING) and fail in CI (CI=true; .ci/run installs them).
-test: test-notebooks test-notebooks-ko test-python
+# Both cores: the two editions' notebooks side by side, then the tests in two processes (pytest-xdist;
+# JOBS=1 for one). Each tier alone: `.venv/bin/python -m pytest tests -m claims` (unit, claims, delivery).
+JOBS ?= 2
+test: test-notebooks-both test-python
+
+# The unit tier (tests/conftest.py TIERS): what to run while you work.
+check: $(STAMP)
+	$(RUN) $(BIN)/python -m pytest tests -m unit -n $(JOBS) --dist loadgroup -q --durations=10
+
+test-notebooks-both: $(STAMP)
+	$(MAKE) -j $(JOBS) --output-sync=target test-notebooks test-notebooks-ko
 
 # Every notebook, executed once, with the network cut: nbval's run IS the offline run.
 test-notebooks: $(STAMP)
@@ -87,7 +100,7 @@ test-notebooks-ko: korean
 # tests fetch reveal.js, require.js, jQuery and MathJax with npm themselves, once, into build/npm;
 # the classroom test fetches JupyterHub's proxy the same way, into build/npm-hub.
 test-python: $(STAMP)
-	$(RUN) $(BIN)/python -m pytest tests --durations=25
+	$(RUN) $(BIN)/python -m pytest tests -n $(JOBS) --dist loadgroup --durations=25
 
 # JupyterHub's proxy (configurable-http-proxy) for the classroom test, fetched once with npm into
 # build/npm-hub like the slide libraries (the test fetches it itself when it is not there yet). Without npm: a loud SKIPPED line (the hub test then skips

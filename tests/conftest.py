@@ -17,6 +17,82 @@ from testkit import BUILD, CHROMIUM_ARGS, LOUD_SKIPS, REPORTS, ROOT, require_bro
 
 import course_notebooks  # tools/, put on sys.path by testkit
 
+HERE = Path(__file__).resolve().parent
+
+#: The three tiers of the suite, by test file. `make check` runs the unit tier (seconds per file:
+#: the package's functions on tiny inputs, made-up histories, the stored data), `make test` all
+#: three. claims: the notebooks' claims re-run with the course's seeds, and the stored sweeps
+#: retrained. delivery: what reaches a learner or an instructor (nbgrader, the classroom, slides,
+#: browsers, environments, the offline wrapper, the wheel, the full-scale launcher). Every test
+#: file is named here once; a single test may move to another tier with its own mark
+#: (``@pytest.mark.claims``). docs/adding_a_notebook.md says which tier a new test belongs in.
+TIERS: dict[str, set[str]] = {
+    "unit": {
+        "test_assets.py", "test_data.py", "test_device.py", "test_glossary.py", "test_grading_guard.py",
+        "test_korean.py", "test_language.py", "test_measure.py", "test_models.py", "test_plots.py",
+        "test_train.py", "test_validation.py", "test_fullscale_engineering.py",
+        "test_experiments_batch_norm.py", "test_experiments_bottleneck.py", "test_experiments_catalogue.py",
+        "test_experiments_dropout.py", "test_experiments_overfitting.py", "test_experiments_residual.py",
+        "test_experiments_weight_decay.py",
+        "test_regularizers_adversarial.py", "test_regularizers_augment.py", "test_regularizers_batch_norm.py",
+        "test_regularizers_dropout.py", "test_regularizers_ensembles.py", "test_regularizers_multitask.py",
+        "test_regularizers_noise.py", "test_regularizers_penalties.py", "test_regularizers_semisupervised.py",
+        "test_regularizers_smoothing.py", "test_regularizers_sparsity.py", "test_regularizers_tying.py",
+        "test_widgets_batch_norm.py", "test_widgets_catalogue.py", "test_widgets_dropout.py",
+        "test_widgets_live.py", "test_widgets_overfitting.py", "test_widgets_residual.py",
+        "test_widgets_weight_decay.py", "test_widgets_welcome.py",
+    },
+    "claims": {
+        "test_claims_batch_norm.py", "test_claims_catalogue.py", "test_claims_dropout.py",
+        "test_claims_overfitting.py", "test_claims_residual.py", "test_claims_weight_decay.py",
+    },
+    "delivery": {
+        "test_browser.py", "test_classroom.py", "test_environments.py", "test_fullscale.py", "test_grading.py",
+        "test_korean_delivery.py", "test_notebook_harness.py", "test_offline.py", "test_packaging.py",
+        "test_slides.py",
+    },
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by these marks
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark every test of tests/ with its file's tier; refuse a file that is in no tier."""
+    tier_of = {name: tier for tier, names in TIERS.items() for name in names}
+    on_disk = {p.name for p in HERE.glob("test_*.py")}
+    problems = [f"{name}: in TIERS but not in tests/" for name in sorted(set(tier_of) - on_disk)]
+    problems += [f"{name}: in no tier" for name in sorted(on_disk - set(tier_of))]
+    if problems:
+        raise pytest.UsageError("tests/conftest.py TIERS must name every test file once (unit, claims or "
+                                "delivery; see docs/adding_a_notebook.md):\n" + "\n".join(problems))
+    in_groups = config.pluginmanager.hasplugin("xdist")
+    for item in items:
+        path = Path(str(item.fspath))
+        if path.parent != HERE:
+            continue
+        if not any(m.name in TIERS for m in item.iter_markers()):
+            item.add_marker(getattr(pytest.mark, tier_of[path.name]))
+        if in_groups:
+            item.add_marker(pytest.mark.xdist_group(_group(item, path)))
+
+
+def _group(item, path: Path) -> str:
+    """The pytest-xdist group of a test (``--dist loadgroup``): one process runs a whole group.
+
+    A file's tests share module fixtures (a trained sweep, a released course), so a file is one
+    group; tests of one notebook or one exercise (the grading tests) are a group of their own, so
+    that notebooks are graded side by side while each notebook's graded submissions (kept for the
+    session) are made once.
+    """
+    params = getattr(item, "callspec", None)
+    params = params.params if params is not None else {}
+    notebook = params.get("notebook")
+    exercise = params.get("exercise")
+    if notebook is not None:
+        return f"{path.stem}-{getattr(notebook, 'id', notebook)}"
+    if isinstance(exercise, tuple):
+        return f"{path.stem}-{exercise[0]}-{exercise[1]}"
+    return path.stem
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _venv_on_path():
@@ -70,6 +146,21 @@ def browser():
         chromium = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
+
+
+def pytest_sessionfinish(session) -> None:
+    """In a pytest-xdist worker: hand the reports and loud skips to the main process, which prints them."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["course_reports"] = json.dumps({"reports": REPORTS, "skips": sorted(LOUD_SKIPS)}, default=str)
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: the main process, as each worker stops
+def pytest_testnodedown(node, error) -> None:
+    handed = json.loads(getattr(node, "workeroutput", {}).get("course_reports", "{}"))
+    for title, rows in handed.get("reports", {}).items():
+        REPORTS.setdefault(title, {}).update(rows)
+    LOUD_SKIPS.update(handed.get("skips", []))
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

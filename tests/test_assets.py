@@ -44,6 +44,7 @@ def test_the_stored_depth_sweep_shows_the_claim() -> None:
     assert final["residual, 66 layers"] <= final["residual, 6 layers"] + 0.02
 
 
+@pytest.mark.claims  # trains one run of every sweep again (minutes in all)
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_one_stored_run_repeats(spec) -> None:
     sweep = experiments.load_sweep(spec)

@@ -26,6 +26,8 @@ Hangul on a machine without a Korean font too.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import html
 import json
 import shutil
@@ -85,8 +87,26 @@ def libraries_available() -> bool:
     return libraries_installed() or shutil.which("npm") is not None
 
 
+@contextlib.contextmanager
+def _one_at_a_time(lock: Path):
+    """Hold an exclusive lock on ``lock`` (created if needed): two processes (the test suite runs in
+    two) never run npm into one folder or copy into one vendor folder at the same time."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def vendor(out: Path = OUT) -> Path:
     """Install the pinned libraries with npm (if not yet there) and copy what decks need."""
+    with _one_at_a_time(NPM_PREFIX.parent / "npm.lock"):
+        return _vendor(out)
+
+
+def _vendor(out: Path) -> Path:
     modules = NPM_PREFIX / "node_modules"
     wanted = [f"{name}@{version}" for name, version in PACKAGES.items()]
     if not libraries_installed():
