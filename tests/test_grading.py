@@ -1,7 +1,7 @@
 """The nbgrader workflow, end to end, for every course notebook.
 
 One throw-away course folder per test session (a copy of ``notebooks/`` and of the course's
-``nbgrader_config.py``) is released with nbgrader; then three submissions per notebook are
+``nbgrader_config.py``) is released with nbgrader; then two submissions per notebook (and a third for one notebook) are
 autograded through nbgrader's Python API and read back from the gradebook (``nbgrader
 validate`` exits 0 even when tests fail, so its exit code proves nothing):
 
@@ -15,7 +15,8 @@ validate`` exits 0 even when tests fail, so its exit code proves nothing):
 ``loop``
     the solutions with an infinite loop at the top of the first answer cell, graded with a
     short cell timeout: the loop is interrupted, that exercise scores 0 and the cells after it
-    still run and are graded.
+    still run and are graded. The cell timeout is the course's nbgrader setting, the same for
+    every notebook, so one notebook (the one with the most grades after its first answer) proves it.
 
 Each notebook's autograde runs once per submission (lazily, on the first test that needs it),
 so ``-k 00_welcome`` grades only that notebook. One notebook per assignment folder is assumed
@@ -35,7 +36,7 @@ from pathlib import Path
 import course_notebooks
 import nbformat
 import pytest
-from testkit import REPORTS, notebook_params
+from testkit import NOTEBOOKS, REPORTS, notebook_params
 
 # Per-cell timeout of the infinite-loop case only; normal grading uses nbgrader_config.py's.
 LOOP_TIMEOUT_S = 20
@@ -302,7 +303,21 @@ def test_edited_test_cells_are_graded_with_the_originals(course, notebook):
     assert run["code_score"] == 0, "edited tests ('pass') earned points"
 
 
-@notebook_params()
+def _loop_notebook():
+    """The notebook that gets an endless answer: the one with the most test cells after its first code answer.
+
+    Stopping a cell at its timeout and grading the rest is the course's nbgrader setting
+    (``nbgrader_config.py``), the same for every notebook, so one notebook proves it; this one has
+    the most grades to lose.
+    """
+    def after_first_answer(notebook) -> int:
+        cells = _source(notebook).cells
+        first = next((i for i, c in enumerate(cells) if is_answer_cell(c) and c.cell_type == "code"), None)
+        return -1 if first is None else sum(is_test_cell(c) for c in cells[first:])
+    return max(NOTEBOOKS, key=after_first_answer)
+
+
+@pytest.mark.parametrize("notebook", [_loop_notebook()], ids=lambda nb: nb.id)
 def test_infinite_loop_is_stopped_and_the_rest_is_graded(course, notebook):
     _require_exercises(notebook)
     run = _graded(course, notebook, "loop")
