@@ -29,6 +29,7 @@ from ._validation import (
     invalid,
     requires,
     show,
+    user_hook,
     validate,
 )
 from .models.blocks import BasicBlock, Bottleneck
@@ -328,7 +329,7 @@ def count_on_meta(builder: Callable[[], nn.Module], input_size: Sequence[int] = 
         TypeError: ``builder`` is a model, is not callable, or does not return an ``nn.Module``.
     """
     with torch.device("meta"):
-        model = builder()
+        model = user_hook(builder)()  # a builder of the user's runs as user code: its arguments are checked
     if not isinstance(model, nn.Module):
         raise invalid("builder", "a callable that returns a torch.nn.Module",
                       f"a callable that returned {show(model)} of type {type(model).__name__}", type_error=True)

@@ -17,6 +17,10 @@ extra series with :meth:`History.log` or stop the run::
 
     history = fit(model, splits.train, splits.val, callbacks=[weight_norm], batch_transform=input_noise)
     plot_history(history, metrics=("loss", "weight_norm"))
+
+``fit`` checks its arguments once; the package's calls inside it are not checked again. A
+hook of the user's (a callback, ``batch_transform``, ``penalty``) runs as user code: the
+public functions it calls check their arguments on every call, as they do anywhere else.
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ from ._validation import (
     invalid,
     requires,
     show,
+    user_hook,
+    user_input,
     validate,
 )
 from .device import DEVICE, SEED, get_device
@@ -241,7 +247,8 @@ class History:
         if isinstance(kwargs.get("extra"), dict):
             kwargs["extra"] = {k: _none_to_nan(v) if isinstance(v, list) else v for k, v in kwargs["extra"].items()}
         try:
-            return cls(**kwargs)
+            with user_input():  # the lists inside data are checked by History's own constraints
+                return cls(**kwargs)
         except ParameterError as exc:
             raise invalid("data", "a dict made by History.to_dict",
                           f"data[{exc.param!r}] = {exc.got} (it must be {exc.allowed})",
@@ -361,7 +368,7 @@ def _evaluate(model: nn.Module, x: Tensor, y: Tensor, loss_fn: nn.Module, classi
 
 
 @validate(model=_MODEL, data=_DATA, loss=OneOf(*_LOSSES), batch_size=Int(1), device=DEVICE,
-          checks=[_data_checks("data")])
+          checks=[_data_checks("data")], always=("data",))
 def evaluate(model: nn.Module, data: TensorPair, *, loss: str = "cross_entropy",
              batch_size: int = 1024, device: str | torch.device | None = None) -> dict[str, float]:
     """Loss and accuracy of ``model`` on ``data``, in eval mode, without gradients.
@@ -497,6 +504,7 @@ _PENALTY = IsCallable("a callable model -> scalar tensor")
                  "'val_loss' for loss='mse' (a regression has no accuracy)"),
         _data_checks("train", "val"),
     ],
+    always=("train", "val"),  # data: checked in every fit, also one the package calls (run_*'s Splits)
 )
 def fit(
     model: nn.Module,
@@ -580,8 +588,14 @@ def fit(
     x_train, y_train = train
     if val is not None:
         x_val, y_val = val
-    penalties: list[Penalty] = [] if penalty is None else [penalty] if callable(penalty) else list(penalty)
-    hooks = [] if callbacks is None else [callbacks] if callable(callbacks) else list(callbacks)
+    # A user's hooks run as user code: the public functions they call check their arguments.
+    penalties: list[Penalty] = [user_hook(p) for p in
+                                ([] if penalty is None else [penalty] if callable(penalty) else list(penalty))]
+    hooks = [user_hook(h) for h in ([] if callbacks is None else [callbacks] if callable(callbacks) else callbacks)]
+    if batch_transform is not None:
+        batch_transform = user_hook(batch_transform)
+    if callable(optimizer):
+        optimizer = user_hook(optimizer)
     classify = loss == "cross_entropy"
 
     dev = get_device(device)

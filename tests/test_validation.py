@@ -2,10 +2,12 @@
 
 The API-wide test walks every module of ``course_utils`` (``pkgutil``), takes every
 public callable in each ``__all__``, reads the constraints it declared with
-``@validate`` (``__validation__``), generates invalid values for every parameter from
-those constraints and checks that each is refused with a ``TypeError``/``ValueError``
-naming the parameter and the function. A new public function is covered by being
-declared; one that is not declared fails ``test_every_public_callable_is_declared``.
+``@validate`` (``__validation__``), makes invalid values for every parameter from
+those constraints (``tests/validation_values.py``) and checks that each is refused with
+a ``TypeError``/``ValueError`` naming the parameter and the function: one test case per
+callable, which tries all of its parameters' invalid values and lists every one it
+mishandles. A new public function is covered by being declared; one that is not
+declared fails ``test_every_public_callable_is_declared``.
 
 What the walker looks at, and what it leaves out (and why):
 
@@ -21,12 +23,14 @@ What the walker looks at, and what it leaves out (and why):
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 import math
 import pkgutil
 from collections.abc import Callable, Iterator
-from typing import Any
+from functools import partial
+from typing import Annotated, Any
 
 import matplotlib
 
@@ -51,17 +55,20 @@ from course_utils._validation import (  # noqa: E402
     SequenceOf,
     TensorOf,
     Validation,
+    field_constraints,
     forwards,
     invalid,
-    invalid_values,
     requires,
     show,
     unvalidated,
+    user_hook,
+    user_input,
     validate,
 )
 from course_utils.data import DatasetUnavailableError, load_mnist1d, load_torchvision  # noqa: E402
 from course_utils.device import get_device  # noqa: E402
 from course_utils.train import History, evaluate, fit  # noqa: E402
+from validation_values import invalid_values  # noqa: E402
 
 #: Public callables that take parameters yet no user input, marked @unvalidated(reason).
 OPTED_OUT: set[str] = set()
@@ -150,43 +157,56 @@ def test_the_opt_outs_are_few_and_listed() -> None:
     assert len(OPTED_OUT) <= 3
 
 
-def _cases() -> Iterator[Any]:
-    """(callable, parameter, invalid value, the name the error must show), generated from the constraints."""
-    for qualname, (call, holder) in sorted(PUBLIC.items()):
-        v = _validation(holder)
-        if v is None or v.reason is not None:
-            continue
-        params, name, fill = v.params, v.name, {}
-        if v.forwards_to is not None:  # a builder: the target's constraints, named after the builder
-            target = v.forwards_to
-            target_init = target.__init__ if isinstance(target, type) else target
-            params = {p: c for p, c in _validation(target_init).params.items() if p not in v.fixed}
-            # The builder's own required arguments (cifar_resnet's depth) take the target's defaults.
-            defaults = {p.name: p.default for p in inspect.signature(target_init).parameters.values()}
-            fill = {p.name: defaults[p.name] for p in inspect.signature(call).parameters.values()
-                    if p.default is inspect.Parameter.empty and p.name in defaults}
-        for param, constraints in params.items():
-            for i, value in enumerate(invalid_values(constraints)):
-                yield pytest.param(call, param, {**fill, param: value}, name, id=f"{qualname}-{param}-{i}")
+def _tries(call: Callable[..., Any], v: Validation) -> list[tuple[str, dict[str, Any]]]:
+    """``(parameter, arguments)`` for every invalid value of every parameter, made from the constraints."""
+    params, fill = v.params, {}
+    if v.forwards_to is not None:  # a builder: the target's constraints, named after the builder
+        target = v.forwards_to
+        target_init = target.__init__ if isinstance(target, type) else target
+        params = {p: c for p, c in _validation(target_init).params.items() if p not in v.fixed}
+        # The builder's own required arguments (cifar_resnet's depth) take the target's defaults.
+        defaults = {p.name: p.default for p in inspect.signature(target_init).parameters.values()}
+        fill = {p.name: defaults[p.name] for p in inspect.signature(call).parameters.values()
+                if p.default is inspect.Parameter.empty and p.name in defaults}
+    return [(param, {**fill, param: value}) for param, constraints in params.items()
+            for value in invalid_values(constraints)]
 
 
-CASES = list(_cases())
+#: ``{"module.name": (what to call, its Validation)}`` for every declared, validated public callable.
+WALKED = {q: (call, v) for q, (call, holder) in sorted(PUBLIC.items())
+          if (v := _validation(holder)) is not None and v.reason is None}
 
 
 def test_the_walker_covers_the_api() -> None:
-    declared = [q for q, (_, h) in PUBLIC.items() if _validation(h) is not None]
-    assert len(declared) >= 60 and len(CASES) >= 600, (len(declared), len(CASES))
+    tries = sum(len(_tries(call, v)) for call, v in WALKED.values())
+    assert len(WALKED) >= 60 and tries >= 600, (len(WALKED), tries)
 
 
-@pytest.mark.parametrize(("call", "param", "kwargs", "name"), CASES)
-def test_generated_invalid_values_are_refused(call: Callable[..., Any], param: str, kwargs: dict[str, Any],
-                                              name: str) -> None:
-    with pytest.raises((TypeError, ValueError)) as info:
+def _refusal(call: Callable[..., Any], param: str, kwargs: dict[str, Any], name: str) -> str | None:
+    """``None`` if ``call(**kwargs)`` refuses ``kwargs[param]`` in the package's form, else what went wrong."""
+    try:
         call(**kwargs)
-    message = str(info.value)
-    assert isinstance(info.value, ParameterError), message
-    assert message.startswith(f"The '{param}' parameter of {name} must be "), message
-    assert " Got " in message, message
+    except (TypeError, ValueError) as exc:
+        message = str(exc)
+        if not isinstance(exc, ParameterError):
+            return f"raised {type(exc).__name__}, not a ParameterError: {message}"
+        if not message.startswith(f"The '{param}' parameter of {name} must be "):
+            return f"a message that does not start with \"The '{param}' parameter of {name} must be \": {message}"
+        if " Got " not in message:
+            return f"a message without \" Got \": {message}"
+        return None
+    except Exception as exc:  # noqa: BLE001 - named in the failure
+        return f"raised {type(exc).__name__}: {exc}"
+    return "accepted it"
+
+
+@pytest.mark.parametrize("qualname", list(WALKED))
+def test_generated_invalid_values_are_refused(qualname: str) -> None:
+    """Every invalid value of every parameter of one public callable is refused, naming the parameter."""
+    call, v = WALKED[qualname]
+    problems = [f"{param}={show(kwargs[param])}: {problem}" for param, kwargs in _tries(call, v)
+                if (problem := _refusal(call, param, kwargs, v.name)) is not None]
+    assert not problems, f"{qualname} mishandles {len(problems)} invalid value(s):\n" + "\n".join(problems)
 
 
 def _defaults() -> Iterator[Any]:
@@ -206,6 +226,40 @@ def test_every_default_satisfies_its_own_constraint(validation: Validation, para
     if isinstance(default, Field) or default is MISSING or repr(default) == "<factory>":  # a dataclass factory
         return
     assert validation.failure(param, default) is None
+
+
+RECIPES = {q: call for q, (call, _) in sorted(PUBLIC.items())
+           if isinstance(call, type) and call.__name__.endswith("Recipe")}
+
+
+def _documented_attributes(cls: type) -> list[str]:
+    """The names the "Attributes:" section of ``cls``'s docstring lists (``width, depth:`` lists two)."""
+    lines = inspect.cleandoc(cls.__doc__ or "").splitlines()
+    assert "Attributes:" in lines, f"{cls.__qualname__}'s docstring has no Attributes section"
+    names: list[str] = []
+    for line in lines[lines.index("Attributes:") + 1:]:
+        if not line.startswith("    "):  # a blank line or the next section ends it
+            break
+        if not line.startswith("        "):  # an entry, not its continuation
+            names += [name.strip() for name in line.split(":")[0].split(",")]
+    return names
+
+
+def test_the_walker_finds_the_recipes() -> None:
+    assert len(RECIPES) >= 10, sorted(RECIPES)
+
+
+@pytest.mark.parametrize("qualname", list(RECIPES))
+def test_each_recipe_field_is_declared_once_beside_the_field_and_documented(qualname: str) -> None:
+    """A recipe's constraints come from its fields' annotations; its docstring lists exactly its fields."""
+    cls = RECIPES[qualname]
+    fields = [f.name for f in dataclasses.fields(cls)]
+    constrained = field_constraints(cls)
+    assert list(constrained) == fields, f"fields without Annotated[type, constraint]: {set(fields) - set(constrained)}"
+    described = {name: [c.describe() for c in constraints] for name, constraints in constrained.items()}
+    assert {name: [c.describe() for c in constraints]
+            for name, constraints in cls.__init__.__validation__.params.items()} == described
+    assert _documented_attributes(cls) == fields, "the docstring's Attributes must list the fields, in their order"
 
 
 # --------------------------------------------------------------------------- the decorator
@@ -304,6 +358,87 @@ def test_unvalidated_marks_with_a_reason() -> None:
         return None
 
     assert tick.__validation__.reason == "takes no user input"
+
+
+@validate(n=Int(0))
+def inner(n: int) -> int:
+    return n
+
+
+@validate(n=Int(0), hook=[None, IsCallable()])
+def outer(n: int, hook: Callable[[], Any] | None = None) -> Any:
+    if hook is not None:
+        return user_hook(hook)()
+    return inner(n - 1)  # a call from inside: not checked again
+
+
+@validate(m=Int(0))
+def passes_on(m: int, **kwargs: Any) -> int:
+    return inner(**kwargs)
+
+
+@validate(m=Int(0), values=dict)
+def reads_user_values(m: int, values: dict[str, Any]) -> int:
+    with user_input():
+        return inner(**values)
+
+
+@validate(x=TensorOf("floating", finite=True), k=Int(1), always=("x",))
+def consumes(x: torch.Tensor, k: int) -> int:
+    return k
+
+
+@validate(n=Int(0))
+def passes_data(n: int, x: Any) -> int:
+    return consumes(x, k=n)  # n = 0 is not checked again; x is data consumes checks itself
+
+
+def test_a_nested_call_is_checked_at_the_edge_only() -> None:
+    assert outer(0) == -1, "inner(-1) is a call from inside the package: not checked again"
+    with pytest.raises(ValueError, match=r"^The 'n' parameter of outer must be"):
+        outer(-1)
+    with pytest.raises(ValueError, match=r"^The 'n' parameter of inner must be"):
+        inner(-1)
+
+
+def test_a_users_hook_and_user_values_are_checked() -> None:
+    with pytest.raises(ValueError, match=r"^The 'n' parameter of inner must be"):
+        outer(1, hook=lambda: inner(-1))
+    assert outer(1, hook=partial(inner, 2)) == 2
+    assert user_hook(evaluate) is evaluate, "the package's own code runs as it is"
+    assert user_hook(inner) is not inner, "this test module is user code"
+    wrapped = user_hook(partial(inner, 2))
+    assert wrapped.__qualname__ == repr(partial(inner, 2)) and wrapped() == 2
+    with pytest.raises(ValueError, match=r"^The 'n' parameter of inner must be"):
+        passes_on(0, n=-1)
+    with pytest.raises(ValueError, match=r"^The 'n' parameter of inner must be"):
+        reads_user_values(0, {"n": -1})
+
+
+def test_data_named_always_is_checked_in_a_nested_call_too() -> None:
+    assert passes_data(0, torch.zeros(2)) == 0, "k = 0 came from the edge: not checked again"
+    with pytest.raises(ValueError, match=r"^The 'x' parameter of consumes must be .*NaN"):
+        passes_data(1, torch.tensor([math.nan]))
+    with pytest.raises(TypeError, match="always"):
+        validate(k=Int(), always=("x",))(lambda k, x: k)
+
+
+def test_a_recipe_declares_its_fields_in_their_annotations() -> None:
+    @validate()
+    @dataclasses.dataclass(frozen=True)
+    class Tiny:
+        """Attributes:
+        width: units.
+        """
+
+        width: Annotated[int, Int(1)] = 4
+        seed: Annotated[int | None, None, Int(0)] = None
+
+    assert [c.describe() for c in field_constraints(Tiny)["seed"]] == ["None", "an int in the range [0, inf)"]
+    with pytest.raises(ValueError, match=r"^The 'width' parameter of .*Tiny must be an int"):
+        Tiny(width=0)
+    with pytest.raises(TypeError, match="both in its annotations and in validate"):
+        validate(width=Int(2))(Tiny)
 
 
 def test_generated_invalid_values_follow_the_constraint() -> None:

@@ -36,9 +36,17 @@ Rules:
   seen while computing (e.g. a model that rejects an input); the innermost
   decorated function fills in its own name.
 * The body receives the arguments unchanged: nothing is converted.
+* A call is checked once, at the edge: while a validated call runs, the validated
+  calls it makes are not checked again (``decorator.py`` says how, and the ways
+  out: a body passing on ``**kwargs``, a user's hook run through :func:`user_hook`,
+  a block of user values under :func:`user_input`, and the data a function
+  consumes, named with ``validate(always=...)``).
+* A dataclass may declare each field's constraint in its annotation, beside the
+  field: ``seed: Annotated[int, SEED] = 0`` under a bare ``@validate()``.
 * ``func.__validation__`` (for a class: ``cls.__init__.__validation__``) is a
   :class:`Validation` holding the constraints; ``tests/test_validation.py``
-  reads it to generate invalid values for every parameter of the public API.
+  reads it and makes invalid values for every parameter of the public API
+  (``tests/validation_values.py``).
 * Builders that pass ``**kwargs`` on to a class declare that with
   :func:`forwards`; errors about a forwarded argument then name the builder.
 * :func:`unvalidated` marks the rare public callable that takes no user input.
@@ -59,9 +67,17 @@ from .constraints import (
     SequenceOf,
     Subclass,
     TensorOf,
-    invalid_values,
 )
-from .decorator import Validation, forwards, requires, unvalidated, validate
+from .decorator import (
+    Validation,
+    field_constraints,
+    forwards,
+    requires,
+    unvalidated,
+    user_hook,
+    user_input,
+    validate,
+)
 from .errors import (
     ParameterError,
     ParameterTypeError,
@@ -92,11 +108,13 @@ __all__ = [
     "Validation",
     "blame_input",
     "eval_mode",
+    "field_constraints",
     "forwards",
     "invalid",
-    "invalid_values",
     "requires",
     "show",
     "unvalidated",
+    "user_hook",
+    "user_input",
     "validate",
 ]

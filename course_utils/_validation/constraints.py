@@ -1,5 +1,7 @@
-"""What a parameter accepts: one class per kind of value, each able to describe itself,
-test a value and generate values it rejects (for the API-wide invalid-input test)."""
+"""What a parameter accepts: one class per kind of value, each able to describe itself and test a value.
+
+The values a constraint rejects, which the API-wide invalid-input test passes to every public
+function, are made by the tests (``tests/validation_values.py``), not here."""
 
 from __future__ import annotations
 
@@ -16,7 +18,6 @@ from .errors import (
     ParameterError,
     ParameterTypeError,
     ParameterValueError,
-    _Bad,
     _interval,
     _show_typed,
     show,
@@ -44,10 +45,6 @@ class Constraint:
     def failure(self, value: Any) -> Failure | None:
         """``None`` if ``value`` is allowed, else the error class and what was got."""
         raise NotImplementedError
-
-    def invalid_examples(self) -> list[Any]:
-        """Values this constraint rejects, for the API-wide invalid-input test."""
-        return [_Bad()]
 
     def wrong_type(self, value: Any) -> Failure:
         return ParameterTypeError, _show_typed(value)
@@ -80,14 +77,6 @@ class Int(Constraint):
         if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
             return ParameterValueError, show(value)
         return None
-
-    def invalid_examples(self) -> list[Any]:
-        out: list[Any] = [_Bad(), True, 1.5, "1"]
-        if self.low is not None:
-            out.append(self.low - 1)
-        if self.high is not None:
-            out.append(self.high + 1)
-        return out
 
 
 class Float(Constraint):
@@ -123,16 +112,6 @@ class Float(Constraint):
             bad = True
         return (ParameterValueError, show(value)) if bad else None
 
-    def invalid_examples(self) -> list[Any]:
-        out: list[Any] = [_Bad(), True, "0.5", math.inf]
-        if not self.allow_nan:
-            out.append(math.nan)
-        if self.low is not None:
-            out.append(self.low if self.low_open else self.low - 1)
-        if self.high is not None:
-            out.append(self.high if self.high_open else self.high + 1)
-        return out
-
 
 class Bool(Constraint):
     """``True`` or ``False`` (not 0, 1 or None)."""
@@ -142,9 +121,6 @@ class Bool(Constraint):
 
     def failure(self, value: Any) -> Failure | None:
         return None if isinstance(value, (bool, np.bool_)) else self.wrong_type(value)
-
-    def invalid_examples(self) -> list[Any]:
-        return [_Bad(), 1, None, "True"]
 
 
 def _same_kind(value: Any, choice: Any) -> bool:
@@ -177,15 +153,6 @@ class OneOf(Constraint):
             return None
         return ParameterValueError, show(value)
 
-    def invalid_examples(self) -> list[Any]:
-        out: list[Any] = [_Bad()]
-        for c in self.choices:
-            if isinstance(c, str):
-                out.append(c + "?")
-            elif isinstance(c, Integral) and not isinstance(c, bool):
-                out.append(max(int(x) for x in self.choices if isinstance(x, Integral)) + 1)
-        return out
-
 
 class Instance(Constraint):
     """An instance of one of ``types``.
@@ -207,9 +174,6 @@ class Instance(Constraint):
     def failure(self, value: Any) -> Failure | None:
         return None if isinstance(value, self.types) else self.wrong_type(value)
 
-    def invalid_examples(self) -> list[Any]:
-        return [_Bad(), None] if not isinstance(None, self.types) else [_Bad()]
-
 
 class Subclass(Constraint):
     """A class that is one of ``bases`` or derives from one (e.g. a block class)."""
@@ -226,9 +190,6 @@ class Subclass(Constraint):
         ok = isinstance(value, type) and issubclass(value, self.bases)
         return None if ok else self.wrong_type(value)
 
-    def invalid_examples(self) -> list[Any]:
-        return [_Bad(), int]
-
 
 class IsCallable(Constraint):
     """A callable: a function, a lambda, a class or an object with ``__call__``."""
@@ -243,9 +204,6 @@ class IsCallable(Constraint):
     def failure(self, value: Any) -> Failure | None:
         return None if callable(value) else self.wrong_type(value)
 
-    def invalid_examples(self) -> list[Any]:
-        return [_Bad(), "relu"]
-
 
 class PathLike(Constraint):
     """A folder or file name: a ``str`` or an ``os.PathLike`` such as ``pathlib.Path``."""
@@ -257,9 +215,6 @@ class PathLike(Constraint):
         if not isinstance(value, (str, os.PathLike)):
             return self.wrong_type(value)
         return (ParameterValueError, "''") if value == "" else None
-
-    def invalid_examples(self) -> list[Any]:
-        return [_Bad(), 3, ""]
 
 
 class SequenceOf(Constraint):
@@ -315,21 +270,6 @@ class SequenceOf(Constraint):
                 seen.append(item)
         return None
 
-    def invalid_examples(self) -> list[Any]:
-        container = self.types[0]
-        good = _valid_item_examples(self.item)[:1]  # one valid item, if one can be made
-        # A sequence of the right length whose last item is bad, for every bad item.
-        padding = good * (max(self.min_len, 1) - 1)
-        out: list[Any] = [_Bad(), {"a": 1}]
-        if self.min_len > 0:
-            out.append(container())
-        if self.max_len is not None and good:
-            out.append(container(good * (self.max_len + 1)))
-        out += [container(padding + [bad]) for bad in invalid_values(self.item)]
-        if self.unique and good:
-            out.append(container(good * max(2, self.min_len)))
-        return out
-
 
 class MappingOf(Constraint):
     """A dict (any ``Mapping``) whose keys satisfy ``key`` and values ``value``."""
@@ -358,25 +298,6 @@ class MappingOf(Constraint):
             if problem is not None:
                 return problem[0], f"a dict whose entry {k!r} is {problem[1]}"
         return None
-
-    def invalid_examples(self) -> list[Any]:
-        out: list[Any] = [_Bad(), [("a", 1)]]
-        if self.min_len:
-            out.append({})
-        keys, values = _valid_item_examples(self.key), _valid_item_examples(self.value)
-        if keys:
-            out += [{keys[0]: bad} for bad in invalid_values(self.value)]
-        if values:
-            out += [{bad: values[0]} for bad in invalid_values(self.key) if _hashable(bad)]
-        return out
-
-
-def _hashable(value: Any) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 _DTYPE_FAMILIES: dict[str, tuple[str, Callable[[torch.dtype], bool]]] = {
@@ -471,39 +392,6 @@ class TensorOf(Constraint):
                 return ParameterValueError, f"{show(value)} with {bad} NaN or infinite entries"
         return None
 
-    def example(self) -> torch.Tensor:
-        """A tensor this constraint accepts (zeros)."""
-        ndim = self.ndim[0] if self.ndim is not None else max(self.min_ndim, 1)
-        if self.dtype is None or self.dtype in ("floating", "real"):
-            dtype = torch.float32
-        elif self.dtype == "integer":
-            dtype = torch.int64
-        else:
-            dtype = self.dtype[0] if isinstance(self.dtype, tuple) else self.dtype
-        return torch.zeros((2,) * ndim, dtype=dtype)
-
-    def invalid_examples(self) -> list[Any]:
-        good = self.example()
-        out: list[Any] = [_Bad(), good.tolist()]
-        if self.dtype is not None:
-            wrong = torch.bool if self._dtype_ok(torch.float32) and self._dtype_ok(torch.int64) else (
-                torch.int64 if not self._dtype_ok(torch.int64) else torch.float32)
-            if not self._dtype_ok(torch.float64) and wrong == torch.float32:
-                wrong = torch.float64
-            out.append(good.to(wrong))
-        if self.ndim is not None or self.min_ndim:
-            too_few = (min(self.ndim) if self.ndim else self.min_ndim) - 1
-            out.append(torch.zeros((2,) * too_few, dtype=good.dtype) if too_few >= 0 else None)
-            if self.ndim is not None:
-                out.append(torch.zeros((2,) * (max(self.ndim) + 1), dtype=good.dtype))
-        if self.finite and good.is_floating_point():
-            nan = good.clone()
-            nan.view(-1)[0] = math.nan
-            inf = good.clone()
-            inf.view(-1)[-1] = math.inf
-            out += [nan, inf]
-        return [v for v in out if v is not None]
-
 
 class Pair(Constraint):
     """A pair ``(x, y)`` of tensors with one row per example, e.g. ``splits.train``.
@@ -547,19 +435,6 @@ class Pair(Constraint):
             return ParameterValueError, "a pair with 0 examples"
         return None
 
-    def example(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """A pair this constraint accepts (zeros, two rows)."""
-        x = self.x.example() if isinstance(self.x, TensorOf) else torch.zeros(2, 2)
-        y = self.y.example() if isinstance(self.y, TensorOf) else torch.zeros(2)
-        return x, y
-
-    def invalid_examples(self) -> list[Any]:
-        x, y = self.example()
-        out: list[Any] = [_Bad(), x, (x, y, y), (x, y.tolist()), (x, y[:1]), (x[:0], y[:0])]
-        out += [(bad, y) for bad in self.x.invalid_examples() if isinstance(bad, torch.Tensor) and bad.dim()]
-        out += [(x, bad) for bad in self.y.invalid_examples() if isinstance(bad, torch.Tensor) and bad.dim()]
-        return out
-
 
 def _as_constraints(spec: Any) -> tuple[Constraint, ...]:
     items = spec if isinstance(spec, list) else [spec]
@@ -589,32 +464,3 @@ def _first_failure(constraints: tuple[Constraint, ...], value: Any) -> Failure |
         failures.append(problem)
     value_errors = [f for f in failures if f[0] is ParameterValueError]
     return (value_errors or failures)[0]
-
-
-def _valid_item_examples(constraints: tuple[Constraint, ...]) -> list[Any]:
-    candidates = [1, 1.0, "a", True, None]
-    for c in constraints:
-        if isinstance(c, (TensorOf, Pair)):
-            candidates.insert(0, c.example())
-        if isinstance(c, OneOf):
-            candidates = list(c.choices) + candidates
-        if isinstance(c, Int) and c.low is not None:
-            candidates.insert(0, c.low)
-    return [v for v in candidates if _first_failure(constraints, v) is None]
-
-
-def invalid_values(spec: Constraint | list[Any] | tuple[Constraint, ...]) -> list[Any]:
-    """Values that every constraint of ``spec`` rejects, generated from the constraints.
-
-    ``tests/test_validation.py`` passes each of them to the public function
-    and expects an error naming the parameter.
-    """
-    constraints = spec if isinstance(spec, tuple) else _as_constraints(spec)
-    out = []
-    for c in constraints:
-        for value in c.invalid_examples():
-            if _first_failure(constraints, value) is not None:
-                out.append(value)
-    return out
-
-

@@ -83,12 +83,3 @@ def _interval(low: float | None, high: float | None, low_open: bool, high_open: 
     lo = "-inf" if low is None else _bound(low)
     hi = "inf" if high is None else _bound(high)
     return f"{left}{lo}, {hi}{right}"
-
-
-class _Bad:
-    """A value no constraint accepts (used to generate invalid arguments)."""
-
-    def __repr__(self) -> str:
-        return "<bad value>"
-
-

@@ -33,13 +33,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
 
 import torch
 from torch import nn
 
 from .._validation import Bool, Float, Instance, Int, OneOf, SequenceOf, invalid, validate
 from ..data import Splits, load_mnist1d
-from ..device import torch_threads
+from ..device import DEVICE, SEED, torch_threads
 from ..models import MLP, ConvNet1d
 from ..regularizers.batch_norm import CovariateShiftNoise
 from ..train import History, fit
@@ -103,7 +104,6 @@ class _ChannelBias(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.bias.view(1, -1, *[1] * (x.dim() - 2))
 
-_SEED = Int(0, 2**32 - 1)
 _POSITIVE_INT = Int(1)
 _NORM = OneOf(*NORMS)
 _LR = Float(0, low_open=True)
@@ -124,27 +124,7 @@ def _conv_only(args) -> None:
                           "when model='mlp'", repr(args["norm"]), "Use model='conv' for local response normalization.")
 
 
-@validate(
-    norm=_axis(_NORM, "e.g. ('none', 'batch')"),
-    lr=_axis(_LR, "e.g. (0.1, 2.0)"),
-    epochs=_axis(_POSITIVE_INT, "e.g. (10,)"),
-    batch_size=_axis(_POSITIVE_INT, "e.g. (128,)"),
-    dropout=_axis(_RATE, "e.g. (0.0, 0.5)"),
-    weight_decay=_axis(_DECAY, "e.g. (0.0, 0.001)"),
-    model=OneOf("mlp", "conv"),
-    width=_POSITIVE_INT,
-    depth=_POSITIVE_INT,
-    optimizer=OneOf("sgd", "adam"),
-    momentum=Float(0, 1, high_open=True),
-    schedule=OneOf(None, "cosine"),
-    noise=Float(0),
-    n_train=[None, Int(10, 3200)],
-    init=OneOf("default", "he"),
-    init_gain=_axis(_GAIN, "e.g. (0.25, 1.0, 4.0)"),
-    seed=_SEED,
-    data_seed=_SEED,
-    checks=[_conv_only],
-)
+@validate(checks=[_conv_only])
 @dataclass(frozen=True)
 class BatchNormRecipe:
     """The settings of a batch-norm comparison: fixed ones, and the axes it sweeps.
@@ -182,24 +162,24 @@ class BatchNormRecipe:
         data_seed: the MNIST-1D seed.
     """
 
-    norm: tuple[str, ...] = ("none", "batch")
-    lr: tuple[float, ...] = (2.0,)
-    epochs: tuple[int, ...] = (10,)
-    batch_size: tuple[int, ...] = (128,)
-    dropout: tuple[float, ...] = (0.0,)
-    weight_decay: tuple[float, ...] = (0.0,)
-    model: str = "mlp"
-    width: int = 128
-    depth: int = 4
-    optimizer: str = "sgd"
-    momentum: float = 0.0
-    schedule: str | None = None
-    noise: float = 1.0
-    n_train: int | None = None
-    init: str = "default"
-    init_gain: tuple[float, ...] = (1.0,)
-    seed: int = 0
-    data_seed: int = 0
+    norm: Annotated[tuple[str, ...], _axis(_NORM, "e.g. ('none', 'batch')")] = ("none", "batch")
+    lr: Annotated[tuple[float, ...], _axis(_LR, "e.g. (0.1, 2.0)")] = (2.0,)
+    epochs: Annotated[tuple[int, ...], _axis(_POSITIVE_INT, "e.g. (10,)")] = (10,)
+    batch_size: Annotated[tuple[int, ...], _axis(_POSITIVE_INT, "e.g. (128,)")] = (128,)
+    dropout: Annotated[tuple[float, ...], _axis(_RATE, "e.g. (0.0, 0.5)")] = (0.0,)
+    weight_decay: Annotated[tuple[float, ...], _axis(_DECAY, "e.g. (0.0, 0.001)")] = (0.0,)
+    model: Annotated[str, OneOf("mlp", "conv")] = "mlp"
+    width: Annotated[int, _POSITIVE_INT] = 128
+    depth: Annotated[int, _POSITIVE_INT] = 4
+    optimizer: Annotated[str, OneOf("sgd", "adam")] = "sgd"
+    momentum: Annotated[float, Float(0, 1, high_open=True)] = 0.0
+    schedule: Annotated[str | None, OneOf(None, "cosine")] = None
+    noise: Annotated[float, Float(0)] = 1.0
+    n_train: Annotated[int | None, None, Int(10, 3200)] = None
+    init: Annotated[str, OneOf("default", "he")] = "default"
+    init_gain: Annotated[tuple[float, ...], _axis(_GAIN, "e.g. (0.25, 1.0, 4.0)")] = (1.0,)
+    seed: Annotated[int, SEED] = 0
+    data_seed: Annotated[int, SEED] = 0
 
     def __post_init__(self) -> None:
         # Tuples (of floats where floats are meant), so that the recipe is hashable and equal after JSON.
@@ -276,7 +256,7 @@ def _he_init(net: nn.Module, seed: int, gain: float) -> None:
 
 
 @validate(norm=_NORM, model=OneOf("mlp", "conv"), width=_POSITIVE_INT, depth=_POSITIVE_INT, dropout=_RATE,
-          noise=Float(0), init=OneOf("default", "he"), init_gain=_GAIN, seed=_SEED,
+          noise=Float(0), init=OneOf("default", "he"), init_gain=_GAIN, seed=SEED,
           checks=[lambda a: _conv_only({"model": a["model"], "norm": (a["norm"],)})])
 def norm_net(norm: str, *, model: str = "mlp", width: int = 128, depth: int = 4, dropout: float = 0.0,
              noise: float = 1.0, init: str = "default", init_gain: float = 1.0, seed: int = 0) -> nn.Module:
@@ -332,7 +312,7 @@ _RUN_CONSTRAINTS = {
     "recipe": Instance(BatchNormRecipe, hint="Pass e.g. recipe=experiments.BatchNormRecipe()."),
     "data": [None, Instance(Splits, hint="Pass data=load_mnist1d(seed=0) or leave it out.")],
     "threads": [None, _POSITIVE_INT],
-    "device": [None, str, torch.device],
+    "device": DEVICE,
     "progress": Bool(),
 }
 
@@ -428,7 +408,7 @@ def _same_length(x: torch.Tensor, y: torch.Tensor) -> None:
 
 
 @validate(net=Instance(nn.Module, desc="a trained net"), x=Instance(torch.Tensor, desc="a tensor"),
-          y=Instance(torch.Tensor, desc="a tensor"), batch_size=_POSITIVE_INT, seed=_SEED,
+          y=Instance(torch.Tensor, desc="a tensor"), batch_size=_POSITIVE_INT, seed=SEED,
           checks=[lambda a: _same_length(a["x"], a["y"])])
 def training_mode_accuracy(net: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int,
                            seed: int = 0) -> float:

@@ -27,6 +27,7 @@ assets/precompute.py dropout``) and the p slider's live run all take a recipe.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import torch
 from torch import nn
@@ -34,7 +35,7 @@ from torch import nn
 from .._validation import Bool, Float, Instance, Int, OneOf, Pair, SequenceOf, TensorOf, validate
 from ..language import gettext_noop as N_
 from ..data import Splits, load_mnist1d
-from ..device import torch_threads
+from ..device import DEVICE, SEED, torch_threads
 from ..models import MLP
 from ..regularizers.dropout import DropConnectLinear, Dropout, monte_carlo_predict
 from ..train import History, evaluate, fit
@@ -58,7 +59,6 @@ __all__ = [
     "train_val_gap",
 ]
 
-_SEED = Int(0, 2**32 - 1)
 _POSITIVE_INT = Int(1)
 _RATE = Float(0, 1, high_open=True, hint="p is the probability of dropping a unit (or a weight).")
 _METHOD = OneOf("dropout", "dropconnect", "dropout_batch")
@@ -66,9 +66,7 @@ _RATES = SequenceOf(_RATE, unique=True, hint="e.g. (0.0, 0.5)")
 _METHODS = SequenceOf(_METHOD, unique=True, hint="e.g. ('dropout', 'dropconnect')")
 
 
-@validate(p=_RATES, method=_METHODS, n_train=Int(10, 3200), width=_POSITIVE_INT, depth=_POSITIVE_INT,
-          epochs=_POSITIVE_INT, batch_size=_POSITIVE_INT, lr=Float(0, low_open=True), seed=_SEED, data_seed=_SEED,
-          ensemble_samples=Int(0))
+@validate()
 @dataclass(frozen=True)
 class DropoutRecipe:
     """Every setting of the dropout experiment (measured on this kind of machine).
@@ -95,17 +93,17 @@ class DropoutRecipe:
     ``dataclasses.replace(recipe, p=(0.0, 0.3))`` makes a variant; the instance is frozen.
     """
 
-    p: tuple[float, ...] = (0.0, 0.5)
-    method: tuple[str, ...] = ("dropout",)
-    n_train: int = 1000
-    width: int = 512
-    depth: int = 2
-    epochs: int = 60
-    batch_size: int = 100
-    lr: float = 1e-3
-    seed: int = 0
-    data_seed: int = 0
-    ensemble_samples: int = 0
+    p: Annotated[tuple[float, ...], _RATES] = (0.0, 0.5)
+    method: Annotated[tuple[str, ...], _METHODS] = ("dropout",)
+    n_train: Annotated[int, Int(10, 3200)] = 1000
+    width: Annotated[int, _POSITIVE_INT] = 512
+    depth: Annotated[int, _POSITIVE_INT] = 2
+    epochs: Annotated[int, _POSITIVE_INT] = 60
+    batch_size: Annotated[int, _POSITIVE_INT] = 100
+    lr: Annotated[float, Float(0, low_open=True)] = 1e-3
+    seed: Annotated[int, SEED] = 0
+    data_seed: Annotated[int, SEED] = 0
+    ensemble_samples: Annotated[int, Int(0)] = 0
 
     def __post_init__(self) -> None:
         # Stored as tuples of floats, so that the recipe stays hashable and equal after JSON.
@@ -146,7 +144,7 @@ def dropout_style(p: float, method: str = "dropout", split: str = "test") -> dic
     return {"color": colour, "linestyle": "-" if split == "train" else "--", "marker": "o" if split == "train" else "s"}
 
 
-@validate(p=_RATE, method=_METHOD, width=_POSITIVE_INT, depth=_POSITIVE_INT, seed=_SEED)
+@validate(p=_RATE, method=_METHOD, width=_POSITIVE_INT, depth=_POSITIVE_INT, seed=SEED)
 def dropout_net(p: float, method: str = "dropout", *, width: int = 512, depth: int = 2, seed: int = 0) -> nn.Module:
     """The experiment's net, freshly initialised from ``seed``: ``models.MLP`` (40 -> 10).
 
@@ -202,7 +200,7 @@ _RUN_CONSTRAINTS = {
     "recipe": Instance(DropoutRecipe, hint="Pass e.g. recipe=experiments.DropoutRecipe()."),
     "data": [None, Instance(Splits, hint="Pass data=load_mnist1d(n_train=1000, seed=0) or leave it out.")],
     "threads": [None, _POSITIVE_INT],
-    "device": [None, str, torch.device],
+    "device": DEVICE,
     "progress": Bool(),
 }
 
@@ -312,7 +310,7 @@ def train_val_gap(history: History) -> float:
 
 @validate(model=Instance(nn.Module, desc="a torch.nn.Module"),
           data=Pair(TensorOf("floating", finite=True), TensorOf(torch.int64, ndim=1)),
-          samples=Int(1), seed=_SEED, threads=[None, _POSITIVE_INT])
+          samples=Int(1), seed=SEED, threads=[None, _POSITIVE_INT])
 def ensemble_accuracies(model: nn.Module, data: tuple[torch.Tensor, torch.Tensor], *, samples: int = 100,
                         seed: int = 0, threads: int | None = 1) -> dict[str, float | list[float]]:
     """Weight-scaling inference against averaging sampled sub-networks (Monte-Carlo dropout).

@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import torch
 from torch import Tensor, nn
@@ -63,7 +63,7 @@ from .._validation import (
     validate,
 )
 from ..data import Splits, legendre_features, make_toy_2d
-from ..device import torch_threads
+from ..device import SEED, torch_threads
 from ..language import gettext as tr
 from ..models import MLP
 from ..train import History, evaluate, fit
@@ -92,7 +92,6 @@ __all__ = [
     "run_boundaries",
 ]
 
-_SEED = Int(0, 2**32 - 1)
 _POSITIVE_INT = Int(1)
 _DEGREE = Int(0, 40, hint="Degrees above 40 are not stable in float64 on a few points.")
 _POINTS = TensorOf("floating", ndim=(1, 2), nonempty=True, finite=True,
@@ -203,7 +202,7 @@ _FLOATS = TensorOf("floating", ndim=1, desc="a 1-D float tensor")
           fits=MappingOf(Int(0), _FLOATS, desc="a dict {degree: coefficients}"),
           e_in=MappingOf(Int(0), Float(0), desc="a dict {degree: error >= 0}"),
           e_out=MappingOf(Int(0), Float(0), desc="a dict {degree: error >= 0}"),
-          n=Int(1), sigma2=Float(0), q_f=Int(0), seed=_SEED)
+          n=Int(1), sigma2=Float(0), q_f=Int(0), seed=SEED)
 @dataclass(frozen=True)
 class LFDExample:
     """One draw of the Learning-From-Data experiment and its two fits.
@@ -244,7 +243,7 @@ def _target_and_points(n: int, q_f: int, seed: int) -> tuple[Tensor, Tensor, Ten
     return a, x, eps
 
 
-@validate(n=Int(1, 100_000), sigma2=Float(0), q_f=Int(0, 200), seed=_SEED,
+@validate(n=Int(1, 100_000), sigma2=Float(0), q_f=Int(0, 200), seed=SEED,
           degrees=SequenceOf(_DEGREE, unique=True, desc="a non-empty list of polynomial degrees, e.g. (2, 10)"))
 def lfd_example(n: int, sigma2: float, q_f: int, *, seed: int = 0, degrees: Sequence[int] = (2, 10)) -> LFDExample:
     """Draw one data set of the experiment and fit a polynomial of every degree in ``degrees``.
@@ -273,7 +272,7 @@ def lfd_example(n: int, sigma2: float, q_f: int, *, seed: int = 0, degrees: Sequ
 @validate(n=Int(1, 100_000), sigma2=Float(0), q_f=Int(0, 200),
           degrees=SequenceOf(_DEGREE, unique=True, types=(list, tuple, range),
                              desc="a non-empty list or range of polynomial degrees"),
-          runs=Int(1, 100_000), seed=_SEED)
+          runs=Int(1, 100_000), seed=SEED)
 def degree_errors(n: int, sigma2: float, q_f: int, *, degrees: Sequence[int] = tuple(range(13)), runs: int = 200,
                   seed: int = 0) -> dict[str, list[float]]:
     """Training and out-of-sample error against the degree, the median over ``runs`` data sets.
@@ -314,7 +313,7 @@ _SIGMA2S = SequenceOf(Float(0), desc="a non-empty list of noise variances >= 0, 
 _QFS = SequenceOf(Int(0, 200), desc="a non-empty list of target orders in [0, 200], e.g. (5, 20)")
 
 
-@validate(n=Int(1, 100_000), sigma2=_SIGMA2S, q_f=_QFS, runs=Int(1, 1_000_000), seed=_SEED, degrees=_DEGREES)
+@validate(n=Int(1, 100_000), sigma2=_SIGMA2S, q_f=_QFS, runs=Int(1, 1_000_000), seed=SEED, degrees=_DEGREES)
 def overfit_runs(n: int, *, sigma2: Sequence[float], q_f: Sequence[int], runs: int, seed: int = 0,
                  degrees: Sequence[int] = (2, 10)) -> Tensor:
     """The overfit measure of ``runs`` data sets of ``n`` points, for every noise level and target order.
@@ -392,13 +391,7 @@ def robust_average(values: Tensor, *, how: str = "median", trim: float = 0.1) ->
     return ordered[..., cut: values.shape[-1] - cut].mean(-1)
 
 
-@validate(
-    n_values=SequenceOf(Int(1, 100_000), unique=True, desc="a non-empty list of sample sizes N"),
-    sigma2_values=SequenceOf(Float(0), unique=True, desc="a non-empty list of noise variances >= 0"),
-    q_f_values=SequenceOf(Int(0, 200), unique=True, desc="a non-empty list of target orders in [0, 200]"),
-    q_f=Int(0, 200), sigma2=Float(0), degrees=_DEGREES, runs=Int(1, 1_000_000), average=OneOf(*_AVERAGES),
-    seed=_SEED,
-)
+@validate()
 @dataclass(frozen=True)
 class NoiseRecipe:
     """Every setting of the stochastic/deterministic noise experiment (the overfit-measure maps).
@@ -415,15 +408,21 @@ class NoiseRecipe:
         seed: seeds every draw; N value ``i`` uses ``seed + i``.
     """
 
-    n_values: tuple[int, ...] = tuple(range(20, 131, 5))
-    sigma2_values: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(21))
-    q_f_values: tuple[int, ...] = tuple(range(0, 101, 5))
-    q_f: int = 20
-    sigma2: float = 0.1
-    degrees: tuple[int, ...] = (2, 10)
-    runs: int = 400
-    average: str = "median"
-    seed: int = 0
+    n_values: Annotated[tuple[int, ...], SequenceOf(Int(1, 100_000), unique=True,
+                                                    desc="a non-empty list of sample sizes N")] = \
+        tuple(range(20, 131, 5))
+    sigma2_values: Annotated[tuple[float, ...], SequenceOf(Float(0), unique=True,
+                                                           desc="a non-empty list of noise variances >= 0")] = \
+        tuple(round(0.1 * i, 1) for i in range(21))
+    q_f_values: Annotated[tuple[int, ...], SequenceOf(Int(0, 200), unique=True,
+                                                      desc="a non-empty list of target orders in [0, 200]")] = \
+        tuple(range(0, 101, 5))
+    q_f: Annotated[int, Int(0, 200)] = 20
+    sigma2: Annotated[float, Float(0)] = 0.1
+    degrees: Annotated[tuple[int, ...], _DEGREES] = (2, 10)
+    runs: Annotated[int, Int(1, 1_000_000)] = 400
+    average: Annotated[str, OneOf(*_AVERAGES)] = "median"
+    seed: Annotated[int, SEED] = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "n_values", tuple(self.n_values))
@@ -550,7 +549,7 @@ def map_trend(overfit: OverfitMap, along: str = "axis", *, min_axis_value: float
 
 
 @validate(recipe=Instance(NoiseRecipe, hint="Pass e.g. experiments.NoiseRecipe()."), over=OneOf("sigma2", "q_f"),
-          axis_value=Float(0), n=Int(1, 100_000), seeds=SequenceOf(_SEED, unique=True, max_len=100, types=(list, tuple, range)))
+          axis_value=Float(0), n=Int(1, 100_000), seeds=SequenceOf(SEED, unique=True, max_len=100, types=(list, tuple, range)))
 def map_cell(recipe: NoiseRecipe, over: str, axis_value: float, n: int, *, seeds: Sequence[int]) -> list[float]:
     """One cell of :func:`overfit_map`, computed again for the recipe with each of ``seeds``.
 
@@ -581,7 +580,7 @@ def map_cell(recipe: NoiseRecipe, over: str, axis_value: float, n: int, *, seeds
 
 
 @validate(n=Int(1, 10_000), sigma2=_SIGMA2S, q_f=Int(0, 200), degree=_DEGREE, targets=Int(2, 10_000),
-          runs=Int(2, 10_000), seed=_SEED,
+          runs=Int(2, 10_000), seed=SEED,
           checks=[requires("runs", lambda a: a["targets"] * a["runs"] * a["n"] <= 10_000_000,
                            "at most 10 000 000 points in all (targets × runs × n)",
                            got=lambda a: f"{a['targets']} × {a['runs']} × {a['n']}")])
@@ -638,9 +637,7 @@ def bias_variance(n: int, *, sigma2: Sequence[float], q_f: int, degree: int, tar
 _WIDTH_DEPTH = SequenceOf(Int(0, 4096), min_len=2, max_len=2, desc="a pair (width, depth) of ints, e.g. (128, 2)")
 
 
-@validate(dataset=OneOf("moons", "circles", "spirals"), noise=Float(0), n_train=Int(4, 1000), n_pool=Int(100, 100_000),
-          small=_WIDTH_DEPTH, large=_WIDTH_DEPTH, epochs=_POSITIVE_INT, lr=Float(0, low_open=True), seed=_SEED,
-          checks=[requires("n_train", lambda a: a["n_train"] <= 0.6 * a["n_pool"],
+@validate(checks=[requires("n_train", lambda a: a["n_train"] <= 0.6 * a["n_pool"],
                            lambda a: f"an int at most 60% of n_pool ({int(0.6 * a['n_pool'])})")])
 @dataclass(frozen=True)
 class BoundaryRecipe:
@@ -659,15 +656,15 @@ class BoundaryRecipe:
         seed: seeds the data and both initialisations.
     """
 
-    dataset: str = "moons"
-    noise: float = 0.5
-    n_train: int = 100
-    n_pool: int = 2000
-    small: tuple[int, ...] = (4, 1)
-    large: tuple[int, ...] = (128, 2)
-    epochs: int = 600
-    lr: float = 0.03
-    seed: int = 0
+    dataset: Annotated[str, OneOf("moons", "circles", "spirals")] = "moons"
+    noise: Annotated[float, Float(0)] = 0.5
+    n_train: Annotated[int, Int(4, 1000)] = 100
+    n_pool: Annotated[int, Int(100, 100_000)] = 2000
+    small: Annotated[tuple[int, ...], _WIDTH_DEPTH] = (4, 1)
+    large: Annotated[tuple[int, ...], _WIDTH_DEPTH] = (128, 2)
+    epochs: Annotated[int, _POSITIVE_INT] = 600
+    lr: Annotated[float, Float(0, low_open=True)] = 0.03
+    seed: Annotated[int, SEED] = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "small", tuple(self.small))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
 import torch
 from torch import nn
@@ -32,7 +33,7 @@ from torch import nn
 from .._validation import Bool, Float, Instance, Int, MappingOf, OneOf, SequenceOf, validate
 from ..language import gettext_noop as N_
 from ..data import Splits, load_mnist1d
-from ..device import torch_threads
+from ..device import DEVICE, SEED, torch_threads
 from ..measure import block_grad_norms
 from ..models import ConvNet1d
 from ..train import History, fit
@@ -53,25 +54,12 @@ __all__ = [
     "run_degradation_setting",
 ]
 
-_SEED = Int(0, 2**32 - 1)
 _POSITIVE_INT = Int(1)
 _DEPTHS = SequenceOf(Int(0, 200), unique=True, hint="Depths are in blocks, e.g. (2, 20) for 6 and 42 layers.")
 _KINDS = SequenceOf(Bool(), unique=True, hint="False is plain, True residual, e.g. (False, True).")
 
 
-@validate(
-    num_blocks=_DEPTHS,
-    residual=_KINDS,
-    width=_POSITIVE_INT,
-    batch_norm=Bool(),
-    epochs=_POSITIVE_INT,
-    batch_size=_POSITIVE_INT,
-    lr=Float(0, low_open=True),
-    momentum=Float(0, 1, high_open=True),
-    schedule=OneOf(None, "cosine", "step"),
-    seed=_SEED,
-    data_seed=_SEED,
-)
+@validate()
 @dataclass(frozen=True)
 class DegradationRecipe:
     """Every setting of the degradation experiment (measured on this kind of machine).
@@ -94,17 +82,17 @@ class DegradationRecipe:
     ``dataclasses.replace(recipe, epochs=24)`` makes a variant; the instance is frozen.
     """
 
-    num_blocks: tuple[int, ...] = (2, 20)
-    residual: tuple[bool, ...] = (False, True)
-    width: int = 16
-    batch_norm: bool = True
-    epochs: int = 8
-    batch_size: int = 128
-    lr: float = 0.05
-    momentum: float = 0.9
-    schedule: str | None = "cosine"
-    seed: int = 0
-    data_seed: int = 0
+    num_blocks: Annotated[tuple[int, ...], _DEPTHS] = (2, 20)
+    residual: Annotated[tuple[bool, ...], _KINDS] = (False, True)
+    width: Annotated[int, _POSITIVE_INT] = 16
+    batch_norm: Annotated[bool, Bool()] = True
+    epochs: Annotated[int, _POSITIVE_INT] = 8
+    batch_size: Annotated[int, _POSITIVE_INT] = 128
+    lr: Annotated[float, Float(0, low_open=True)] = 0.05
+    momentum: Annotated[float, Float(0, 1, high_open=True)] = 0.9
+    schedule: Annotated[str | None, OneOf(None, "cosine", "step")] = "cosine"
+    seed: Annotated[int, SEED] = 0
+    data_seed: Annotated[int, SEED] = 0
 
     def __post_init__(self) -> None:
         # Lists are accepted and stored as tuples, so that the recipe stays hashable and frozen.
@@ -146,7 +134,7 @@ def _data(data: Splits | None, recipe: DegradationRecipe) -> Splits:
     return load_mnist1d(seed=recipe.data_seed) if data is None else data
 
 
-@validate(num_blocks=Int(0, 200), residual=Bool(), width=_POSITIVE_INT, batch_norm=Bool(), seed=_SEED)
+@validate(num_blocks=Int(0, 200), residual=Bool(), width=_POSITIVE_INT, batch_norm=Bool(), seed=SEED)
 def degradation_net(num_blocks: int, residual: bool, *, width: int = 16, batch_norm: bool = True,
                     seed: int = 0) -> ConvNet1d:
     """The experiment's net, freshly initialised from ``seed``: a ``models.ConvNet1d``.
@@ -167,7 +155,7 @@ _RUN_CONSTRAINTS = {
     "recipe": Instance(DegradationRecipe, hint="Pass e.g. recipe=experiments.DegradationRecipe()."),
     "data": [None, Instance(Splits, hint="Pass data=load_mnist1d(seed=0) or leave it out.")],
     "threads": [None, _POSITIVE_INT],
-    "device": [None, str, torch.device],
+    "device": DEVICE,
     "progress": Bool(),
 }
 
@@ -252,7 +240,7 @@ def final_errors(histories: dict[str, History]) -> dict[str, dict[str, float]]:
     init=OneOf("default", "he"),
     batch_norm=SequenceOf(Bool(), unique=True),
     residual=_KINDS,
-    seed=_SEED,
+    seed=SEED,
     width=_POSITIVE_INT,
     batch_size=_POSITIVE_INT,
     data=_RUN_CONSTRAINTS["data"],

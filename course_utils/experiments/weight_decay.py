@@ -46,6 +46,7 @@ import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
 import torch
 from torch import Tensor, nn
@@ -62,7 +63,7 @@ from .._validation import (
 )
 from ..language import gettext_noop as N_
 from ..data import Splits, legendre_features, load_mnist1d
-from ..device import torch_threads
+from ..device import SEED, torch_threads
 from ..models import MLP
 from ..regularizers.noise import corrupt_labels
 from ..regularizers.penalties import decayed_weights, l1_penalty, l2_penalty
@@ -95,7 +96,6 @@ __all__ = [
     "weight_sparsity",
 ]
 
-_SEED = Int(0, 2**32 - 1)
 _POSITIVE_INT = Int(1)
 _LAM = Float(0, hint="λ is a penalty strength and cannot be negative.")
 _METHOD = OneOf("l2", "l1", "adamw")
@@ -135,12 +135,7 @@ def ridge_fit(example: LFDExample, lam: float, *, degree: int = 10) -> dict[str,
 # --------------------------------------------------------------------------- the network (sections 2-5)
 
 
-@validate(
-    method=_METHOD, lambdas=SequenceOf(_LAM, unique=True, desc="a non-empty list of penalty strengths λ >= 0"),
-    widths=SequenceOf(_POSITIVE_INT, unique=True, desc="a non-empty list of hidden-layer widths"),
-    n_train=_N_TRAIN, depth=Int(0, 8), epochs=_POSITIVE_INT, batch_size=_POSITIVE_INT, lr=Float(0, low_open=True),
-    seed=_SEED, data_seed=_SEED,
-)
+@validate()
 @dataclass(frozen=True)
 class DecayRecipe:
     """Every setting of the weight-decay experiments (measured on this kind of machine).
@@ -159,16 +154,19 @@ class DecayRecipe:
         data_seed: the MNIST-1D seed.
     """
 
-    method: str = "l2"
-    lambdas: tuple[float, ...] = (0.0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1)
-    widths: tuple[int, ...] = (256,)
-    n_train: int | None = 500
-    depth: int = 2
-    epochs: int = 100
-    batch_size: int = 100
-    lr: float = 1e-3
-    seed: int = 0
-    data_seed: int = 0
+    method: Annotated[str, _METHOD] = "l2"
+    lambdas: Annotated[tuple[float, ...], SequenceOf(_LAM, unique=True,
+                                                     desc="a non-empty list of penalty strengths λ >= 0")] = \
+        (0.0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1)
+    widths: Annotated[tuple[int, ...], SequenceOf(_POSITIVE_INT, unique=True,
+                                                  desc="a non-empty list of hidden-layer widths")] = (256,)
+    n_train: Annotated[int | None, _N_TRAIN] = 500
+    depth: Annotated[int, Int(0, 8)] = 2
+    epochs: Annotated[int, _POSITIVE_INT] = 100
+    batch_size: Annotated[int, _POSITIVE_INT] = 100
+    lr: Annotated[float, Float(0, low_open=True)] = 1e-3
+    seed: Annotated[int, SEED] = 0
+    data_seed: Annotated[int, SEED] = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lambdas", tuple(float(v) for v in self.lambdas))
@@ -183,7 +181,7 @@ def decay_label(method: str, lam: float, width: int | None = None) -> str:
     return text if width is None else N_("{setting}, width {width}").format(setting=text, width=width)
 
 
-@validate(width=_POSITIVE_INT, depth=Int(0, 8), seed=_SEED)
+@validate(width=_POSITIVE_INT, depth=Int(0, 8), seed=SEED)
 def decay_net(width: int = 256, depth: int = 2, *, seed: int = 0) -> MLP:
     """The experiment's net, freshly initialised from ``seed``: ``models.MLP(40, 10, width, depth)``.
 
@@ -355,10 +353,7 @@ def final_decay_errors(histories: dict[str, History]) -> dict[str, dict[str, flo
 # --------------------------------------------------------------------------- early stopping (section 6)
 
 
-@validate(label_noise=SequenceOf(_FRACTION, unique=True, desc="a non-empty list of label-noise shares in [0, 1)"),
-          noisy_validation=SequenceOf(Bool(), unique=True, desc="a non-empty list of bools, e.g. (False, True)"),
-          n_train=_N_TRAIN, width=_POSITIVE_INT, depth=Int(0, 8), epochs=_POSITIVE_INT, batch_size=_POSITIVE_INT,
-          lr=Float(0, low_open=True), patience=_POSITIVE_INT, seed=_SEED, data_seed=_SEED, noise_seed=_SEED)
+@validate()
 @dataclass(frozen=True)
 class EarlyStoppingRecipe:
     """Every setting of the early-stopping experiment.
@@ -379,18 +374,22 @@ class EarlyStoppingRecipe:
         noise_seed: seeds which labels are made wrong.
     """
 
-    label_noise: tuple[float, ...] = (0.0, 0.4)
-    noisy_validation: tuple[bool, ...] = (False, True)
-    n_train: int | None = None
-    width: int = 256
-    depth: int = 2
-    epochs: int = 60
-    batch_size: int = 100
-    lr: float = 1e-3
-    patience: int = 10
-    seed: int = 0
-    data_seed: int = 0
-    noise_seed: int = 0
+    label_noise: Annotated[tuple[float, ...], SequenceOf(_FRACTION, unique=True,
+                                                         desc="a non-empty list of label-noise shares in [0, 1)")
+                           ] = (0.0, 0.4)
+    noisy_validation: Annotated[tuple[bool, ...], SequenceOf(Bool(), unique=True,
+                                                             desc="a non-empty list of bools, e.g. (False, True)")
+                                ] = (False, True)
+    n_train: Annotated[int | None, _N_TRAIN] = None
+    width: Annotated[int, _POSITIVE_INT] = 256
+    depth: Annotated[int, Int(0, 8)] = 2
+    epochs: Annotated[int, _POSITIVE_INT] = 60
+    batch_size: Annotated[int, _POSITIVE_INT] = 100
+    lr: Annotated[float, Float(0, low_open=True)] = 1e-3
+    patience: Annotated[int, _POSITIVE_INT] = 10
+    seed: Annotated[int, SEED] = 0
+    data_seed: Annotated[int, SEED] = 0
+    noise_seed: Annotated[int, SEED] = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "label_noise", tuple(float(v) for v in self.label_noise))

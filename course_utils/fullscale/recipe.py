@@ -18,7 +18,7 @@ import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from torch import nn
 
@@ -69,22 +69,7 @@ def _check_schedule(args: Mapping[str, Any]) -> None:
                       repr(args["warmup_iterations"]))
 
 
-@validate(
-    depth=Int(8, hint=_DEPTH_HINT),
-    residual=Bool(),
-    norm=OneOf(*NORMS, hint="'group' makes a run independent of how its batches are split over processes."),
-    batch_size=Int(1),
-    lr=Float(0, low_open=True),
-    momentum=Float(0, 1, high_open=True),
-    weight_decay=Float(0),
-    iterations=Int(1),
-    milestones=SequenceOf(Int(0), min_len=0, types=(tuple,), desc="a tuple of ints >= 0"),
-    warmup_iterations=Int(0),
-    warmup_lr=Float(0, low_open=True),
-    augment=Bool(),
-    seed=SEED,
-    checks=[_check_depth, _check_schedule],
-)
+@validate(checks=[_check_depth, _check_schedule])
 @dataclass(frozen=True)
 class CifarRecipe:
     """Every setting of one CIFAR-10 training run; the defaults are the paper's ResNet-20.
@@ -108,19 +93,21 @@ class CifarRecipe:
         seed: seeds the weights, the order of the examples and the augmentation.
     """
 
-    depth: int = 20
-    residual: bool = True
-    norm: str = "batch"
-    batch_size: int = 128
-    lr: float = 0.1
-    momentum: float = 0.9
-    weight_decay: float = 1e-4
-    iterations: int = _PAPER_ITERATIONS
-    milestones: tuple[int, ...] = _PAPER_MILESTONES
-    warmup_iterations: int = 0
-    warmup_lr: float = 0.01
-    augment: bool = True
-    seed: int = 0
+    depth: Annotated[int, Int(8, hint=_DEPTH_HINT)] = 20
+    residual: Annotated[bool, Bool()] = True
+    norm: Annotated[str, OneOf(*NORMS, hint="'group' makes a run independent of how its batches are split over "
+                                            "processes.")] = "batch"
+    batch_size: Annotated[int, Int(1)] = 128
+    lr: Annotated[float, Float(0, low_open=True)] = 0.1
+    momentum: Annotated[float, Float(0, 1, high_open=True)] = 0.9
+    weight_decay: Annotated[float, Float(0)] = 1e-4
+    iterations: Annotated[int, Int(1)] = _PAPER_ITERATIONS
+    milestones: Annotated[tuple[int, ...], SequenceOf(Int(0), min_len=0, types=(tuple,), desc="a tuple of ints >= 0")
+                          ] = _PAPER_MILESTONES
+    warmup_iterations: Annotated[int, Int(0)] = 0
+    warmup_lr: Annotated[float, Float(0, low_open=True)] = 0.01
+    augment: Annotated[bool, Bool()] = True
+    seed: Annotated[int, SEED] = 0
 
     @property
     def name(self) -> str:

@@ -39,6 +39,7 @@ from .._validation import (
     TensorOf,
     invalid,
     requires,
+    user_hook,
     validate,
 )
 
@@ -194,7 +195,15 @@ def augment_inputs(transform: Callable[..., Tensor], **kwargs: Any) -> Callable[
 
     Returns:
         A callable ``(x, y) -> (transform(x, **kwargs), y)``.
+
+    Raises:
+        TypeError, ValueError: a setting ``transform`` (a function of the package) refuses, e.g.
+            ``max_shift=-1`` for :func:`shift_signals`: checked here, once, not at every batch.
     """
+    declared = getattr(transform, "__validation__", None)
+    if declared is not None:
+        declared.check(kwargs)
+    transform = user_hook(transform)  # a transform of the user's runs as user code
 
     def batch_transform(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
         return transform(x, **kwargs), y

@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .._validation import Bool, Float, Instance, Int, SequenceOf, TensorOf, invalid, validate
+from ..device import SEED
 
 __all__ = [
     "DropConnectLinear",
@@ -222,7 +223,7 @@ _STOCHASTIC = (nn.Dropout, Dropout, DropConnectLinear)
 
 
 @validate(model=Instance(nn.Module, desc="a torch.nn.Module"), x=TensorOf("floating", min_ndim=1, finite=True),
-          samples=Int(1), seed=Int(0, 2**32 - 1))
+          samples=Int(1), seed=SEED)
 def monte_carlo_predict(model: nn.Module, x: Tensor, *, samples: int = 50, seed: int = 0) -> Tensor:
     """Average class probabilities over ``samples`` sampled sub-networks (dropout left on).
 

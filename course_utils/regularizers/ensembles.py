@@ -26,6 +26,7 @@ from .._validation import (
     Pair,
     SequenceOf,
     TensorOf,
+    user_hook,
     validate,
 )
 from ..device import SEED
@@ -66,6 +67,7 @@ def bagging(train_one: Callable[[Tensor, Tensor], nn.Module], data: tuple[Tensor
         The k trained models, in order.
     """
     x, y = data
+    train_one = user_hook(train_one)  # the user's code: the fit it calls checks its arguments
     members = []
     for i in range(k):
         idx = bootstrap_indices(len(x), seed + i).to(x.device)

@@ -27,6 +27,7 @@ from .._validation import (
     IsCallable,
     TensorOf,
     eval_mode,
+    user_hook,
     validate,
 )
 
@@ -77,6 +78,7 @@ def consistency_penalty(unlabelled: Tensor, strength: float, transform: Callable
     Returns:
         A callable ``model -> scalar tensor``.
     """
+    transform = user_hook(transform)  # the user's code, called at every step inside fit
 
     def penalty(model: nn.Module) -> Tensor:
         device = next(model.parameters()).device

@@ -41,6 +41,7 @@ from .._validation import (
     SequenceOf,
     TensorOf,
     invalid,
+    user_hook,
     validate,
 )
 from ..language import gettext as tr
@@ -436,6 +437,7 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
         A widget: a test-ε ``SelectionSlider``, an example ``IntSlider``, a training-ε ``Dropdown``
         with a "train live" button and a status line, and the plot.
     """
+    series = user_hook(series)  # called here too, inside this call: the user's code
     grid = list(sweep.recipe.eps_grid)
     settings = sweep.settings()
     eps = W.SelectionSlider(options=[(f"{e:g}", e) for e in grid], value=min(grid, key=lambda e: abs(e - 0.1)),

@@ -18,6 +18,7 @@ import torch
 from matplotlib.axes import Axes
 
 from .._validation import Bool, Constraint, Float, Instance, Int, IsCallable, OneOf, SequenceOf, validate
+from ..device import SEED
 from ..language import gettext as tr
 from ..language import label as named
 from ..plots import plot_lines
@@ -40,7 +41,7 @@ def _reachable(layer_sizes: Sequence[int], kept: list[list[bool]], weights: list
 
 
 @validate(layer_sizes=SequenceOf(Int(1, 12), min_len=2, desc="a list of at least 2 layer sizes in [1, 12]"),
-          p=Float(0, 1, high_open=True), seed=Int(0, 2**32 - 1), method=OneOf("dropout", "dropconnect"),
+          p=Float(0, 1, high_open=True), seed=SEED, method=OneOf("dropout", "dropconnect"),
           connected=Bool(), ax=[None, Instance(Axes, desc="a matplotlib Axes")], title=[None, str])
 def draw_dropout_net(layer_sizes: Sequence[int] = (4, 6, 6, 2), p: float = 0.5, *, seed: int = 0,
                      method: str = "dropout", connected: bool = False, ax: Axes | None = None,

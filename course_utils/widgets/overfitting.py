@@ -24,7 +24,7 @@ from matplotlib.colors import SymLogNorm
 from numpy.polynomial import legendre
 from tqdm.auto import tqdm
 
-from .._validation import Float, Instance, Int, IsCallable, MappingOf, validate
+from .._validation import Float, Instance, Int, IsCallable, MappingOf, user_hook, validate
 from ..language import gettext as tr
 from ._live import LiveFigure
 from ._protocols import HasAttributes
@@ -267,6 +267,7 @@ def noise_explorer(maps: Mapping[str, Any], example: Callable[[int, float, int, 
         A widget: sliders "N", "σ²", "Q_f", "data set", a map selector, the button with a status
         line, and the plot.
     """
+    example, runs = user_hook(example), user_hook(runs)  # called here too, inside this call: the user's code
     names = list(maps)
     n = W.IntSlider(value=30, min=12, max=130, step=1, description="N", continuous_update=False)
     sigma2 = W.FloatSlider(value=0.5, min=0.0, max=2.0, step=0.05, description="σ²", continuous_update=False)

@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from numpy.polynomial import legendre
 
-from .._validation import Float, Instance, IsCallable, MappingOf, OneOf, SequenceOf, validate
+from .._validation import Float, Instance, IsCallable, MappingOf, OneOf, SequenceOf, user_hook, validate
 from ..language import gettext as tr
 from ..language import label as named
 from ..train import History
@@ -139,6 +139,7 @@ def ridge_explorer(example: Any, solve: Callable[[float], Mapping[str, Any]], *,
     Returns:
         A widget: a log-scale slider "λ", a status line with the errors, and the plot.
     """
+    solve = user_hook(solve)  # called here too, inside this call: it is the user's code
     lam = W.FloatLogSlider(value=1e-3, base=10, min=-8, max=1, step=0.25, description="λ", continuous_update=False,
                            readout_format=".1e")
     status = W.HTML()

@@ -15,13 +15,14 @@ and, for the MLP, the robust accuracy at every ε of ``eps_grid`` (:func:`fgsm_s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import torch
 from torch import nn
 
 from ..._validation import Bool, Float, Instance, Int, SequenceOf, validate
 from ...data import Splits, load_digits
-from ...device import torch_threads
+from ...device import DEVICE, SEED, torch_threads
 from ...models import MLP, ConvNet2d
 from ...regularizers.adversarial import adversarial_training, fgsm_accuracy
 from ...regularizers.augment import affine_images, augment_inputs
@@ -29,16 +30,11 @@ from ...train import History, evaluate, fit
 
 __all__ = ["DigitsRecipe", "digits_data", "fgsm_series", "train_digits_cnn", "train_digits_mlp"]
 
-_SEED = Int(0, 2**32 - 1)
 _POS = Int(1)
 _EPS = Float(0, 1)
 
 
-@validate(n_train=Int(10, 1000), cnn_width=_POS, cnn_blocks=Int(0), cnn_epochs=_POS, cnn_batch_size=_POS,
-          cnn_lr=Float(0, low_open=True), max_shift=Float(0, 4), scale=SequenceOf(Float(0.5, 2), min_len=2, max_len=2),
-          rotation=Float(0, 180), mlp_width=_POS, mlp_depth=_POS, mlp_epochs=_POS, mlp_batch_size=_POS,
-          mlp_lr=Float(0, low_open=True), eps=_EPS, adv_fraction=Float(0, 1),
-          eps_grid=SequenceOf(_EPS, unique=True), seed=_SEED, data_seed=_SEED)
+@validate()
 @dataclass(frozen=True)
 class DigitsRecipe:
     """Every setting of notebook 07's runs on the 8x8 digits.
@@ -65,25 +61,25 @@ class DigitsRecipe:
         data_seed: the split's seed (``load_digits(seed=data_seed)``) and the CNN subset's.
     """
 
-    n_train: int = 100
-    cnn_width: int = 16
-    cnn_blocks: int = 1
-    cnn_epochs: int = 100
-    cnn_batch_size: int = 25
-    cnn_lr: float = 1e-3
-    max_shift: float = 1.0
-    scale: tuple[float, float] = (0.9, 1.1)
-    rotation: float = 10.0
-    mlp_width: int = 256
-    mlp_depth: int = 2
-    mlp_epochs: int = 30
-    mlp_batch_size: int = 50
-    mlp_lr: float = 1e-3
-    eps: float = 0.1
-    adv_fraction: float = 0.5
-    eps_grid: tuple[float, ...] = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
-    seed: int = 0
-    data_seed: int = 0
+    n_train: Annotated[int, Int(10, 1000)] = 100
+    cnn_width: Annotated[int, _POS] = 16
+    cnn_blocks: Annotated[int, Int(0)] = 1
+    cnn_epochs: Annotated[int, _POS] = 100
+    cnn_batch_size: Annotated[int, _POS] = 25
+    cnn_lr: Annotated[float, Float(0, low_open=True)] = 1e-3
+    max_shift: Annotated[float, Float(0, 4)] = 1.0
+    scale: Annotated[tuple[float, float], SequenceOf(Float(0.5, 2), min_len=2, max_len=2)] = (0.9, 1.1)
+    rotation: Annotated[float, Float(0, 180)] = 10.0
+    mlp_width: Annotated[int, _POS] = 256
+    mlp_depth: Annotated[int, _POS] = 2
+    mlp_epochs: Annotated[int, _POS] = 30
+    mlp_batch_size: Annotated[int, _POS] = 50
+    mlp_lr: Annotated[float, Float(0, low_open=True)] = 1e-3
+    eps: Annotated[float, _EPS] = 0.1
+    adv_fraction: Annotated[float, Float(0, 1)] = 0.5
+    eps_grid: Annotated[tuple[float, ...], SequenceOf(_EPS, unique=True)] = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
+    seed: Annotated[int, SEED] = 0
+    data_seed: Annotated[int, SEED] = 0
 
     def __post_init__(self) -> None:
         # Tuples of floats: hashable, frozen, and equal to themselves after a trip through JSON.
@@ -96,7 +92,7 @@ _RUN = {
     "recipe": _RECIPE,
     "data": [None, Instance(Splits, hint="Pass data=experiments.digits_data(recipe, images=...) or leave it out.")],
     "threads": [None, _POS],
-    "device": [None, str, torch.device],
+    "device": DEVICE,
     "progress": Bool(),
 }
 

@@ -46,7 +46,7 @@ from torch import Tensor, nn
 
 from ..._validation import Bool, Float, Instance, Int, OneOf, TensorOf, eval_mode, validate
 from ...data import Splits
-from ...device import torch_threads
+from ...device import DEVICE, SEED, torch_threads
 from ...models import MLP, ConvNet1d
 from ...regularizers.augment import augment_inputs, shift_signals
 from ...regularizers.ensembles import Ensemble, bagging, disagreement
@@ -106,13 +106,13 @@ _RUN = {
     "recipe": Instance(CatalogueRecipe, hint="Pass e.g. recipe=experiments.CatalogueRecipe()."),
     "data": [None, Instance(Splits, hint="Pass data=experiments.catalogue_data(recipe) or leave it out.")],
     "threads": [None, Int(1)],
-    "device": [None, str, torch.device],
+    "device": DEVICE,
     "progress": Bool(),
 }
 _NAME = OneOf(*TECHNIQUES)
 
 
-@validate(recipe=_RUN["recipe"], dropout=Float(0, 1, high_open=True), seed=[None, Int(0, 2**32 - 1)])
+@validate(recipe=_RUN["recipe"], dropout=Float(0, 1, high_open=True), seed=[None, SEED])
 def catalogue_net(recipe: CatalogueRecipe, *, dropout: float = 0.0, seed: int | None = None) -> MLP:
     """The baseline's MLP (40 -> ``width`` x ``depth`` -> 10), freshly initialised from ``seed``.
 

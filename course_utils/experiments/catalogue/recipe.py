@@ -9,29 +9,23 @@ test accuracy stays near 0.38: room for every technique of the catalogue to show
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import torch
 from torch import Tensor
 
 from ..._validation import Float, Instance, Int, validate
 from ...data import Splits, load_mnist1d
+from ...device import SEED
 
 __all__ = ["CatalogueRecipe", "catalogue_data", "other_signals"]
 
-_SEED = Int(0, 2**32 - 1)
 _POSITIVE_INT = Int(1)
 _STRENGTH = Float(0)
 _SHARE = Float(0, 1)
 
 
-@validate(n_train=Int(10, 3000), width=_POSITIVE_INT, depth=_POSITIVE_INT, epochs=_POSITIVE_INT,
-          batch_size=_POSITIVE_INT, lr=Float(0, low_open=True), weight_decay=_STRENGTH, patience=_POSITIVE_INT,
-          max_shift=Int(0, 20), input_noise=_STRENGTH, weight_noise=_STRENGTH, smoothing=_SHARE,
-          label_flips=_SHARE, wrong_labels=Float(0, 1, high_open=True), pseudo_threshold=_SHARE,
-          consistency=_STRENGTH, task_split=Int(1, 9), cnn_width=_POSITIVE_INT, cnn_blocks=Int(0),
-          activation_l1=_STRENGTH, weight_l1=_STRENGTH, members=_POSITIVE_INT,
-          dropout=Float(0, 1, high_open=True), tying=_STRENGTH, source_epochs=_POSITIVE_INT, seed=_SEED,
-          data_seed=_SEED)
+@validate()
 @dataclass(frozen=True)
 class CatalogueRecipe:
     """Every setting of notebook 07's MNIST-1D experiments: the baseline and each technique's strength.
@@ -69,33 +63,33 @@ class CatalogueRecipe:
     ``dataclasses.replace(recipe, seed=1)`` makes a variant; the instance is frozen.
     """
 
-    n_train: int = 500
-    width: int = 256
-    depth: int = 2
-    epochs: int = 60
-    batch_size: int = 100
-    lr: float = 1e-3
-    weight_decay: float = 0.01
-    patience: int = 10
-    max_shift: int = 20
-    input_noise: float = 0.3
-    weight_noise: float = 0.03
-    smoothing: float = 0.1
-    label_flips: float = 0.2
-    wrong_labels: float = 0.4
-    pseudo_threshold: float = 0.8
-    consistency: float = 1.0
-    task_split: int = 5
-    cnn_width: int = 16
-    cnn_blocks: int = 2
-    activation_l1: float = 0.01
-    weight_l1: float = 1e-3
-    members: int = 5
-    dropout: float = 0.5
-    tying: float = 0.1
-    source_epochs: int = 20
-    seed: int = 0
-    data_seed: int = 0
+    n_train: Annotated[int, Int(10, 3000)] = 500
+    width: Annotated[int, _POSITIVE_INT] = 256
+    depth: Annotated[int, _POSITIVE_INT] = 2
+    epochs: Annotated[int, _POSITIVE_INT] = 60
+    batch_size: Annotated[int, _POSITIVE_INT] = 100
+    lr: Annotated[float, Float(0, low_open=True)] = 1e-3
+    weight_decay: Annotated[float, _STRENGTH] = 0.01
+    patience: Annotated[int, _POSITIVE_INT] = 10
+    max_shift: Annotated[int, Int(0, 20)] = 20
+    input_noise: Annotated[float, _STRENGTH] = 0.3
+    weight_noise: Annotated[float, _STRENGTH] = 0.03
+    smoothing: Annotated[float, _SHARE] = 0.1
+    label_flips: Annotated[float, _SHARE] = 0.2
+    wrong_labels: Annotated[float, Float(0, 1, high_open=True)] = 0.4
+    pseudo_threshold: Annotated[float, _SHARE] = 0.8
+    consistency: Annotated[float, _STRENGTH] = 1.0
+    task_split: Annotated[int, Int(1, 9)] = 5
+    cnn_width: Annotated[int, _POSITIVE_INT] = 16
+    cnn_blocks: Annotated[int, Int(0)] = 2
+    activation_l1: Annotated[float, _STRENGTH] = 0.01
+    weight_l1: Annotated[float, _STRENGTH] = 1e-3
+    members: Annotated[int, _POSITIVE_INT] = 5
+    dropout: Annotated[float, Float(0, 1, high_open=True)] = 0.5
+    tying: Annotated[float, _STRENGTH] = 0.1
+    source_epochs: Annotated[int, _POSITIVE_INT] = 20
+    seed: Annotated[int, SEED] = 0
+    data_seed: Annotated[int, SEED] = 0
 
 
 _RECIPE = Instance(CatalogueRecipe, hint="Pass e.g. recipe=experiments.CatalogueRecipe().")
