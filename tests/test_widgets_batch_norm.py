@@ -1,55 +1,58 @@
-"""Notebook 06's learning-rate slider over a (tiny) stored sweep, with and without batch norm."""
+"""Notebook 06's learning-rate slider over a made-up sweep (tests/fake_runs.py), with and without batch norm."""
 
 from __future__ import annotations
-
-import dataclasses
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+import fake_runs  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from course_utils import data, experiments  # noqa: E402
+from course_utils import experiments  # noqa: E402
 from course_utils.widgets.batch_norm import learning_rate_explorer  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def small() -> data.Splits:
-    return data.load_mnist1d(n_train=256, seed=0)
+def sweep() -> experiments.BatchNormSweep:
+    """A BatchNormSweep of made-up runs at three learning rates; at the largest both nets diverge, the plain
+    one in its first epoch (no curve, only the cross), the one with BN in its second (one finite epoch)."""
+    return fake_runs.batch_norm_sweep(lr=(0.5, 2.0, 10000.0), epochs=2,
+                                      diverge={("none", 10000.0): 1, ("batch", 10000.0): 2})
 
 
-@pytest.fixture(scope="module")
-def sweep(small) -> experiments.BatchNormSweep:
-    """A sweep of the same type as the stored one, with a learning rate at which the plain net diverges."""
-    recipe = experiments.BatchNormRecipe(lr=(0.5, 2.0, 10000.0), epochs=(2,), width=16)
-    spec = dataclasses.replace(experiments.BATCH_NORM_SWEEPS["lr"], recipe=recipe)
-    return experiments.BatchNormSweep(spec, experiments.run_batch_norm(recipe, data=small))
+def _live(norm: str, lr: float):
+    """The stub's live run: it diverges where the stored run did, else ends at a made-up accuracy of its own."""
+    return fake_runs.diverged(1, lr=lr) if lr == 10000.0 else fake_runs.curves(fake_runs.live_final(int(lr)), 2)
 
 
-def test_the_explorer_redraws_and_trains_live(sweep, small) -> None:
+def test_the_explorer_redraws_and_trains_live(sweep, monkeypatch) -> None:
     assert experiments.diverged(sweep.history("none", lr=10000.0)), "the fixture needs a diverged run"
-    calls = []
-
-    def run(norm, lr):
-        calls.append((norm, lr))
-        return experiments.run_norm_setting(sweep.setting(norm, lr=lr), recipe=sweep.recipe, data=small,
-                                            progress=False)
-
+    run = fake_runs.LiveRun(_live)
+    figures = fake_runs.capture_figures(monkeypatch)
     widget = learning_rate_explorer(sweep, run)
+    fig, = figures
     slider, (which, button, status) = widget.children[0], widget.children[1].children
     assert slider.value == 2.0 and which.value == "batch"
+    bn = sweep.history("batch", lr=2.0)
+    assert fake_runs.line(fig, "BN, training") == bn.train_acc and fake_runs.line(fig, "BN, test") == bn.val_acc
+    finals = [sweep.history("batch", lr=r).val_acc[-1] for r in (0.5, 2.0)] + [0.1]
+    assert fake_runs.line(fig, "BN") == finals, "final accuracy against the learning rate, a diverged run at chance"
     slider.value = 10000.0  # draws the diverged run's cross
     which.value = "none"
+    assert fake_runs.line(fig, "no norm: diverged (loss NaN) in epoch 1") == [0.1]
+    assert not run.calls, "a control change must not train"
     button.click()
-    assert calls == [("none", 10000.0)]
+    assert run.calls == [("none", 10000.0)]
     assert "trained live" in status.value and "diverged (stored: diverged)" in status.value, status.value
     slider.value = 0.5
     which.value = "batch"
     button.click()
-    stored = sweep.history("batch", lr=0.5).val_acc[-1]
-    assert f"(stored: {stored:.3f})" in status.value, status.value
+    assert run.calls[-1] == ("batch", 0.5)
+    stored, live = sweep.history("batch", lr=0.5).val_acc[-1], run.returned[-1].val_acc[-1]
+    assert f"final test accuracy {live:.3f} (stored: {stored:.3f})" in status.value, status.value
+    assert fake_runs.line(fig, "BN (live), test") == run.returned[-1].val_acc, "the live run's curves are added"
     plt.close("all")
 
 
@@ -86,8 +89,12 @@ def test_the_net_switch_redraws_and_the_legend_lists_only_drawn_lines(sweep) -> 
             assert sorted(legend) == sorted(drawn), (legend, drawn)
             for line in ax.get_lines():
                 assert len(line.get_xdata()) and all(y == y for y in line.get_ydata()), f"{line.get_label()}: no NaN"
-    diverged = sweep.history("none", lr=10000.0)
-    if diverged.epochs == 1:  # diverged in its first epoch: no curve, only the cross
-        left = chosen_bn.axes[0]
-        assert not any(t.get_text().startswith("no norm, ") for t in left.get_legend().get_texts())
+    # "none" diverged in its first epoch: no curve, only the cross; "batch" in its second: one point, then the cross.
+    assert sweep.history("none", lr=10000.0).epochs == 1 and sweep.history("batch", lr=10000.0).epochs == 2
+    for fig in (chosen_bn, chosen_none):
+        left = fig.axes[0]
+        shown = [t.get_text() for t in left.get_legend().get_texts()]
+        assert not any(t.startswith("no norm, ") for t in shown), shown
+        assert "no norm: diverged (loss NaN) in epoch 1" in shown and "BN: diverged (loss NaN) in epoch 2" in shown
+        assert fake_runs.line(fig, "BN, training") == sweep.history("batch", lr=10000.0).train_acc[:1]
     plt.close("all")

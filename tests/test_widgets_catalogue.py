@@ -1,4 +1,8 @@
-"""Notebook 07's widgets and figures: they redraw from the stored sweeps and train live through ``run``."""
+"""Notebook 07's widgets and figures: they redraw from the stored sweeps and train live through ``run``.
+
+The live runs are stubs (tests/fake_runs.py): they record the setting they were called with and
+return a made-up History at once, whose numbers no stored run has.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import fake_runs
 import matplotlib.pyplot as plt
 import pytest
 import torch
@@ -22,14 +27,6 @@ from course_utils.widgets.catalogue import (
     smoothing_explorer,
 )
 
-TINY = experiments.CatalogueRecipe(width=16, epochs=2)
-TINY_DIGITS = experiments.DigitsRecipe(mlp_width=16, mlp_epochs=1, eps_grid=(0.0, 0.1))
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return experiments.catalogue_data(TINY)
-
 
 @pytest.fixture(autouse=True)
 def _close_figures():
@@ -43,22 +40,27 @@ def _controls(widget):
     return slider, button, status
 
 
-def test_shift_explorer_redraws_and_trains_the_chosen_setting(mnist) -> None:
+def test_shift_explorer_redraws_and_trains_the_chosen_setting(monkeypatch) -> None:
     sweep = experiments.load_catalogue_sweep("shift")
-    calls = []
-
-    def run(max_shift):
-        calls.append(max_shift)
-        return experiments.run_shift(max_shift, recipe=TINY, data=mnist, progress=False)
-
+    run = fake_runs.LiveRun(lambda max_shift: fake_runs.catalogue_run(fake_runs.live_final(max_shift)))
+    figures = fake_runs.capture_figures(monkeypatch)
     widget = shift_explorer(sweep, run)
+    fig, = figures
     slider, button, status = _controls(widget)
     assert [v for _, v in slider.options] == [0, 1, 2, 4, 8, 20] and slider.value == 20
     slider.value = 4
+    chosen = sweep.get("max shift 4")
+    assert fake_runs.line(fig, "max shift 4: test") == chosen.series("test_acc")
+    assert fake_runs.line(fig, "max shift 0: training") == sweep.get("max shift 0").train_acc, "no augmentation beside it"
+    assert fake_runs.line(fig, "chosen setting") == [sweep.final("max shift 4")], "the chosen setting circled"
+    assert not run.calls, "a control change must not train"
     button.click()
-    assert calls == [4], "train live must train the chosen setting, once"
+    assert run.calls == [(4,)], "train live must train the chosen setting, once"
+    live = run.returned[-1]
     assert "trained live" in status.value and "max shift 4" in status.value, status.value
-    assert f"(stored: {sweep.final('max shift 4'):.3f})" in status.value
+    assert (f"test accuracy {live.series('test_acc')[-1]:.3f} (stored: {sweep.final('max shift 4'):.3f})"
+            in status.value), status.value
+    assert fake_runs.line(fig, "max shift 4 (live): test") == live.series("test_acc"), "the live curves are added"
     assert not button.disabled
 
 
@@ -77,35 +79,54 @@ def test_smoothing_explorer_shows_a_failure_in_the_widget() -> None:
     assert not button.disabled, "the button must work again after a failure"
 
 
-def test_smoothing_explorer_trains_live(mnist) -> None:
+def test_smoothing_explorer_trains_live(monkeypatch) -> None:
     sweep = experiments.load_catalogue_sweep("smoothing")
-    widget = smoothing_explorer(sweep, lambda a: experiments.run_smoothing(a, recipe=TINY, data=mnist, progress=False))
+    run = fake_runs.LiveRun(lambda alpha: fake_runs.catalogue_run(fake_runs.live_final(round(10 * alpha))))
+    figures = fake_runs.capture_figures(monkeypatch)
+    widget = smoothing_explorer(sweep, run)
+    fig, = figures
     _, button, status = _controls(widget)
+    assert fake_runs.line(fig, "α = 0.1: validation loss") == sweep.get("α = 0.1").val_loss
+    assert fake_runs.line(fig, "α = 0: validation loss") == sweep.get("α = 0").val_loss, "α = 0 beside it"
     button.click()
+    assert run.calls == [(0.1,)]
+    live = run.returned[-1]
     assert "α = 0.1" in status.value and "calibration error" in status.value, status.value
+    assert (f"test accuracy {live.series('final_acc')[-1]:.3f}, calibration error {live.series('final_ece')[-1]:.3f} "
+            f"(stored: {sweep.final('α = 0.1'):.3f}, {sweep.final('α = 0.1', 'final_ece'):.3f})") in status.value, (
+        status.value)
+    assert fake_runs.line(fig, "α = 0.1 (live): validation loss") == live.val_loss, "the live curve is added"
 
 
-def test_epsilon_explorer_attacks_live_nets_and_trains_live() -> None:
+def test_epsilon_explorer_attacks_live_nets_and_trains_live(monkeypatch) -> None:
     sweep = experiments.load_catalogue_sweep("epsilon")
-    digits = experiments.digits_data(TINY_DIGITS, images=False)
+    grid = list(sweep.recipe.eps_grid)
     torch.manual_seed(0)
+    x, y = torch.rand(12, 64), torch.randint(0, 10, (12,))  # twelve made-up 8x8 "digits"
     net = models.MLP(64, 10, width=16)
-    calls = []
-
-    def run(eps):
-        calls.append(eps)
-        return experiments.run_adversarial(eps, recipe=TINY_DIGITS, data=digits, progress=False)
-
-    widget = epsilon_explorer(sweep, {"standard": net}, digits.test, run, experiments.fgsm_series)
+    run = fake_runs.LiveRun(lambda eps: fake_runs.catalogue_run(fake_runs.live_final(round(100 * eps)), fgsm=grid))
+    figures = fake_runs.capture_figures(monkeypatch)
+    widget = epsilon_explorer(sweep, {"standard": net}, (x, y), run, experiments.fgsm_series)
+    fig, = figures
     eps, example = widget.children[0].children
     train_eps, button, status = widget.children[1].children
-    assert eps.value == 0.1 and example.max == len(digits.test[0]) - 1 and train_eps.value == 0.1
+    assert eps.value == 0.1 and example.max == len(x) - 1 and train_eps.value == 0.1
+    stored = sweep.get("adversarial training, ε = 0.1")
+    assert fake_runs.line(fig, "adversarial training, ε = 0.1 (stored)") == [
+        stored.series(experiments.fgsm_series(g))[-1] for g in grid], "robust accuracy against the test ε, stored"
     example.value = 5
     eps.value = 0.2
     train_eps.value = 0.05
     assert net.training, "the widget restores the nets' mode after attacking them"
+    assert not run.calls, "a control change must not train"
     button.click()
-    assert calls == [0.05] and "trained live" in status.value, "train live uses the training ε, not the test ε"
+    assert run.calls == [(0.05,)] and "trained live" in status.value, "train live uses the training ε, not the test ε"
+    live = run.returned[-1]
+    assert f"clean accuracy {live.series('final_acc')[-1]:.3f}" in status.value, status.value
+    assert (f"accuracy on FGSM examples at the test ε = 0.2: {live.series(experiments.fgsm_series(0.2))[-1]:.3f}"
+            in status.value), "the live run's robust accuracy at the chosen test ε"
+    assert fake_runs.line(fig, "adversarial training, ε = 0.05 (live)") == [
+        live.series(experiments.fgsm_series(g))[-1] for g in grid], "the live curve is added at every test ε"
 
 
 def test_the_widgets_reject_what_is_not_their_sweep() -> None:

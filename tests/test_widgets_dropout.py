@@ -1,31 +1,23 @@
-"""Notebook 05's widgets: the network picture and the p slider over a (tiny) stored sweep."""
+"""Notebook 05's widgets: the network picture and the p slider over a made-up sweep (tests/fake_runs.py)."""
 
 from __future__ import annotations
-
-import dataclasses
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+import fake_runs  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from course_utils import data, experiments  # noqa: E402
+from course_utils import experiments  # noqa: E402
 from course_utils.widgets.dropout import draw_dropout_net, dropout_explorer  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def small() -> data.Splits:
-    return data.load_mnist1d(n_train=128, seed=0)
-
-
-@pytest.fixture(scope="module")
-def sweep(small) -> experiments.DropoutSweep:
-    """A sweep of the same type as the stored one, made in seconds from a tiny recipe."""
-    recipe = experiments.DropoutRecipe(p=(0.0, 0.5), method=("dropout", "dropconnect"), width=16, epochs=2)
-    spec = dataclasses.replace(experiments.DROPOUT_SWEEPS["p"], recipe=recipe)
-    return experiments.DropoutSweep(spec, experiments.run_dropout(recipe, data=small))
+def sweep() -> experiments.DropoutSweep:
+    """A DropoutSweep of made-up runs (p = 0 and 0.5, dropout and DropConnect), each ending at its own accuracies."""
+    return fake_runs.dropout_sweep(p=(0.0, 0.5), method=("dropout", "dropconnect"))
 
 
 def test_the_net_picture_drops_hidden_units_only() -> None:
@@ -68,30 +60,39 @@ def test_dropconnect_is_drawn_as_dropped_weights() -> None:
         draw_dropout_net(p=1.0)
 
 
-def test_the_explorer_redraws_and_trains_live(sweep, small) -> None:
-    calls = []
-
-    def run(p, method, seed):
-        calls.append((p, method, seed))
-        return experiments.run_dropout_setting(p, method, recipe=dataclasses.replace(sweep.recipe, seed=seed),
-                                               data=small, progress=False)
-
+def test_the_explorer_redraws_and_trains_live(sweep, monkeypatch) -> None:
+    # The live run of seed s ends at validation accuracy 0.8 + s / 1000: never a stored run's.
+    run = fake_runs.LiveRun(lambda p, method, seed: fake_runs.dropout_run(0.8 + seed / 1000))
+    figures = fake_runs.capture_figures(monkeypatch)
     widget = dropout_explorer(sweep, run)
+    fig, = figures
     (slider, method), (seed, button, status) = widget.children[0].children, widget.children[1].children
     assert slider.value == 0.5 and method.value == "dropout" and seed.value == sweep.recipe.seed
     method.value = "dropconnect"
+    chosen, plain = sweep.history(0.5, "dropconnect"), sweep.history(0.0, "dropconnect")
+    assert fake_runs.line(fig, "DropConnect, p = 0.5 (stored, seed 0), validation") == chosen.val_acc
+    assert fake_runs.line(fig, "DropConnect, p = 0.5 (stored, seed 0), training") == chosen.extra["train_eval_acc"]
+    assert fake_runs.line(fig, "no dropout (stored), validation") == plain.val_acc, "the net without dropout beside it"
+    assert fake_runs.line(fig, "chosen setting") == [chosen.val_acc[-1]], "the chosen setting circled on the right"
+    assert not run.calls, "a control change must not train"
     button.click()
-    assert calls == [(0.5, "dropconnect", 0)]
+    assert run.calls == [(0.5, "dropconnect", 0)]
+    live, stored = run.returned[-1], chosen.val_acc[-1]
     assert "trained live" in status.value and "DropConnect, p = 0.5" in status.value, status.value
-    stored = sweep.history(0.5, "dropconnect").val_acc[-1]
-    assert f"validation {stored:.3f} (" in status.value and "the stored run of seed 0" in status.value, status.value
+    assert (f"training accuracy {live.extra['train_eval_acc'][-1]:.3f}, validation {live.val_acc[-1]:.3f} "
+            f"(the stored run of seed 0: validation {stored:.3f})") in status.value, status.value
     assert "test" not in status.value, "the live status must not show test accuracy: p is chosen on validation"
+    assert fake_runs.line(fig, "live, seed 0, validation") == live.val_acc, "the live run's curves are added"
     seed.value = 7
     button.click()
-    assert calls[-1] == (0.5, "dropconnect", 7) and "seed 7" in status.value, "the seed box reaches the run"
-    assert f"validation {stored:.3f}," not in status.value.split("(")[0], "another seed is another run"
+    assert run.calls[-1] == (0.5, "dropconnect", 7) and "seed 7" in status.value, "the seed box reaches the run"
+    seven = run.returned[-1].val_acc[-1]
+    assert f"validation {seven:.3f} (stored seed 0: validation {stored:.3f})" in status.value, (
+        "another seed's run is compared with the stored seed's, not called its repeat", status.value)
+    assert fake_runs.line(fig, "live, seed 7, validation") == run.returned[-1].val_acc
     slider.value = 0.0  # p = 0 draws without error too
-    assert not button.disabled
+    assert fake_runs.line(fig, "no dropout (stored, seed 0), validation") == plain.val_acc
+    assert not button.disabled and len(run.calls) == 2
     plt.close("all")
 
 

@@ -1,4 +1,8 @@
-"""Every explorer keeps one figure: a control change redraws its content in place, no new figure."""
+"""Every explorer keeps one figure: a control change redraws its content in place, no new figure.
+
+Each explorer gets its stored sweep (loading one is fast) or, for the noise explorer, made-up maps
+(tests/fake_runs.py); its live function raises if called: a control change must not train.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import fake_runs  # noqa: E402
 import ipywidgets as W  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
@@ -21,8 +26,7 @@ def _never(*args):
 
 
 def _noise():
-    recipe = experiments.NoiseRecipe(n_values=(20, 40, 80), sigma2_values=(0.0, 1.0), q_f_values=(5, 20), runs=4)
-    maps = {"a": experiments.overfit_map(recipe, "sigma2"), "b": experiments.overfit_map(recipe, "q_f")}
+    maps = fake_runs.overfit_maps(n_values=(20, 40, 80), sigma2_values=(0.0, 1.0), q_f_values=(5, 20))  # made up
     return widgets.noise_explorer(maps, lambda n, s, q, seed: experiments.lfd_example(n, s, q, seed=seed), _never)
 
 

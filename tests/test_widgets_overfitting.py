@@ -1,4 +1,9 @@
-"""Notebook 03's figures and noise explorer: they draw what they are given and measure live through ``runs``."""
+"""Notebook 03's figures and noise explorer: they draw what they are given and measure live through ``runs``.
+
+The maps and the boundary result are made up (tests/fake_runs.py), and the live measurement is a stub
+that records its calls and returns made-up measures; only the data sets of the sliders are real
+(``experiments.lfd_example``: one least-squares fit, milliseconds).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import fake_runs  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
@@ -16,34 +23,59 @@ from course_utils.widgets.overfitting import draw_boundaries, draw_fits, draw_ov
 
 @pytest.fixture(scope="module")
 def maps() -> dict[str, experiments.OverfitMap]:
-    recipe = experiments.NoiseRecipe(n_values=(20, 40, 80), sigma2_values=(0.0, 1.0, 2.0), q_f_values=(5, 20, 40),
-                                     runs=20)
-    return {"stochastic": experiments.overfit_map(recipe, "sigma2"), "deterministic": experiments.overfit_map(recipe, "q_f")}
+    return fake_runs.overfit_maps(n_values=(20, 40, 80), sigma2_values=(0.0, 1.0, 2.0), q_f_values=(5, 20, 40))
 
 
 def _example(n, sigma2, q_f, seed):
     return experiments.lfd_example(n, sigma2, q_f, seed=seed)
 
 
-def test_noise_explorer_redraws_and_measures_live(maps) -> None:
-    calls = []
+def _measures(n, sigma2, q_f, count, seed):
+    """Made-up overfit measures of ``count`` data sets, a heavy right tail, different for every chunk's seed."""
+    return torch.linspace(-0.5, 2.0, count, dtype=torch.float64) ** 3 + (seed - 10_000) / 1000
 
-    def runs(n, sigma2, q_f, count, seed):
-        calls.append((n, sigma2, q_f, count))
-        return experiments.overfit_runs(n, sigma2=[sigma2], q_f=[q_f], runs=count, seed=seed).flatten()
 
+def _shows(fig, overfit) -> bool:
+    """Whether ``fig`` has a colour mesh of exactly ``overfit``'s cells (the heat map drawn)."""
+    cells = overfit.average.numpy().ravel()
+    meshes = [np.asarray(c.get_array()).ravel() for ax in fig.axes for c in ax.collections
+              if getattr(c, "get_array", lambda: None)() is not None]
+    return any(m.shape == cells.shape and np.allclose(m, cells) for m in meshes)
+
+
+def _circles(fig) -> list[tuple[float, float]]:
+    return [(float(ln.get_xdata()[0]), float(ln.get_ydata()[0])) for ax in fig.axes for ln in ax.get_lines()
+            if ln.get_marker() == "o"]
+
+
+def test_noise_explorer_redraws_and_measures_live(maps, monkeypatch) -> None:
+    runs = fake_runs.LiveRun(_measures)
+    figures = fake_runs.capture_figures(monkeypatch)
     widget = noise_explorer(maps, _example, runs, colours=experiments.DEGREE_COLOURS, live_runs=100)
     (n, sigma2, q_f, seed), chooser = widget.children[0].children, widget.children[1]
     button, status = widget.children[2].children
     assert (n.value, sigma2.value, q_f.value) == (30, 0.5, 20)
     assert list(chooser.options) == ["stochastic", "deterministic"]
+    stochastic, = figures
+    assert _shows(stochastic, maps["stochastic"]) and not _shows(stochastic, maps["deterministic"])
     n.value, sigma2.value, q_f.value = 40, 1.0, 20
+    assert _circles(stochastic) == [(40.0, 1.0)], "the setting circled on the map of σ² (its Q_f is the map's 20)"
     chooser.value = "deterministic"
+    deterministic = figures[-1]
+    assert deterministic is not stochastic and _shows(deterministic, maps["deterministic"]), "the chosen map is drawn"
+    assert _circles(deterministic) == [] and "not circled: the map holds σ² = 0.1" in deterministic.axes[1].get_title(), (
+        "σ² = 1 is not the σ² of the map of Q_f: nothing circled, and the title says why")
     seed.value = 3
+    assert not runs.calls, "a slider change must not measure"
     button.click()
-    assert calls and all(c[:3] == (40, 1.0, 20) for c in calls), calls
-    assert sum(c[3] for c in calls) == 100, "the live button must measure live_runs data sets in all"
-    assert "100 data sets" in status.value and "median" in status.value, status.value
+    assert runs.calls and all(c[:3] == (40, 1.0, 20) for c in runs.calls), runs.calls
+    assert sum(c[3] for c in runs.calls) == 100, "the live button must measure live_runs data sets in all"
+    values = np.concatenate([r.numpy() for r in runs.returned])
+    assert "100 data sets" in status.value and f"median <b>{np.median(values):.3g}</b>" in status.value, status.value
+    assert f"mean {values.mean():.3g}, largest {values.max():.3g}" in status.value, status.value
+    shown = figures[-1]
+    assert len(shown.axes) >= 3 and shown.axes[2].get_title() == "100 data sets of this setting (live)", (
+        "the histogram of the measures is added")
     assert not button.disabled
     plt.close("all")
 
@@ -77,10 +109,14 @@ def test_the_drawing_functions(maps) -> None:
     assert colours["g2:"] == experiments.DEGREE_COLOURS[2] and colours["g10"] == experiments.DEGREE_COLOURS[10]
     ax = draw_overfit_map(maps["stochastic"], mark=(40, 1.0))
     assert ax.get_xlabel() == "number of samples N" and "σ²" in ax.get_ylabel()
-    result = experiments.run_boundaries(experiments.BoundaryRecipe(n_train=40, n_pool=300, epochs=3))
+    result = fake_runs.boundary_result()
     grids = {name: experiments.decision_grid(model, result.train[0], steps=20) for name, model in result.models.items()}
     axes = draw_boundaries(result, grids)
     assert len(axes) == 2 and "held-out acc" in axes[1].get_title()
+    for ax, name in zip(axes, ("small", "large")):
+        assert f"training acc {result.train_acc[name]:.3f}, held-out acc {result.held_out_acc[name]:.3f}" in (
+            ax.get_title()), "each panel gives its own model's accuracies"
+    assert "(2 × 128 units)" in axes[1].get_title(), axes[1].get_title()
     with pytest.raises(TypeError, match="'example' parameter of draw_fits"):
         draw_fits(torch.zeros(3))
     plt.close("all")

@@ -1,50 +1,49 @@
-"""Notebook 01's depth explorer: it redraws from a stored sweep and trains live through ``run``."""
+"""Notebook 01's depth explorer: it redraws from a (made-up, tests/fake_runs.py) sweep and trains live through ``run``."""
 
 from __future__ import annotations
-
-import dataclasses
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+import fake_runs  # noqa: E402
 import pytest  # noqa: E402
 
-from course_utils import data, experiments  # noqa: E402
+from course_utils import experiments  # noqa: E402
 from course_utils.widgets.residual import depth_explorer  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def small() -> data.Splits:
-    return data.load_mnist1d(n_train=256, seed=0)
+def sweep() -> experiments.DegradationSweep:
+    """A DegradationSweep of made-up runs (1 and 2 blocks, plain and residual), each ending at its own errors."""
+    return fake_runs.degradation_sweep(num_blocks=(1, 2), epochs=2)
 
 
-@pytest.fixture(scope="module")
-def sweep(small) -> experiments.DegradationSweep:
-    """A sweep of the same type as a stored one, made in a second from a tiny recipe."""
-    recipe = experiments.DegradationRecipe(num_blocks=(1, 2), epochs=1)
-    spec = dataclasses.replace(experiments.SWEEPS["depth"], recipe=recipe)
-    return experiments.DegradationSweep(spec, experiments.run_degradation(recipe, data=small))
-
-
-def test_depth_explorer_redraws_and_trains_live(sweep, small) -> None:
-    calls = []
-
-    def run(num_blocks, residual):
-        calls.append((num_blocks, residual))
-        return experiments.run_degradation_setting(num_blocks, residual, recipe=sweep.recipe, data=small)
-
+def test_depth_explorer_redraws_and_trains_live(sweep, monkeypatch) -> None:
+    run = fake_runs.LiveRun(lambda num_blocks, residual: fake_runs.curves(fake_runs.live_final(num_blocks), 2))
+    figures = fake_runs.capture_figures(monkeypatch)
     widget = depth_explorer(sweep, run)
+    fig, = figures
     (depth, shortcuts), (button, status) = widget.children[0].children, widget.children[1].children
     assert depth.value == 2 and shortcuts.value is False
     assert [label for label, _ in depth.options] == ["4", "6"], "the slider shows layers, not blocks"
+    assert fake_runs.line(fig, "plain, 6 layers (stored)") == sweep.history(2, False).train_error
+    assert fake_runs.line(fig, "plain, 4 layers (stored)") == sweep.history(1, False).train_error, (
+        "the shallowest net of the same kind beside it")
     depth.value = 1
     shortcuts.value = True
+    chosen = sweep.history(1, True)
+    assert fake_runs.line(fig, "residual, 4 layers (stored)") == chosen.train_error
+    assert fake_runs.line(fig, "chosen setting") == [chosen.train_error[-1]], "the chosen setting circled"
+    assert fake_runs.line(fig, "residual, test") == [sweep.history(n, True).val_error[-1] for n in (1, 2)]
+    assert not run.calls, "a control change must not train"
     button.click()
-    assert calls == [(1, True)], "train live must train the chosen setting, once"
+    assert run.calls == [(1, True)], "train live must train the chosen setting, once"
+    live = run.returned[-1]
     assert "trained live" in status.value and "residual, 4 layers" in status.value, status.value
-    stored = f"{sweep.history(1, True).train_error[-1]:.3f}"
-    assert f"(stored: {stored})" in status.value, "a live run of the stored recipe repeats the stored one"
+    assert (f"final training error {live.train_error[-1]:.3f} (stored: {chosen.train_error[-1]:.3f})"
+            in status.value), "the live run's error, then the stored run's"
+    assert fake_runs.line(fig, "residual, 4 layers (live)") == live.train_error, "the live run's curve is added"
     assert not button.disabled
 
 

@@ -1,32 +1,25 @@
-"""Notebook 04's widgets: the ridge λ slider, the λ explorer over a stored sweep, the λ curve."""
+"""Notebook 04's widgets: the ridge λ slider, the λ explorer over a (made-up, tests/fake_runs.py) sweep, the λ curve."""
 
 from __future__ import annotations
 
-import dataclasses
 from functools import partial
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+import fake_runs  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from course_utils import data, experiments  # noqa: E402
+from course_utils import experiments  # noqa: E402
 from course_utils.widgets.weight_decay import decay_explorer, draw_decay_curve, ridge_explorer  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def small() -> data.Splits:
-    return data.load_mnist1d(n_train=100, seed=0)
-
-
-@pytest.fixture(scope="module")
-def sweep(small) -> experiments.DecaySweep:
-    """A sweep of the same type as a stored one, made in seconds from a tiny recipe."""
-    recipe = experiments.DecayRecipe(lambdas=(0.0, 0.01, 0.1), widths=(16,), epochs=2)
-    spec = dataclasses.replace(experiments.WEIGHT_DECAY_SWEEPS["lambda"], recipe=recipe)
-    return experiments.DecaySweep(spec, experiments.run_decay(recipe, data=small))
+def sweep() -> experiments.DecaySweep:
+    """A DecaySweep of made-up runs at λ = 0, 0.01 and 0.1, each ending at its own errors."""
+    return fake_runs.decay_sweep(lambdas=(0.0, 0.01, 0.1), epochs=3)
 
 
 def test_ridge_explorer_moves_the_fit_with_lambda() -> None:
@@ -47,23 +40,27 @@ def test_ridge_explorer_moves_the_fit_with_lambda() -> None:
     plt.close("all")
 
 
-def test_decay_explorer_redraws_and_trains_live(sweep, small) -> None:
-    calls = []
-
-    def run(lam):
-        calls.append(lam)
-        return experiments.run_decay_setting("l2", lam, recipe=sweep.recipe, data=small, progress=False)
-
+def test_decay_explorer_redraws_and_trains_live(sweep, monkeypatch) -> None:
+    run = fake_runs.LiveRun(lambda lam: fake_runs.decay_run(fake_runs.live_final(round(100 * lam))))
+    figures = fake_runs.capture_figures(monkeypatch)
     widget = decay_explorer(sweep, run, colours=experiments.DECAY_COLOURS)
+    fig, = figures
     slider = widget.children[0]
     button, status = widget.children[1].children
     assert [value for _, value in slider.options] == [0.0, 0.01, 0.1]
     slider.value = 0.1
+    chosen = sweep.history(0.1)
+    assert fake_runs.line(fig, "L2, λ = 0.1: validation") == chosen.val_error
+    assert fake_runs.line(fig, "no penalty: training") == sweep.history(0.0).train_error, "λ = 0 beside it"
+    assert fake_runs.line(fig, "chosen λ") == [chosen.val_error[-1]], "the chosen λ circled"
+    assert not run.calls, "a control change must not train"
     button.click()
-    assert calls == [0.1], "train live must train the chosen λ, once"
+    assert run.calls == [(0.1,)], "train live must train the chosen λ, once"
+    live = run.returned[-1]
     assert "trained live" in status.value and "L2, λ = 0.1" in status.value, status.value
-    stored = f"{sweep.history(0.1).val_error[-1]:.3f}"
-    assert f"(stored: {stored})" in status.value, "a live run of the stored recipe repeats the stored one"
+    assert f"final validation error {live.val_error[-1]:.3f} (stored: {chosen.val_error[-1]:.3f})" in status.value, (
+        "the live run's error, then the stored run's", status.value)
+    assert fake_runs.line(fig, "L2, λ = 0.1: validation (live)") == live.val_error, "the live curve is added"
     assert not button.disabled
     plt.close("all")
 
@@ -92,15 +89,30 @@ def test_draw_decay_curve(sweep) -> None:
     joined = [line for line in ax.get_lines() if line.get_linestyle() in ("-", "--", ":") and line.get_color() != "white"]
     assert [line.get_linestyle() for line in joined] == ["-", "--", ":"]
     assert joined[1].get_xdata()[0] == pytest.approx(0.01), "the line starts at the smallest positive λ: λ = 0 is not joined"
+    finals = {"train": [sweep.history(v).train_error[-1] for v in (0.01, 0.1)],
+              "val": [sweep.history(v).val_error[-1] for v in (0.01, 0.1)],
+              "test": [1 - sweep.history(v).series("test_acc")[-1] for v in (0.01, 0.1)]}
+    for line, part in zip(joined, ("train", "val", "test")):
+        assert list(line.get_ydata()) == pytest.approx(finals[part]), f"{part}: the last epoch's errors (test: its test_acc)"
     alone = [line for line in ax.get_lines() if line.get_linestyle() == "None"]
     assert len(alone) == 3 and all(line.get_xdata()[0] == pytest.approx(0.001) for line in alone), (
         "λ = 0 is drawn on its own, a decade left of the smallest λ")
+    assert [float(line.get_ydata()[0]) for line in alone] == pytest.approx(
+        [sweep.history(0.0).train_error[-1], sweep.history(0.0).val_error[-1],
+         1 - sweep.history(0.0).series("test_acc")[-1]])
     ticks = [(float(x), t.get_text()) for x, t in zip(ax.get_xticks(), ax.get_xticklabels())]
     assert ticks == [(pytest.approx(0.001), "λ = 0"), (pytest.approx(0.01), "0.01"), (pytest.approx(0.1), "0.1")], ticks
-    # several seeds: the mean, with ± sd bars
+    # several seeds: the mean, with ± sd bars (the second made-up seed's accuracies are 0.04 lower)
     plt.close("all")
-    ax = draw_decay_curve({"Adam + L2": [sweep, sweep]}, split=("val",))
+    other = fake_runs.decay_sweep(lambdas=(0.0, 0.01, 0.1), epochs=3, seed=1, shift=-0.04)
+    ax = draw_decay_curve({"Adam + L2": [sweep, other]}, split=("val",))
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Adam + L2: validation (mean ± sd, 2 seeds)"]
+    mean = [(sweep.history(v).val_error[-1] + other.history(v).val_error[-1]) / 2 for v in (0.01, 0.1)]
+    line, = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert list(line.get_ydata()) == pytest.approx(mean), "the mean over the seeds"
+    bars = [c for c in ax.containers if c.has_yerr]
+    halves = [abs(s[1][1] - s[0][1]) / 2 for c in bars for s in c.lines[2][0].get_segments()]
+    assert halves == pytest.approx([0.04 / 2 ** 0.5] * 3), "± one standard deviation over the seeds (λ = 0 too)"
     with pytest.raises(ValueError, match="'split' parameter of draw_decay_curve"):
         draw_decay_curve({"x": sweep}, split=("train", "dev"))
     plt.close("all")
