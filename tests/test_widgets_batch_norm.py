@@ -91,3 +91,10 @@ def test_the_net_switch_redraws_and_the_legend_lists_only_drawn_lines(sweep) -> 
         left = chosen_bn.axes[0]
         assert not any(t.get_text().startswith("no norm, ") for t in left.get_legend().get_texts())
     plt.close("all")
+
+
+def test_another_notebooks_sweep_is_refused_by_name() -> None:
+    with pytest.raises(TypeError, match=r"The 'sweep' parameter of learning_rate_explorer must be a stored sweep such "
+                                         r"as experiments.load_batch_norm_sweep\('lr'\). Got the residual sweep "
+                                         r"'depth' \(residual_depth_sweep.json\)"):
+        learning_rate_explorer(experiments.load_degradation_sweep("depth"), lambda norm, lr: None)
