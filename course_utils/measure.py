@@ -9,6 +9,7 @@ counted (as in the paper); BatchNorm, ReLU, pooling and additions are not.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from ._limits import MAX_ELEMENTS, check_at_most
 from ._validation import (
     Bool,
     Instance,
@@ -90,6 +92,9 @@ def _forward(model: nn.Module, input_size: Sequence[int], counter: FlopCounterMo
 
     A model that cannot take that input gives an error naming ``input_size``.
     """
+    size = math.prod(input_size)
+    check_at_most("input_size", size, MAX_ELEMENTS, "MAX_ELEMENTS", what="the shape of an input of",
+                  unit=" numbers", got=f"{tuple(input_size)}: {size:,} numbers", hint="Use a batch size of 1.")
     x = _example_input(model, tuple(input_size))
     with eval_mode(model), counter, blame_input(model, "input_size", show(tuple(input_size)),
                                                   "the size of an input the model accepts: {}"):

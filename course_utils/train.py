@@ -26,6 +26,7 @@ public functions it calls check their arguments on every call, as they do anywhe
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -160,11 +161,12 @@ class History:
         Args:
             name: the series' name, e.g. ``"weight_norm"``; not the name of a
                 built-in series (``"train_loss"``, ``"val_acc"``, …).
-            value: a real number or a one-element tensor.
+            value: a real number or a one-element tensor; ``nan`` marks a missing value,
+                ``inf`` and ``-inf`` are refused (a History holds no infinite value).
 
         Raises:
-            TypeError, ValueError: a bad name or value, no finished epoch yet,
-                or a second value for the same epoch.
+            TypeError, ValueError: a bad name or value (infinite included), no
+                finished epoch yet, or a second value for the same epoch.
         """
         func = "History.log"
         if not name.isidentifier() or name in self.__dataclass_fields__ or hasattr(History, name):
@@ -176,6 +178,9 @@ class History:
                           type_error=isinstance(value, bool))
         if isinstance(value, Tensor):
             value = value.item()
+        if math.isinf(value):
+            raise invalid("value", "a finite real number, or nan for a value that is missing", repr(value),
+                          "An infinite value cannot be stored, plotted or averaged; a diverged run reads nan.")
         if self.epochs == 0:
             raise ValueError(f"{func} records a value for the last finished epoch, and this History "
                              "has none yet. Call it from a fit callback, which runs after each epoch.")
@@ -266,6 +271,22 @@ def _nan_to_none(values: list) -> list:
 
 def _none_to_nan(values: list) -> list:
     return [math.nan if v is None else v for v in values]
+
+
+def _require_epochs(history: History, param: str = "history", run: str | None = None,
+                    allowed: str = "a History with at least one finished epoch") -> None:
+    """Refuse an empty History where a function reads its last epoch; the error names ``param``.
+
+    Args:
+        history: the History about to be read.
+        param: the parameter it came from.
+        run: its label, when it is one run of a dict ``{label: History}``.
+        allowed: what ``param`` must be.
+    """
+    if isinstance(history, History) and history.epochs == 0:
+        where = "" if run is None else f" for the run {run!r}"
+        raise invalid(param, allowed, f"an empty History (0 epochs){where}",
+                      "Pass the History of a finished run, as fit or the topic's run function returns it.")
 
 
 _MODEL = Instance(nn.Module, desc="a torch.nn.Module")
@@ -422,9 +443,57 @@ def _make_schedule(name: str | None, opt: torch.optim.Optimizer, epochs: int
     return None
 
 
+#: ``fit``'s hooks: how many positional arguments fit passes, what it expects, and how to write one.
+_HOOKS = {
+    "callbacks": (("epoch", "model", "history"), "a callable (epoch, model, history) -> None | bool, or a list of them",
+                  "Write it as def my_callback(epoch, model, history): ... (return True to stop)."),
+    "batch_transform": (("x", "y"), "a callable (x, y) -> (x, y)",
+                        "Write it as def my_transform(x, y): ... return x, y."),
+    "penalty": (("model",), "a callable model -> scalar tensor, or a list of them",
+                "Write it as def my_penalty(model): return lam * sum(p.pow(2).sum() for p in model.parameters())."),
+}
+
+
+def _hook_name(hook: Callable[..., Any]) -> str:
+    return getattr(hook, "__name__", None) or type(hook).__name__
+
+
+def _check_hook_signatures(**hooks: list[Callable[..., Any]]) -> None:
+    """Refuse, before any training, a hook that cannot take the arguments ``fit`` passes it.
+
+    A hook whose signature Python cannot read (some builtins) is let through; a call that then
+    fails is named by :func:`_call_hook`.
+    """
+    for param, funcs in hooks.items():
+        names, allowed, hint = _HOOKS[param]
+        for hook in funcs:
+            try:
+                sig = inspect.signature(hook)
+            except (TypeError, ValueError):
+                continue
+            try:
+                sig.bind(*names)
+            except TypeError:
+                raise invalid(param, allowed, f"{_hook_name(hook)}{sig}, which cannot take the {len(names)} "
+                              f"argument{'s' if len(names) > 1 else ''} fit passes ({', '.join(names)})",
+                              hint, type_error=True) from None
+
+
+def _call_hook(param: str, hook: Callable[..., Any], *args: Any) -> Any:
+    """``hook(*args)``; a ``TypeError`` raised by the call itself (not inside the hook) names the hook."""
+    try:
+        return hook(*args)
+    except TypeError as exc:
+        if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
+            _, allowed, hint = _HOOKS[param]
+            raise invalid(param, allowed, f"{_hook_name(hook)}, which fit could not call: {exc}", hint,
+                          type_error=True) from exc
+        raise
+
+
 def _transform_batch(transform: BatchTransform, xb: Tensor, yb: Tensor, classify: bool) -> TensorPair:
     """``transform(xb, yb)``, checked: a user's mistake gets named here, not deep inside torch."""
-    out = transform(xb, yb)
+    out = _call_hook("batch_transform", transform, xb, yb)
     if not (isinstance(out, (tuple, list)) and len(out) == 2 and all(isinstance(t, Tensor) for t in out)):
         got = show(out) if isinstance(out, (tuple, list, Tensor)) else f"{show(out)} of type {type(out).__name__}"
         raise invalid("batch_transform", "a callable that returns a pair (x, y) of tensors",
@@ -445,11 +514,32 @@ def _transform_batch(transform: BatchTransform, xb: Tensor, yb: Tensor, classify
     return x2, y2
 
 
+def _check_transformed_labels(y: Tensor, num_outputs: int) -> None:
+    """Labels a ``batch_transform`` returned, against the model's ``num_outputs`` classes (before the loss)."""
+    if y.dim() == 2:
+        if y.shape[1] != num_outputs:
+            raise invalid("batch_transform", f"a callable that returns class probabilities y of shape (N, "
+                          f"{num_outputs}), one column per output of the model",
+                          f"one that returned y of shape {tuple(y.shape)}")
+        return
+    low, high = (int(v) for v in torch.aminmax(y))  # one host sync per step, only with a batch_transform
+    if low < 0 or high >= num_outputs:
+        raise invalid("batch_transform", f"a callable that returns labels y in [0, {num_outputs - 1}] (the model "
+                      f"has {num_outputs} outputs)", f"one that returned labels in [{low}, {high}]",
+                      "Check the labels it makes, e.g. the classes a label-noise transform draws from.")
+
+
+def _non_finite(x: Tensor, y: Tensor) -> Tensor:
+    """A 0-d bool tensor on the device: whether x (or floating y) holds NaN or infinite values (no host sync)."""
+    bad = ~torch.isfinite(x).all()
+    return bad | ~torch.isfinite(y).all() if y.is_floating_point() else bad
+
+
 def _run_callbacks(hooks: list[Callback], epoch: int, model: nn.Module, history: History) -> bool:
     """Call every hook (all of them, even after one asks to stop); ``True`` if one asked to stop."""
     stop = False
     for hook in hooks:
-        result = hook(epoch, model, history)
+        result = _call_hook("callbacks", hook, epoch, model, history)
         if result is not None and not isinstance(result, bool):
             raise invalid("callbacks", "callables that return None, or True to stop training",
                           f"{getattr(hook, '__qualname__', repr(hook))}, which returned {show(result)} "
@@ -462,7 +552,7 @@ def _run_callbacks(hooks: list[Callback], epoch: int, model: nn.Module, history:
 
 def _penalty(p: Penalty, model: nn.Module) -> Tensor | float:
     """``p(model)``, checked to be a scalar: a non-scalar would broadcast the loss into a tensor."""
-    value = p(model)
+    value = _call_hook("penalty", p, model)
     if (isinstance(value, Tensor) and value.dim() == 0) or (isinstance(value, Real) and not isinstance(value, bool)):
         return value
     raise invalid("penalty", "a callable model -> scalar tensor (0-d), a list of them, or None",
@@ -581,17 +671,23 @@ def fit(
             range; ``train`` or ``val`` hold NaN or infinite values, do not fit
             the model (dtype, shape) or the loss (labels out of range, targets
             of another shape than the output); ``val`` differs from ``train``;
-            a penalty does not return a scalar. Before training, the model runs
-            once on one training example in eval mode to check the data.
+            a penalty does not return a scalar; a hook (``callbacks``,
+            ``batch_transform``, ``penalty``) cannot take the arguments fit
+            passes; ``batch_transform`` returns NaN, infinite values or labels
+            the model has no output for. Before training, the model runs once
+            on one training example in eval mode to check the data.
         FloatingPointError: the training loss became NaN or infinite.
     """
     x_train, y_train = train
     if val is not None:
         x_val, y_val = val
+    penalties: list[Penalty] = [] if penalty is None else [penalty] if callable(penalty) else list(penalty)
+    hooks = [] if callbacks is None else [callbacks] if callable(callbacks) else list(callbacks)
+    _check_hook_signatures(callbacks=hooks, penalty=penalties,
+                           batch_transform=[] if batch_transform is None else [batch_transform])
     # A user's hooks run as user code: the public functions they call check their arguments.
-    penalties: list[Penalty] = [user_hook(p) for p in
-                                ([] if penalty is None else [penalty] if callable(penalty) else list(penalty))]
-    hooks = [user_hook(h) for h in ([] if callbacks is None else [callbacks] if callable(callbacks) else callbacks)]
+    penalties = [user_hook(p) for p in penalties]
+    hooks = [user_hook(h) for h in hooks]
     if batch_transform is not None:
         batch_transform = user_hook(batch_transform)
     if callable(optimizer):
@@ -622,12 +718,16 @@ def fit(
             order = torch.randperm(n, generator=shuffle).to(dev)
             loss_sum = torch.zeros((), device=dev)
             correct = torch.zeros((), device=dev, dtype=torch.long)
+            transformed_bad = torch.zeros((), device=dev, dtype=torch.bool)
             for i in range(0, n, batch_size):
                 idx = order[i:i + batch_size]
                 xb, yb = x_train[idx], y_train[idx]
                 if batch_transform is not None:
                     xb, yb = _transform_batch(batch_transform, xb, yb, classify)
+                    transformed_bad |= _non_finite(xb, yb)
                 out = model(xb)
+                if batch_transform is not None and classify:
+                    _check_transformed_labels(yb, out.shape[1])
                 batch_loss = loss_fn(out, yb)
                 objective = batch_loss
                 for p in penalties:
@@ -646,6 +746,11 @@ def fit(
             train_loss = loss_sum.item() / n
             if not math.isfinite(train_loss):
                 bar.close()
+                if bool(transformed_bad):
+                    raise invalid("batch_transform", "a callable that returns finite x (and finite y for float "
+                                  "targets)", f"one that returned NaN or infinite values in epoch {epoch + 1}",
+                                  "Check what it computes, e.g. a division by zero or the log of 0; the "
+                                  "training loss became nan because of them, not because of the learning rate.")
                 raise FloatingPointError(
                     f"fit: the training loss became {train_loss} in epoch {epoch + 1}. "
                     f"The learning rate (lr={lr}) is probably too high for this model; lower it."

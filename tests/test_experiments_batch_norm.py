@@ -189,3 +189,24 @@ def test_training_mode_accuracy_restores_the_net(small) -> None:
     assert acc == experiments.training_mode_accuracy(net, x, y, 32, seed=1), "seeded shuffling"
     with pytest.raises(ValueError, match=r"'y' parameter of training_mode_accuracy"):
         experiments.training_mode_accuracy(net, x, y[:-1], 32)
+
+
+@pytest.mark.parametrize("func", [experiments.diverged, experiments.final_test_acc])
+def test_an_empty_history_is_named_not_an_index_error(func) -> None:
+    from course_utils.train import History
+
+    with pytest.raises(ValueError, match=rf"The 'history' parameter of {func.__name__} must be a History with at "
+                                         r"least one finished epoch. Got an empty History \(0 epochs\)"):
+        func(History())
+
+
+@pytest.mark.parametrize("axes", [{"lrr": 2.0}, {"lr": 2.0, "epoch": 10}])
+def test_a_misspelt_sweep_axis_is_refused_with_the_valid_names(axes) -> None:
+    sweep = experiments.load_batch_norm_sweep("lr")
+    wrong = next(a for a in axes if a not in ("lr",))
+    for call, name in ((sweep.history, "history"), (sweep.setting, "setting")):
+        with pytest.raises(TypeError, match=rf"The 'axes' parameter of BatchNormSweep.{name} must be keyword arguments "
+                                            r"named after the axes of a batch-norm sweep \['lr', 'epochs', "
+                                            rf"'batch_size', 'dropout', 'weight_decay', 'init_gain'\]. Got {wrong}="
+                                            r".*This sweep \('lr'\) varies \['lr'\]"):
+            call("batch", **axes)

@@ -263,3 +263,20 @@ def test_across_seeds_reads_each_file_once_and_again_when_it_changes(tmp_path, m
     after = experiments.across_seeds("items_1_3", "baseline")
     assert reads == names + [names[1]], "a changed file is read again, and only that one"
     assert after[1] == 0.999 and after[:1] + after[2:] == before[:1] + before[2:]
+
+
+def test_digits_recipe_refuses_a_reversed_zoom_range() -> None:
+    with pytest.raises(ValueError, match=r"The 'scale' parameter of DigitsRecipe must be a pair \(low, high\) of zoom "
+                                         r"factors with low <= high. Got \(1.1, 0.9\). Write it as \(0.9, 1.1\)"):
+        experiments.DigitsRecipe(scale=(1.1, 0.9))
+    assert experiments.DigitsRecipe(scale=(1.0, 1.0)).scale == (1.0, 1.0)
+
+
+def test_final_names_a_run_without_epochs() -> None:
+    sweep = experiments.load_catalogue_sweep("shift")
+    label = next(iter(sweep.runs))
+    emptied = type(sweep)(sweep.spec, {**sweep.runs, label: History()}, sweep.made_with)
+    with pytest.raises(ValueError, match=rf"The 'label' parameter of CatalogueSweep.final must be the label of a run "
+                                         rf"with at least one epoch. Got an empty History \(0 epochs\) for the run "
+                                         rf"'{label}'"):
+        emptied.final(label)

@@ -158,3 +158,12 @@ def test_the_stored_sweeps_have_every_setting() -> None:
         assert "mc_acc" in stored.history(0.5).extra
     with pytest.raises(KeyError, match="has no run 'dropout, p = 0.55'"):
         sweep.history(0.55)
+
+
+@pytest.mark.parametrize("func", [experiments.test_accuracy, experiments.train_test_gap, experiments.train_val_gap])
+def test_an_empty_history_is_named(func) -> None:
+    from course_utils.train import History
+
+    with pytest.raises(ValueError, match=rf"The 'history' parameter of {func.__name__} must be a History with at "
+                                         r"least one finished epoch. Got an empty History \(0 epochs\)"):
+        func(History())

@@ -69,7 +69,7 @@ def test_overfit_measure_is_the_difference_of_the_two_errors() -> None:
     e10 = _dense_e_out(experiments.fit_legendre(x, y, 10), a)
     e2 = _dense_e_out(experiments.fit_legendre(x, y, 2), a)
     assert float(experiments.overfit_measure(x, y, a)) == pytest.approx(e10 - e2, rel=1e-6, abs=1e-8)
-    assert float(experiments.overfit_measure(x, y, a, degrees=(10, 2))) == pytest.approx(e2 - e10, rel=1e-6, abs=1e-8)
+    # A reversed pair, (10, 2), is refused: test_a_reversed_or_flat_pair_of_degrees_is_refused.
 
 
 def test_overfit_runs_equals_the_measure_of_each_data_set() -> None:
@@ -236,3 +236,28 @@ def test_bias_variance_adds_up_to_the_mean_error_and_finds_the_deterministic_noi
     assert exact["deterministic"] == 0 and exact["variance"][0] < 1e-20 and exact["bias"][0] < 1e-20
     with pytest.raises(ValueError, match="'runs' parameter of bias_variance"):
         experiments.bias_variance(10_000, sigma2=[0.1], q_f=4, degree=2, targets=100, runs=100)
+
+
+# --------------------------------------------------------------------------- bad inputs named (issue 19)
+
+
+@pytest.mark.parametrize("degrees, hint", [((10, 2), r"Put the less flexible fit first: \(2, 10\)"),
+                                           ((3, 3), r"Compare two different degrees")])
+def test_a_reversed_or_flat_pair_of_degrees_is_refused(degrees, hint) -> None:
+    allowed = r"must be an increasing pair \(low, high\) of polynomial degrees, e.g. \(2, 10\). Got "
+    got = rf"\({degrees[0]}, {degrees[1]}\)\. {hint}"
+    x = torch.linspace(-1, 1, 20, dtype=torch.float64)
+    coefs = torch.tensor([0.0, 0.0, 1.0], dtype=torch.float64)
+    with pytest.raises(ValueError, match=rf"The 'degrees' parameter of overfit_measure {allowed}{got}"):
+        experiments.overfit_measure(x, x**2, coefs, degrees=degrees)
+    with pytest.raises(ValueError, match=rf"The 'degrees' parameter of overfit_runs {allowed}{got}"):
+        experiments.overfit_runs(20, sigma2=[0.1], q_f=[5], runs=3, degrees=degrees)
+    with pytest.raises(ValueError, match=rf"The 'degrees' parameter of NoiseRecipe {allowed}{got}"):
+        experiments.NoiseRecipe(degrees=degrees)
+
+
+def test_overfit_runs_refuses_a_grid_too_large_to_allocate() -> None:
+    with pytest.raises(ValueError, match=r"The 'runs' parameter of overfit_runs must be small enough for Legendre "
+                                         r"features of at most 1,000,000,000 numbers \(course_utils._limits."
+                                         r"MAX_ELEMENTS\). Got 1000000 with n=100000 and order 200"):
+        experiments.overfit_runs(100_000, sigma2=[0.1], q_f=[200], runs=1_000_000)

@@ -117,3 +117,12 @@ def test_gradient_norms_one_per_block_input_first(small) -> None:
     x, y = small.train[0][:32], small.train[1][:32]
     reference = measure.block_grad_norms(model, x, y, nn.CrossEntropyLoss())
     assert he["residual, BN"] == pytest.approx(list(reference.values()))
+
+
+def test_final_errors_names_a_run_without_epochs() -> None:
+    from course_utils.train import History
+
+    with pytest.raises(ValueError, match=r"The 'histories' parameter of final_errors must be a dict \{label: History\} "
+                                         r"of runs with at least one epoch each. Got an empty History \(0 epochs\) for "
+                                         r"the run 'plain, 6 layers'"):
+        experiments.final_errors({"plain, 6 layers": History()})

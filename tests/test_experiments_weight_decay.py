@@ -187,3 +187,15 @@ def test_ridge_fit(small) -> None:
     # A huge λ leaves the best constant: the mean of the data.
     flat = experiments.ridge_fit(example, 1e8)["coefs"]
     assert flat[0] == pytest.approx(float(example.y.double().mean()), abs=1e-6) and flat[1:].abs().max() < 1e-5
+
+
+def test_an_empty_history_is_named_not_an_index_error() -> None:
+    from course_utils.train import History
+
+    with pytest.raises(ValueError, match=r"The 'histories' parameter of final_decay_errors must be a dict \{label: "
+                                         r"History\} of runs with at least one epoch each. Got an empty History "
+                                         r"\(0 epochs\) for the run 'l2'"):
+        experiments.final_decay_errors({"l2": History()})
+    with pytest.raises(ValueError, match=r"The 'history' parameter of early_stopping_summary must be a History with "
+                                         r"at least one finished epoch"):
+        experiments.early_stopping_summary(History())

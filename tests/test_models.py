@@ -421,3 +421,38 @@ BAD_INPUT = [
 def test_bad_input_is_rejected(build, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         build()
+
+
+# --------------------------------------------------------------------------- sizes beyond the caps (issue 19)
+
+
+@pytest.mark.parametrize(("build", "param", "got"), [
+    (lambda: models.MLP(5, 3, width=10**9), "width", r"1000000000, which makes 1,000,000,010,000,000,003 parameters"),
+    (lambda: models.MLP(10**12, 3, depth=0), "in_features", r"1000000000000, which makes"),
+    (lambda: models.ConvNet1d(width=10**7), "width", r"10000000, which makes about"),
+    (lambda: models.ConvNet2d(in_channels=3, num_classes=10**10), "num_classes", r"10000000000, which makes about"),
+])
+def test_a_model_too_large_to_allocate_is_refused_before_allocating(build, param, got) -> None:
+    with pytest.raises(ValueError, match=rf"The '{param}' parameter of (MLP|ConvNet1d|ConvNet2d) must be a size for a "
+                                         rf"net of at most 1,000,000,000 parameters \(course_utils._limits."
+                                         rf"MAX_PARAMETERS\). Got {got}"):
+        build()
+
+
+@pytest.mark.parametrize(("build", "param"), [(lambda: models.MLP(5, 3, width=2, depth=10**7), "depth"),
+                                              (lambda: models.ConvNet1d(width=2, num_blocks=10**7), "num_blocks")])
+def test_a_model_too_deep_to_build_is_refused_at_once(build, param) -> None:
+    import signal
+
+    def expire(*_):
+        raise TimeoutError("building the model ran for more than 10 s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, 10)
+    try:
+        with pytest.raises(ValueError, match=rf"The '{param}' parameter of \w+ must be an int of at most 10,000 "
+                                             r"\(course_utils._limits.MAX_LAYERS\). Got 10000000"):
+            build()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -69,3 +69,32 @@ def test_adversarial_training_replaces_the_last_share_of_the_batch(net) -> None:
 def test_bad_input_gets_a_clear_error(net, call, match) -> None:
     with pytest.raises((TypeError, ValueError), match=match):
         call(net)
+
+
+# --------------------------------------------------------------------------- inputs the model cannot take (issue 19)
+
+
+def _net() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 3))
+
+
+def test_fgsm_names_x_when_the_model_cannot_take_it():
+    with pytest.raises(ValueError, match=r"The 'x' parameter of fgsm must be inputs with 5 features per example.*"
+                                         r"Got x of shape \(10, 7\) \(the model raised RuntimeError"):
+        fgsm(_net(), torch.rand(10, 7), torch.zeros(10, dtype=torch.long), 0.1)
+
+
+def test_fgsm_names_y_when_a_label_has_no_output():
+    with pytest.raises(ValueError, match=r"The 'y' parameter of fgsm must be labels in \[0, 2\] \(the model has 3 "
+                                         r"outputs\). Got labels in \[0, 5\]"):
+        fgsm(_net(), torch.rand(4, 5), torch.tensor([0, 1, 2, 5]), 0.1)
+
+
+def test_fgsm_accuracy_names_data_when_it_does_not_fit_the_model():
+    with pytest.raises(ValueError, match=r"The 'data' parameter of fgsm_accuracy must be a pair \(x, y\) whose x the "
+                                         r"model accepts: inputs with 5 features"):
+        fgsm_accuracy(_net(), (torch.rand(10, 7), torch.zeros(10, dtype=torch.long)), 0.1)
+    with pytest.raises(ValueError, match=r"The 'data' parameter of fgsm_accuracy must be a pair \(x, y\) whose labels "
+                                         r"are in \[0, 2\]"):
+        fgsm_accuracy(_net(), (torch.rand(4, 5), torch.tensor([0, 1, 2, 3])), 0.1)

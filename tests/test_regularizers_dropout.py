@@ -209,3 +209,70 @@ def test_the_module_can_share_one_mask_over_the_batch() -> None:
     assert not torch.equal(per_example, per_example[:1].expand_as(per_example))
     with pytest.raises(TypeError, match=r"'per_example' parameter of Dropout"):
         regularizers.Dropout(0.5, per_example="no")
+
+
+# --------------------------------------------------------------------------- bad inputs named (issue 19)
+
+
+class _Deadline:
+    """Fail instead of hanging: SIGALRM after ``seconds`` raises TimeoutError inside the block."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def __enter__(self) -> None:
+        import signal
+
+        def expire(*_):
+            raise TimeoutError(f"the call ran for more than {self.seconds} s")
+
+        self.previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.previous)
+
+
+def _mc_net() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(5, 8), nn.Dropout(0.5), nn.Linear(8, 3))
+
+
+def test_monte_carlo_predict_refuses_a_huge_number_of_samples_at_once():
+    with _Deadline(10), pytest.raises(ValueError, match=r"The 'samples' parameter of monte_carlo_predict must be an "
+                                                        r"int of at most 10,000 \(course_utils._limits.MAX_SAMPLES\). "
+                                                        r"Got 1000000000"):
+        monte_carlo_predict(_mc_net(), torch.rand(4, 5), samples=10**9)
+
+
+def test_monte_carlo_predict_refuses_a_result_too_large_to_hold():
+    with _Deadline(10), pytest.raises(ValueError, match=r"'samples' parameter of monte_carlo_predict must be small "
+                                                        r"enough for a result of at most 1,000,000,000 numbers.*"
+                                                        r"Got 10000, which makes 1,200,000,000 numbers"):
+        monte_carlo_predict(_mc_net(), torch.rand(40_000, 5), samples=10_000)
+
+
+def test_monte_carlo_predict_names_x_when_the_model_cannot_take_it():
+    net = _mc_net()
+    with pytest.raises(ValueError, match=r"The 'x' parameter of monte_carlo_predict must be inputs with 5 features "
+                                         r"per example.*Got x of shape \(10, 7\)"):
+        monte_carlo_predict(net, torch.rand(10, 7), samples=3)
+    assert net.training, "the modes are restored after the error"
+
+
+def test_monte_carlo_predict_draws_the_same_masks_as_before():
+    net, x = _mc_net(), torch.rand(6, 5)
+    with torch.no_grad(), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(3)
+        expected = torch.stack([torch.softmax(net(x), -1) for _ in range(4)])
+    expected = expected.cumsum(0) / torch.arange(1, 5).view(-1, 1, 1)
+    assert torch.allclose(monte_carlo_predict(net, x, samples=4, seed=3), expected)
+
+
+def test_drop_connect_linear_refuses_a_layer_too_large_to_allocate():
+    with pytest.raises(ValueError, match=r"The 'out_features' parameter of DropConnectLinear must be a size for a "
+                                         r"layer of at most 1,000,000,000 parameters"):
+        DropConnectLinear(10**6, 10**6)

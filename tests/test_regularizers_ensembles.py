@@ -91,3 +91,55 @@ def test_disagreement_counts_inputs_and_pairs_where_members_differ() -> None:
 def test_disagreement_needs_two_models() -> None:
     with pytest.raises((TypeError, ValueError), match="'models' parameter of disagreement"):
         disagreement([nn.Linear(2, 3)], torch.zeros(4, 2))
+
+
+# --------------------------------------------------------------------------- bad inputs named (issue 19)
+
+
+def test_ensemble_refuses_members_with_different_class_counts():
+    members = [nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 3)), nn.Sequential(nn.Linear(5, 4))]
+    with pytest.raises(ValueError, match=r"The 'members' parameter of Ensemble must be classifiers with the same "
+                                         r"number of classes \(outputs\). Got members whose output layers have "
+                                         r"\[3, 4\] outputs"):
+        Ensemble(members)
+
+
+def test_ensemble_forward_names_members_whose_outputs_differ_where_the_constructor_cannot_see_it():
+    class Opaque(nn.Module):  # no readable output layer: only forward finds the mismatch
+        def __init__(self, k: int) -> None:
+            super().__init__()
+            self.k = k
+
+        def forward(self, x):
+            return x[:, : self.k]
+
+    ensemble = Ensemble([Opaque(3), Opaque(4)])
+    with pytest.raises(ValueError, match=r"Ensemble: its members return outputs of different shapes "
+                                         r"\[\(2, 3\), \(2, 4\)\]"):
+        ensemble(torch.rand(2, 5))
+
+
+def test_ensemble_of_models_with_as_many_classes_in_other_layouts_is_accepted():
+    from course_utils.models import MLP
+    from course_utils.regularizers import MultiHeadMLP
+
+    ensemble = Ensemble([MultiHeadMLP(5, (2, 3), width=8), nn.Sequential(nn.Linear(6, 5)), MLP(6, 5, width=4)])
+    assert ensemble(torch.cat([torch.rand(3, 5), torch.zeros(3, 1)], 1)).shape == (3, 5)
+
+
+def test_disagreement_names_x_when_the_models_cannot_take_it():
+    models = [nn.Sequential(nn.Linear(5, 3)), nn.Sequential(nn.Linear(5, 3))]
+    with pytest.raises(ValueError, match=r"The 'x' parameter of disagreement must be inputs with 5 features"):
+        disagreement(models, torch.rand(4, 7))
+
+
+def test_bagging_names_train_one_when_it_returns_no_model():
+    with pytest.raises(TypeError, match=r"The 'train_one' parameter of bagging must be a callable \(x, y\) -> trained "
+                                        r"model that returns the model it trained. Got one that returned None"):
+        bagging(lambda x, y: None, (torch.rand(6, 2), torch.zeros(6, dtype=torch.long)), 2)
+
+
+def test_bootstrap_indices_refuses_a_size_too_large_to_allocate():
+    with pytest.raises(ValueError, match=r"The 'n' parameter of bootstrap_indices must be an int of at most "
+                                         r"1,000,000,000 \(course_utils._limits.MAX_ELEMENTS\)"):
+        bootstrap_indices(10**12, 0)

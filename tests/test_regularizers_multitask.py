@@ -38,3 +38,23 @@ def test_the_input_shape_is_checked() -> None:
         MultiHeadMLP(4, (2, 2))(torch.zeros(3, 4))
     with pytest.raises(ValueError, match="'classes_per_task' parameter of MultiHeadMLP"):
         MultiHeadMLP(4, ())
+
+
+# --------------------------------------------------------------------------- bad inputs named (issue 19)
+
+
+@pytest.mark.parametrize("task", [2.0, 5.0, -1.0, float("nan")])
+def test_multihead_refuses_a_task_index_it_has_no_head_for(task):
+    net = MultiHeadMLP(4, (2, 3), width=8)
+    x = torch.cat([torch.rand(3, 4), torch.tensor([[0.0], [1.0], [task]])], dim=1)
+    with pytest.raises(ValueError, match=r"MultiHeadMLP has 2 tasks, numbered 0 to 1 in the last input column. "
+                                         r"Got the task indices \[(-?[0-9.]+|nan)\]"):
+        net(x)
+
+
+def test_multihead_refuses_a_net_too_large_to_allocate():
+    with pytest.raises(ValueError, match=r"The 'classes_per_task' parameter of MultiHeadMLP must be a size for a net "
+                                         r"of at most 1,000,000,000 parameters.*Got \(2, 10000000000\)"):
+        MultiHeadMLP(4, (2, 10**10))
+    with pytest.raises(ValueError, match=r"The 'depth' parameter of MultiHeadMLP must be an int of at most 10,000"):
+        MultiHeadMLP(4, (2, 3), width=2, depth=10**7)

@@ -46,3 +46,11 @@ def test_the_consistency_penalty_is_the_mean_squared_difference_of_probabilities
 def test_bad_input_gets_a_clear_error(call, match) -> None:
     with pytest.raises((TypeError, ValueError), match=match):
         call()
+
+
+def test_pseudo_labels_names_x_when_the_model_cannot_take_it():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(5, 3))
+    with pytest.raises(ValueError, match=r"The 'x' parameter of pseudo_labels must be inputs with 5 features per "
+                                         r"example.*Got x of shape \(10, 7\) \(the model raised RuntimeError"):
+        pseudo_labels(net, torch.rand(10, 7), 0.5)

@@ -105,3 +105,11 @@ def test_fit_temperature_rejects_bad_input() -> None:
         fit_temperature(torch.tensor([[0.0, float("nan")]]), torch.tensor([0]))
     with pytest.raises((TypeError, ValueError), match="'y' parameter of fit_temperature"):
         fit_temperature(torch.zeros(3, 2), torch.zeros(3))
+
+
+@pytest.mark.parametrize("func", [reliability_bins, expected_calibration_error])
+def test_calibration_refuses_more_bins_than_the_cap(func):
+    probs, y = torch.softmax(torch.rand(6, 3), 1), torch.tensor([0, 1, 2, 0, 1, 2])
+    with pytest.raises(ValueError, match=rf"The 'bins' parameter of {func.__name__} must be an int of at most "
+                                         r"10,000 \(course_utils._limits.MAX_BINS\)"):
+        func(probs, y, bins=10**10)

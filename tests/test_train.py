@@ -350,3 +350,102 @@ def test_hooks_that_change_nothing_change_no_number():
     for h in (plain, hooked):
         h.epoch_time.clear()
     assert plain == hooked
+
+
+# --------------------------------------------------------------------------- hooks and bad inputs named (issue 19)
+
+
+class _OneArgument:
+    def __call__(self, history):
+        return None
+
+
+@pytest.mark.parametrize("hooks, param, shown", [
+    (dict(callbacks=[lambda history: None]), "callbacks", r"<lambda>\(history\), which cannot take the 3 arguments "
+                                                          r"fit passes \(epoch, model, history\)"),
+    (dict(callbacks=_OneArgument()), "callbacks", r"_OneArgument\(history\)"),
+    (dict(batch_transform=lambda x: x), "batch_transform", r"<lambda>\(x\), which cannot take the 2 arguments fit "
+                                                           r"passes \(x, y\)"),
+    (dict(penalty=lambda: 0.0), "penalty", r"<lambda>\(\), which cannot take the 1 argument fit passes \(model\)"),
+    (dict(penalty=[lambda m, lam: 0.0]), "penalty", r"<lambda>\(m, lam\)"),
+])
+def test_a_hook_with_the_wrong_signature_is_named_before_training(hooks, param, shown):
+    calls = []
+    with pytest.raises(TypeError, match=rf"The '{param}' parameter of fit must be a callable .*Got {shown}"):
+        fit(_model(), _blobs(32), epochs=1, progress=False, device="cpu",
+            callbacks=[lambda e, m, h: calls.append(e)] if param != "callbacks" else hooks["callbacks"],
+            **{k: v for k, v in hooks.items() if k != "callbacks"})
+    assert calls == [], "the signature is checked before the first epoch"
+
+
+def test_a_hook_python_cannot_inspect_is_named_when_the_call_fails():
+    # torch.sigmoid has no signature inspect can read; calling it with the model fails at the call.
+    with pytest.raises(TypeError, match=r"The 'penalty' parameter of fit must be a callable model -> scalar.*"
+                                        r"Got sigmoid, which fit could not call"):
+        fit(_model(), _blobs(32), epochs=1, progress=False, device="cpu", penalty=torch.sigmoid)
+
+
+def test_a_type_error_inside_a_hook_is_not_blamed_on_its_signature():
+    def callback(epoch, model, history):
+        raise TypeError("my own mistake")
+
+    with pytest.raises(TypeError, match="^my own mistake$"):
+        fit(_model(), _blobs(32), epochs=1, progress=False, device="cpu", callbacks=callback)
+
+
+@pytest.mark.parametrize("transform", [
+    lambda x, y: (x * math.nan, y),
+    lambda x, y: (x / torch.zeros_like(x), y),
+    lambda x, y: (x, torch.full((len(y), 3), math.nan)),
+])
+def test_a_batch_transform_returning_nan_is_named_not_the_learning_rate(transform):
+    with pytest.raises(ValueError, match="The 'batch_transform' parameter of fit must be a callable that returns "
+                                         "finite x.*NaN or infinite values in epoch 1.*not because of the learning "
+                                         "rate") as info:
+        fit(_model(), _blobs(32), epochs=1, progress=False, device="cpu", batch_transform=transform)
+    assert "lr=" not in str(info.value)
+
+
+@pytest.mark.parametrize("shift, shown", [(5, r"\[5, 7\]"), (-3, r"\[-3, -1\]")])
+def test_a_batch_transform_returning_labels_out_of_range_is_named(shift, shown):
+    with pytest.raises(ValueError, match=r"The 'batch_transform' parameter of fit must be a callable that returns "
+                                         rf"labels y in \[0, 2\] \(the model has 3 outputs\). Got one that returned "
+                                         rf"labels in {shown}"):
+        fit(_model(), _blobs(32), epochs=1, progress=False, device="cpu", batch_transform=lambda x, y: (x, y + shift))
+
+
+def test_a_batch_transform_returning_probabilities_for_other_classes_is_named():
+    with pytest.raises(ValueError, match=r"'batch_transform' parameter of fit must be a callable that returns class "
+                                         r"probabilities y of shape \(N, 3\).*y of shape \(32, 5\)"):
+        fit(_model(), _blobs(32), epochs=1, progress=False, device="cpu",
+            batch_transform=lambda x, y: (x, torch.full((len(y), 5), 0.2)))
+
+
+def test_a_batch_transform_that_is_fine_trains_as_before():
+    data = _blobs(64)
+    plain = fit(_model(), data, epochs=2, progress=False, device="cpu", seed=1)
+    same = fit(_model(), data, epochs=2, progress=False, device="cpu", seed=1, batch_transform=lambda x, y: (x, y))
+    assert same.train_loss == plain.train_loss
+
+
+def test_a_diverging_run_without_a_batch_transform_still_blames_the_learning_rate():
+    with pytest.raises(FloatingPointError, match="learning rate"):
+        fit(_model(), _blobs(64), epochs=3, lr=1e30, progress=False, device="cpu")
+
+
+@pytest.mark.parametrize("value", [math.inf, -math.inf, torch.tensor(math.inf)])
+def test_history_log_refuses_infinite_values(value):
+    h = History(train_loss=[1.0], train_acc=[0.5], val_loss=[math.nan], val_acc=[math.nan], lr=[0.1],
+                epoch_time=[1.0])
+    with pytest.raises(ValueError, match=r"The 'value' parameter of History.log must be a finite real number, or "
+                                         r"nan for a value that is missing. Got -?inf"):
+        h.log("weight_norm", value)
+    assert "weight_norm" not in h.extra
+
+
+def test_history_log_keeps_nan_as_a_missing_value():
+    h = History(train_loss=[1.0], train_acc=[0.5], val_loss=[math.nan], val_acc=[math.nan], lr=[0.1],
+                epoch_time=[1.0])
+    h.log("pseudo_right", math.nan)
+    assert math.isnan(h.extra["pseudo_right"][0])
+    assert History.from_dict(json.loads(json.dumps(h.to_dict()))).epochs == 1

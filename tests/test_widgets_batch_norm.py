@@ -98,3 +98,10 @@ def test_the_net_switch_redraws_and_the_legend_lists_only_drawn_lines(sweep) -> 
         assert "no norm: diverged (loss NaN) in epoch 1" in shown and "BN: diverged (loss NaN) in epoch 2" in shown
         assert fake_runs.line(fig, "BN, training") == sweep.history("batch", lr=10000.0).train_acc[:1]
     plt.close("all")
+
+
+def test_another_notebooks_sweep_is_refused_by_name() -> None:
+    with pytest.raises(TypeError, match=r"The 'sweep' parameter of learning_rate_explorer must be a stored sweep such "
+                                         r"as experiments.load_batch_norm_sweep\('lr'\). Got the residual sweep "
+                                         r"'depth' \(residual_depth_sweep.json\)"):
+        learning_rate_explorer(experiments.load_degradation_sweep("depth"), lambda norm, lr: None)

@@ -189,3 +189,13 @@ def test_draw_effects_draws_each_metric_on_its_own_axis_with_its_spread() -> Non
         draw_effects([r for r in rows if r["metric"] not in panels])
     with pytest.raises(ValueError, match="'rows' parameter of draw_effects"):
         draw_effects([dict(rows[0], kind="vs something else")])
+
+
+def test_another_slider_sweep_is_refused_by_name() -> None:
+    smoothing = experiments.load_catalogue_sweep("smoothing")
+    with pytest.raises(TypeError, match=r"The 'sweep' parameter of shift_explorer must be a stored slider sweep such "
+                                         r"as experiments.load_catalogue_sweep\('shift'\). Got the catalogue sweep "
+                                         r"'smoothing' \(catalogue_smoothing_sweep.json\)"):
+        shift_explorer(smoothing, lambda max_shift: None)
+    with pytest.raises(TypeError, match=r"The 'sweep' parameter of smoothing_explorer .* Got the dropout sweep 'p'"):
+        smoothing_explorer(experiments.load_dropout_sweep("p"), lambda alpha: None)

@@ -109,3 +109,9 @@ def test_the_explorer_shows_a_failure_and_rejects_bad_input(sweep) -> None:
     with pytest.raises(TypeError, match=r"'run' parameter of dropout_explorer"):
         dropout_explorer(sweep, "train")
     plt.close("all")
+
+
+def test_another_notebooks_sweep_is_refused_by_name() -> None:
+    with pytest.raises(TypeError, match=r"The 'sweep' parameter of dropout_explorer must be a stored sweep such as "
+                                         r"experiments.load_dropout_sweep\('p'\). Got the batch_norm sweep 'lr'"):
+        dropout_explorer(experiments.load_batch_norm_sweep("lr"), lambda p, method, seed: None)

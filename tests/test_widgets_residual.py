@@ -63,3 +63,21 @@ def test_depth_explorer_rejects_bad_input(sweep) -> None:
         depth_explorer({"meta": {}, "runs": {}}, lambda n, r: None)
     with pytest.raises(TypeError, match=r"'run' parameter of depth_explorer"):
         depth_explorer(sweep, "train")
+
+
+def test_another_notebooks_sweep_is_refused_by_name() -> None:
+    other = experiments.load_dropout_sweep("p")
+    with pytest.raises(TypeError, match=r"The 'sweep' parameter of depth_explorer must be a stored sweep such as "
+                                         r"experiments.load_degradation_sweep\('depth'\). Got the dropout sweep 'p' "
+                                         r"\(dropout_p_sweep.json\). Pass the sweep this widget draws"):
+        depth_explorer(other, lambda num_blocks, residual: None)
+
+
+def test_a_run_that_returns_nothing_is_named_in_the_status_line() -> None:
+    widget = depth_explorer(experiments.load_degradation_sweep("depth"), lambda num_blocks, residual: None)
+    button, status = widget.children[1].children
+    button.click()
+    assert "live training failed" in status.value
+    assert ("The 'run' parameter of depth_explorer must be a callable that returns the History of the run it "
+            "trains. Got one that returned None") in status.value, status.value
+    assert not button.disabled

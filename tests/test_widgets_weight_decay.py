@@ -116,3 +116,13 @@ def test_draw_decay_curve(sweep) -> None:
     with pytest.raises(ValueError, match="'split' parameter of draw_decay_curve"):
         draw_decay_curve({"x": sweep}, split=("train", "dev"))
     plt.close("all")
+
+
+def test_another_notebooks_sweep_is_refused_by_name() -> None:
+    other = experiments.load_dropout_sweep("p")
+    with pytest.raises(TypeError, match=r"The 'sweep' parameter of decay_explorer must be a stored sweep such as "
+                                         r"experiments.load_weight_decay_sweep\(\). Got the dropout sweep 'p'"):
+        decay_explorer(other, lambda lam: None)
+    with pytest.raises(TypeError, match=r"The 'sweeps' parameter of draw_decay_curve must be .*Got a dict whose "
+                                         r"entry 'l2' is the dropout sweep 'p' \(dropout_p_sweep.json\)"):
+        draw_decay_curve({"l2": other})

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .._limits import MAX_DEGREE, MAX_ELEMENTS, check_at_most
 from .._validation import Float, Int, OneOf, TensorOf, validate
 from ..device import SEED
 
@@ -47,7 +48,19 @@ def legendre_features(x: Tensor | np.ndarray, degree: int) -> Tensor:
         Tensor of shape ``(*, degree + 1)`` in the dtype of ``x`` (float for
         integer input): the design matrix for fitting an order-``degree``
         polynomial by least squares.
+
+    Raises:
+        TypeError, ValueError: ``x`` is not a tensor or array of finite real
+            numbers, ``degree`` is not an int in ``[0, MAX_DEGREE]`` (1,000), or
+            the result would hold more than ``MAX_ELEMENTS`` numbers
+            (``course_utils._limits``).
     """
+    check_at_most("degree", degree, MAX_DEGREE, "MAX_DEGREE",
+                  hint="Bonnet's recurrence takes one step per degree, and float64 cannot resolve higher orders.")
+    size = int(np.prod(np.shape(x), dtype=np.int64)) * (degree + 1)
+    check_at_most("degree", size, MAX_ELEMENTS, "MAX_ELEMENTS", what="small enough for a result of",
+                  unit=" numbers", got=f"{degree} for x of shape {tuple(np.shape(x))}: {size:,} numbers",
+                  hint="Use fewer points or a lower degree.")
     x = _as_float_tensor(x)
     columns = [torch.ones_like(x)]
     if degree >= 1:
@@ -68,6 +81,8 @@ def evaluate_legendre(coefs: Tensor | np.ndarray, x: Tensor | np.ndarray) -> Ten
     Returns:
         Tensor of shape ``(*)``, in the wider of the two dtypes.
     """
+    check_at_most("coefs", len(coefs) - 1, MAX_DEGREE, "MAX_DEGREE", what="coefficients of a polynomial of degree",
+                  got=f"{len(coefs)} coefficients (degree {len(coefs) - 1})")
     c = _as_float_tensor(coefs)
     x = _as_float_tensor(x)
     dtype = torch.promote_types(c.dtype, x.dtype)
@@ -116,7 +131,15 @@ def sample_lfd_regression(n: int, *, q_f: int, sigma2: float, seed: int,
         ``(x, y, coefs)``: ``x`` and ``y`` of shape ``(n,)``, ``coefs`` of shape
         ``(q_f + 1,)``; evaluate the noiseless target with
         ``evaluate_legendre(coefs, x)``.
+
+    Raises:
+        TypeError, ValueError: an argument is of the wrong type or out of range:
+            ``q_f`` above ``MAX_DEGREE``, or ``n * (q_f + 1)`` (the Legendre
+            features of the samples) above ``MAX_ELEMENTS`` (``course_utils._limits``).
     """
+    check_at_most("q_f", q_f, MAX_DEGREE, "MAX_DEGREE")
+    check_at_most("n", n * (q_f + 1), MAX_ELEMENTS, "MAX_ELEMENTS", what="small enough for Legendre features of",
+                  unit=" numbers", got=f"{n} with q_f={q_f}: {n * (q_f + 1):,} numbers (n x (q_f + 1))")
     rng = np.random.default_rng(seed)
     a = rng.standard_normal(q_f + 1)
     a /= np.sqrt(np.sum(a**2 / (2 * np.arange(q_f + 1) + 1)))

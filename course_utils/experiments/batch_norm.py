@@ -43,7 +43,7 @@ from ..data import Splits, load_mnist1d
 from ..device import DEVICE, SEED, torch_threads
 from ..models import MLP, ConvNet1d
 from ..regularizers.batch_norm import CovariateShiftNoise
-from ..train import History, fit
+from ..train import History, _require_epochs, fit
 from .sweep import Sweep, SweepSpec, load_sweep
 
 __all__ = [
@@ -389,7 +389,12 @@ def run_batch_norm(recipe: BatchNormRecipe, *, data: Splits | None = None, threa
 
 @validate(history=Instance(History, desc="a History"))
 def diverged(history: History) -> bool:
-    """Whether the run's loss became NaN or infinite (its last epoch then reads NaN)."""
+    """Whether the run's loss became NaN or infinite (its last epoch then reads NaN).
+
+    Raises:
+        TypeError, ValueError: ``history`` is not a History or has no epoch.
+    """
+    _require_epochs(history)
     return not math.isfinite(history.train_loss[-1])
 
 
@@ -398,7 +403,11 @@ def final_test_acc(history: History) -> float:
     """The last epoch's test accuracy; a diverged run counts as chance, 0.1 (ten classes).
 
     A diverged net's weights are NaN: it can no longer tell the classes apart.
+
+    Raises:
+        TypeError, ValueError: ``history`` is not a History or has no epoch.
     """
+    _require_epochs(history)
     return 0.1 if diverged(history) else history.val_acc[-1]
 
 
@@ -454,8 +463,19 @@ class BatchNormSweep(Sweep[BatchNormRecipe]):
         """The sweep's setting with ``norm`` and the given axes; an axis left out must have one value.
 
         Raises:
+            TypeError: an axis that is not one of the sweep's (a misspelt name); the message lists them.
             ValueError: an axis left out has several values in this sweep.
         """
+        return self._setting(norm, axes, "BatchNormSweep.setting")
+
+    def _setting(self, norm: str, axes: dict[str, float], func: str) -> NormSetting:
+        unknown = [a for a in axes if a not in _AXES[1:]]
+        if unknown:
+            varied = [a for a in _AXES[1:] if len(getattr(self.recipe, a)) > 1]
+            raise invalid("axes", f"keyword arguments named after the axes of a batch-norm sweep {list(_AXES[1:])}",
+                          ", ".join(f"{a}={axes[a]!r}" for a in unknown),
+                          f"This sweep ({self.spec.name!r}) varies {varied or 'none of them'}.",
+                          type_error=True).named(func)
         values = {}
         for axis in _AXES[1:]:
             options = getattr(self.recipe, axis)
@@ -464,7 +484,7 @@ class BatchNormSweep(Sweep[BatchNormRecipe]):
             elif len(options) == 1:
                 values[axis] = options[0]
             else:
-                raise ValueError(f"BatchNormSweep.setting: the sweep {self.spec.name!r} varies {axis} over "
+                raise ValueError(f"{func}: the sweep {self.spec.name!r} varies {axis} over "
                                  f"{list(options)}; pass {axis}=one of them.")
         return NormSetting(norm, **values)
 
@@ -473,8 +493,10 @@ class BatchNormSweep(Sweep[BatchNormRecipe]):
 
         Raises:
             KeyError: the sweep has no such run; the message lists those it has.
+            TypeError: an axis that is not one of the sweep's (a misspelt name); the message lists them.
+            ValueError: an axis left out has several values in this sweep.
         """
-        return self.get(norm_label(self.setting(norm, **axes)))
+        return self.get(norm_label(self._setting(norm, axes, "BatchNormSweep.history")))
 
     def style(self, norm: str, dashed: bool = False) -> dict[str, str]:
         """:func:`norm_style` of one normalization."""

@@ -38,7 +38,7 @@ from ..data import Splits, load_mnist1d
 from ..device import DEVICE, SEED, torch_threads
 from ..models import MLP
 from ..regularizers.dropout import DropConnectLinear, Dropout, monte_carlo_predict
-from ..train import History, evaluate, fit
+from ..train import History, _require_epochs, evaluate, fit
 from .sweep import Sweep, SweepSpec, load_sweep
 
 __all__ = [
@@ -279,8 +279,10 @@ def test_accuracy(history: History) -> float:
     """The test accuracy after the last epoch (the test set's one use in a run).
 
     Raises:
-        ValueError: the history has no ``test_acc`` series (it was not made by :func:`run_dropout_setting`).
+        ValueError: the history has no epoch or no ``test_acc`` series (it was not made by
+            :func:`run_dropout_setting`).
     """
+    _require_epochs(history)
     return history.series("test_acc")[-1]
 
 
@@ -293,8 +295,9 @@ def train_test_gap(history: History) -> float:
 
     Raises:
         ValueError: the history has no ``train_eval_acc`` or ``test_acc`` series (it was not made by
-            :func:`run_dropout_setting`).
+            :func:`run_dropout_setting`), or no epoch.
     """
+    _require_epochs(history)
     return history.series("train_eval_acc")[-1] - test_accuracy(history)
 
 
@@ -303,8 +306,10 @@ def train_val_gap(history: History) -> float:
     """Last-epoch training accuracy (evaluation mode) minus validation accuracy: the gap p is judged by.
 
     Raises:
-        ValueError: the history has no ``train_eval_acc`` series (it was not made by :func:`run_dropout_setting`).
+        ValueError: the history has no epoch or no ``train_eval_acc`` series (it was not made by
+            :func:`run_dropout_setting`).
     """
+    _require_epochs(history)
     return history.series("train_eval_acc")[-1] - history.val_acc[-1]
 
 

@@ -62,6 +62,7 @@ from .._validation import (
     requires,
     validate,
 )
+from .._limits import MAX_ELEMENTS, check_at_most
 from ..data import Splits, legendre_features, make_toy_2d
 from ..device import SEED, torch_threads
 from ..language import gettext as tr
@@ -168,6 +169,15 @@ def out_of_sample_error(fit: Tensor, target: Tensor) -> Tensor:
 _DEGREES = SequenceOf(_DEGREE, min_len=2, max_len=2, desc="a pair (low, high) of polynomial degrees, e.g. (2, 10)")
 
 
+def _check_degrees(degrees: Sequence[int]) -> None:
+    """Refuse a pair ``(low, high)`` that is not increasing: the measure compares the flexible fit with the rigid."""
+    low, high = degrees
+    if low >= high:
+        raise invalid("degrees", "an increasing pair (low, high) of polynomial degrees, e.g. (2, 10)",
+                      repr(tuple(degrees)), f"Put the less flexible fit first: ({min(low, high)}, {max(low, high)})."
+                      if low != high else "Compare two different degrees, e.g. (2, 10).")
+
+
 @validate(x=_POINTS, y=_POINTS, coefs=_COEFS, degrees=_DEGREES,
           checks=[requires("y", lambda a: a["y"].shape == a["x"].shape, "a tensor of the shape of x",
                            got=lambda a: f"shape {tuple(a['y'].shape)} for x of shape {tuple(a['x'].shape)}")])
@@ -186,7 +196,12 @@ def overfit_measure(x: Tensor, y: Tensor, coefs: Tensor, *, degrees: Sequence[in
 
     Returns:
         A float64 tensor of shape ``()`` (or ``(B,)``).
+
+    Raises:
+        TypeError, ValueError: an argument is of the wrong type or out of range, e.g. ``degrees``
+            not an increasing pair.
     """
+    _check_degrees(degrees)
     low, high = degrees
     return (out_of_sample_error(fit_legendre(x, y, high), coefs)
             - out_of_sample_error(fit_legendre(x, y, low), coefs))
@@ -336,9 +351,19 @@ def overfit_runs(n: int, *, sigma2: Sequence[float], q_f: Sequence[int], runs: i
 
     Returns:
         Float64 tensor of shape ``(len(sigma2), len(q_f), runs)``.
+
+    Raises:
+        TypeError, ValueError: an argument is of the wrong type or out of range: ``degrees`` not an
+            increasing pair, or ``runs * n * (max(q_f, degrees) + 1)`` (the Legendre features of
+            every data set) above ``MAX_ELEMENTS`` (``course_utils._limits``).
     """
+    _check_degrees(degrees)
     low, high = degrees
     q_max = max(max(q_f), high)
+    size = runs * n * (q_max + 1)
+    check_at_most("runs", size, MAX_ELEMENTS, "MAX_ELEMENTS", what="small enough for Legendre features of",
+                  unit=" numbers", got=f"{runs} with n={n} and order {q_max}: {size:,} numbers (runs x n x "
+                  f"(order + 1))", hint="Use fewer runs or points.")
     gen = torch.Generator().manual_seed(seed)
     raw = torch.randn(runs, max(q_f) + 1, generator=gen, dtype=torch.float64)
     x = torch.rand(runs, n, generator=gen, dtype=torch.float64) * 2 - 1
@@ -429,6 +454,7 @@ class NoiseRecipe:
         object.__setattr__(self, "sigma2_values", tuple(float(v) for v in self.sigma2_values))
         object.__setattr__(self, "q_f_values", tuple(self.q_f_values))
         object.__setattr__(self, "degrees", tuple(self.degrees))
+        _check_degrees(self.degrees)
 
 
 _GRID = TensorOf("floating", ndim=2, desc="a 2-D float tensor (rows: axis values, columns: N values)")

@@ -36,7 +36,7 @@ from ..data import Splits, load_mnist1d
 from ..device import DEVICE, SEED, torch_threads
 from ..measure import block_grad_norms
 from ..models import ConvNet1d
-from ..train import History, fit
+from ..train import History, _require_epochs, fit
 from .sweep import Sweep, SweepSpec, load_sweep
 
 __all__ = [
@@ -230,7 +230,12 @@ def final_errors(histories: dict[str, History]) -> dict[str, dict[str, float]]:
 
     Returns:
         ``{label: {"train error": float, "test error": float}}``.
+
+    Raises:
+        TypeError, ValueError: ``histories`` is not such a dict, or one of its runs has no epoch.
     """
+    for label, h in histories.items():
+        _require_epochs(h, "histories", label, "a dict {label: History} of runs with at least one epoch each")
     return {label: {"train error": round(h.train_error[-1], 3), "test error": round(h.val_error[-1], 3)}
             for label, h in histories.items()}
 

@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar
 
 import torch
 
-from .._validation import Constraint, Instance, IsCallable, MappingOf, PathLike, requires, validate
+from .._validation import Constraint, Instance, IsCallable, MappingOf, PathLike, invalid, requires, show, validate
 from ..resources import asset_path
 from ..train import History
 
@@ -145,9 +145,19 @@ def _rounded(history: dict[str, Any]) -> dict[str, Any]:
 
 @validate(spec=SweepSpec)
 def make_sweep(spec: SweepSpec[R]) -> Sweep[R]:
-    """Run ``spec.run(spec.recipe)`` and keep the result with how it was made."""
+    """Run ``spec.run(spec.recipe)`` and keep the result with how it was made.
+
+    Raises:
+        TypeError: ``spec.run`` did not return a dict ``{label: History}`` (e.g. it returned None).
+    """
     start = time.perf_counter()
     runs = spec.run(spec.recipe)
+    if not (isinstance(runs, dict) and all(isinstance(h, History) for h in runs.values())):
+        got = f"{show(runs)} of type {type(runs).__name__}" if not isinstance(runs, dict) else \
+            f"a dict holding {sorted({type(h).__name__ for h in runs.values()} - {'History'})}"
+        raise invalid("spec", "a SweepSpec whose run returns a dict {label: History}",
+                      f"one whose run ({getattr(spec.run, '__qualname__', repr(spec.run))}) returned {got}",
+                      "End the run function with `return {label: history, ...}`.", type_error=True)
     made_with = {"torch": torch.__version__, "python": platform.python_version(),
                  "seconds": round(time.perf_counter() - start, 1)}
     return Sweep(spec, runs, made_with)
@@ -209,8 +219,10 @@ def load_sweep(spec: SweepSpec[R], path: str | Path | None = None) -> Sweep[R]:
 
     Raises:
         FileNotFoundError: the file is missing; the message says how to make it.
-        StaleAssetError: the file is not a sweep of this layout, or was made for another topic
-            or from another recipe; the message names what differs and how to make it again.
+        StaleAssetError: the file is not a sweep of this layout, was made for another topic or
+            from another recipe, or was edited by hand (a recipe or a run that is not what
+            ``save_sweep`` writes, a run missing or added, a run without epochs); the message names
+            the file, what is wrong and how to make it again.
     """
     path = asset_path(spec.file) if path is None else Path(path)
     if not path.is_file():
@@ -228,12 +240,32 @@ def load_sweep(spec: SweepSpec[R], path: str | Path | None = None) -> Sweep[R]:
     if (stored["topic"], stored["name"]) != (spec.topic, spec.name):
         raise _stale(path, spec, f"holds the sweep {stored['topic']}/{stored['name']}, "
                                  f"not {spec.topic}/{spec.name}")
+    for key, what in (("recipe", f"a dict of {type(spec.recipe).__name__}'s fields"),
+                      ("runs", "a dict {label: History}"), ("made_with", "a dict {what: value}")):
+        if key in stored and not isinstance(stored[key], dict):
+            raise _stale(path, spec, f"has a {key!r} that is not {what} but {show(stored[key])}")
     diff = _differences(stored["recipe"], _recipe_dict(spec.recipe))
     if diff:
         raise _stale(path, spec, f"was made from another {type(spec.recipe).__name__}: "
                                  f"{'; '.join(diff)}")
-    try:
-        runs = {label: History.from_dict(h) for label, h in stored["runs"].items()}
-    except (AttributeError, TypeError, ValueError) as err:
-        raise _stale(path, spec, f"holds a run that is not a History ({err})") from None
+    runs = {}
+    for label, h in stored["runs"].items():
+        try:
+            runs[label] = History.from_dict(h)
+        except (AttributeError, TypeError, ValueError) as err:
+            raise _stale(path, spec, f"holds a run that is not a History: {label!r} ({err})") from None
+        if runs[label].epochs == 0:
+            raise _stale(path, spec, f"holds a run {label!r} without any epoch")
+    expected = spec.labels(spec.recipe)
+    if not (isinstance(expected, (list, tuple)) and all(isinstance(label, str) for label in expected)):
+        raise invalid("spec", "a SweepSpec whose labels returns the list of the runs' labels",
+                      f"one whose labels ({getattr(spec.labels, '__qualname__', repr(spec.labels))}) returned "
+                      f"{show(expected)}", "End the labels function with `return [label, ...]`.", type_error=True)
+    missing = [label for label in expected if label not in runs]
+    extra = [label for label in runs if label not in expected]
+    if missing or extra:
+        what = [f"lacks the runs {missing}" if missing else "", f"holds runs its recipe does not make {extra}"
+                if extra else ""]
+        raise _stale(path, spec, " and ".join(w for w in what if w) + " (a complete sweep holds exactly the runs "
+                                 f"{type(spec.recipe).__name__} makes)")
     return Sweep(spec, runs, stored.get("made_with", {}))

@@ -67,7 +67,7 @@ from ..device import SEED, torch_threads
 from ..models import MLP
 from ..regularizers.noise import corrupt_labels
 from ..regularizers.penalties import decayed_weights, l1_penalty, l2_penalty
-from ..train import History, evaluate, fit
+from ..train import History, _require_epochs, evaluate, fit
 from .overfitting import LFDExample, fit_legendre, out_of_sample_error
 from .sweep import Sweep, SweepSpec, load_sweep
 
@@ -345,7 +345,12 @@ def final_decay_errors(histories: dict[str, History]) -> dict[str, dict[str, flo
 
     Returns:
         ``{label: {"train": float, "val": float, "test": float}}``.
+
+    Raises:
+        TypeError, ValueError: ``histories`` is not a dict, or one of its runs has no epoch.
     """
+    for label, h in histories.items():
+        _require_epochs(h, "histories", label, "a dict {label: History} of runs with at least one epoch each")
     return {label: {"train": round(h.train_error[-1], 3), "val": round(h.val_error[-1], 3),
                     "test": round(1 - h.series("test_acc")[-1], 3)} for label, h in histories.items()}
 
@@ -475,8 +480,9 @@ def early_stopping_summary(history: History) -> dict[str, float]:
         ``test_loss``, ``test_acc``: ``"<name> at best"`` and ``"<name> at last"``.
 
     Raises:
-        ValueError: the history has no ``test_acc`` series or no validation losses.
+        ValueError: the history has no epoch, no ``test_acc`` series or no validation losses.
     """
+    _require_epochs(history)
     if "test_acc" not in history.extra or all(math.isnan(v) for v in history.val_loss):
         raise invalid("history", "a History from run_early_stopping (validation losses and a test_acc series)",
                       f"one with the series {history.series_names()}")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .._limits import MAX_LAYERS, MAX_PARAMETERS, check_at_most
 from .._validation import Bool, Int, OneOf, requires, validate
 from .blocks import NORM_LAYER, NormLayer, reset_norm, zero_norm_weight
 
@@ -95,6 +96,16 @@ class _ConvNet(nn.Module):
 
     def __init__(self, in_channels: int, num_classes: int, width: int, num_blocks: int,
                  residual: bool, batch_norm: bool, zero_init_residual: bool, norm_layer: NormLayer | None) -> None:
+        check_at_most("num_blocks", num_blocks, MAX_LAYERS, "MAX_LAYERS")
+        kernel = 3 ** self.dim
+        count = (in_channels * kernel + 1) * width + num_blocks * 2 * (width * kernel + 1) * width \
+            + (width + 1) * num_classes
+        sizes = {"in_channels": in_channels, "num_classes": num_classes, "width": width}
+        largest = max(sizes, key=sizes.__getitem__)  # the size to blame
+        check_at_most(largest, count, MAX_PARAMETERS, "MAX_PARAMETERS", what="a size for a net of", unit=" parameters",
+                      got=f"{sizes[largest]}, which makes about {count:,} parameters with "
+                          + ", ".join(f"{k}={v}" for k, v in {**sizes, "num_blocks": num_blocks}.items()
+                                      if k != largest))
         super().__init__()
         self.residual = residual
         self.num_blocks = num_blocks

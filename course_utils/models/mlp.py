@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .._limits import MAX_LAYERS, MAX_PARAMETERS, check_at_most
 from .._validation import Bool, Float, Int, validate
 from .blocks import NORM_LAYER, NormLayer
 
@@ -42,7 +43,9 @@ class MLP(nn.Module):
 
     Raises:
         TypeError: an argument has the wrong type.
-        ValueError: an argument is out of range, e.g. ``dropout=1.5``.
+        ValueError: an argument is out of range, e.g. ``dropout=1.5``, ``depth`` above
+            ``MAX_LAYERS`` or a net of more than ``MAX_PARAMETERS`` parameters
+            (``course_utils._limits``).
     """
 
     @validate(in_features=Int(1), num_classes=Int(1), width=Int(1), depth=Int(0),
@@ -51,6 +54,14 @@ class MLP(nn.Module):
               batch_norm=Bool(), norm_layer=NORM_LAYER)
     def __init__(self, in_features: int, num_classes: int, width: int = 128, depth: int = 2,
                  dropout: float = 0.0, batch_norm: bool = False, norm_layer: NormLayer | None = None) -> None:
+        check_at_most("depth", depth, MAX_LAYERS, "MAX_LAYERS")
+        count = (in_features + 1) * num_classes if depth == 0 else \
+            (in_features + 1) * width + (depth - 1) * (width + 1) * width + (width + 1) * num_classes
+        sizes = {"in_features": in_features, "num_classes": num_classes, **({"width": width} if depth else {})}
+        largest = max(sizes, key=sizes.__getitem__)  # the size to blame
+        check_at_most(largest, count, MAX_PARAMETERS, "MAX_PARAMETERS", what="a size for a net of", unit=" parameters",
+                      got=f"{sizes[largest]}, which makes {count:,} parameters with "
+                          + ", ".join(f"{k}={v}" for k, v in {**sizes, "depth": depth}.items() if k != largest))
         super().__init__()
         self.in_features = in_features
         self.num_classes = num_classes

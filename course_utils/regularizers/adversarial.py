@@ -29,6 +29,7 @@ from .._validation import (
     Pair,
     SequenceOf,
     TensorOf,
+    blame_input,
     eval_mode,
     invalid,
     requires,
@@ -49,10 +50,29 @@ def _check_xy(args: dict) -> None:
         raise invalid("y", f"one label per example of x ({len(args['x'])})", f"{len(args['y'])} labels")
 
 
-def _fgsm(model: nn.Module, x: Tensor, y: Tensor, eps: float, clamp: Sequence[float] | None) -> Tensor:
+def _logits(model: nn.Module, x: Tensor, y: Tensor, x_param: str, y_param: str) -> Tensor:
+    """``model(x)``, checked: inputs the model cannot take name ``x_param``, labels it has no output for ``y_param``."""
+    pair = x_param == y_param
+    with blame_input(model, x_param, f"x of shape {tuple(x.shape)}", "a pair (x, y) whose x the model accepts: {}"
+                     if pair else "{}"):
+        out = model(x)
+    if out.dim() != 2:
+        raise invalid("model", "a classifier returning logits of shape (N, K)",
+                      f"one returning outputs of shape {tuple(out.shape)}")
+    low, high, k = int(y.min()), int(y.max()), out.shape[1]
+    if low < 0 or high >= k:
+        raise invalid(y_param, f"{'a pair (x, y) whose labels are' if pair else 'labels'} in [0, {k - 1}] "
+                      f"(the model has {k} outputs)",
+                      f"labels in [{low}, {high}]", "Pass the true labels of x for this model's classes.")
+    return out
+
+
+def _fgsm(model: nn.Module, x: Tensor, y: Tensor, eps: float, clamp: Sequence[float] | None,
+          checked: bool = False) -> Tensor:
+    """FGSM examples; ``checked``: the forward pass names ``x`` or ``y`` when they do not fit (:func:`_logits`)."""
     x = x.detach().clone().requires_grad_(True)
     with torch.enable_grad():
-        loss = F.cross_entropy(model(x), y)
+        loss = F.cross_entropy(_logits(model, x, y, "x", "y") if checked else model(x), y)
         # Only the gradient with respect to the input: the parameters' .grad are left alone.
         (grad,) = torch.autograd.grad(loss, x)
     out = x.detach() + eps * grad.sign()
@@ -77,8 +97,13 @@ def fgsm(model: nn.Module, x: Tensor, y: Tensor, eps: float, *,
 
     Returns:
         ``x + eps * sign(grad_x cross_entropy(model(x), y))``, clamped; detached, shape of ``x``.
+
+    Raises:
+        TypeError, ValueError: an argument is of the wrong type or out of range, the model cannot
+            take ``x`` (the error names ``x`` and the input the model expects), or ``y`` holds a
+            label the model has no output for.
     """
-    return _fgsm(model, x, y, eps, clamp)
+    return _fgsm(model, x, y, eps, clamp, checked=True)
 
 
 @validate(model=_MODEL, data=Pair(TensorOf("floating", finite=True), TensorOf(torch.int64, ndim=1)), eps=_EPS,
@@ -96,10 +121,16 @@ def fgsm_accuracy(model: nn.Module, data: tuple[Tensor, Tensor], eps: float, *,
 
     Returns:
         The share of the FGSM examples the model still classifies correctly.
+
+    Raises:
+        TypeError, ValueError: an argument is of the wrong type or out of range, the model cannot
+            take the inputs of ``data``, or its labels go beyond the model's outputs.
     """
     x, y = data
     right = 0
     with eval_mode(model):
+        with torch.no_grad():  # one example: the inputs fit, and every label has an output
+            _logits(model, x[:1], y, "data", "data")
         for i in range(0, len(x), batch_size):
             xb, yb = x[i:i + batch_size], y[i:i + batch_size]
             adv = _fgsm(model, xb, yb, eps, clamp) if eps > 0 else xb

@@ -33,7 +33,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._validation import Bool, Float, Instance, Int, SequenceOf, TensorOf, invalid, validate
+from .._limits import MAX_ELEMENTS, MAX_PARAMETERS, MAX_SAMPLES, check_at_most
+from .._validation import Bool, Float, Instance, Int, SequenceOf, TensorOf, blame_input, invalid, validate
 from ..device import SEED
 
 __all__ = [
@@ -194,6 +195,9 @@ class DropConnectLinear(nn.Linear):
 
     @validate(in_features=Int(1), out_features=Int(1), bias=Bool(), p=_P)
     def __init__(self, in_features: int, out_features: int, bias: bool = True, p: float = 0.5) -> None:
+        count = in_features * out_features + (out_features if bias else 0)
+        check_at_most("out_features", count, MAX_PARAMETERS, "MAX_PARAMETERS", what="a size for a layer of",
+                      unit=" parameters", got=f"{out_features} with in_features={in_features}: {count:,} parameters")
         super().__init__(in_features, out_features, bias=bias)
         self.p = float(p)
 
@@ -242,7 +246,14 @@ def monte_carlo_predict(model: nn.Module, x: Tensor, *, samples: int = 50, seed:
         Running means of the softmax probabilities, shape ``(samples, N, K)``: entry ``t`` is the
         average over the first ``t + 1`` sub-networks, so one call gives the ensemble of every
         size up to ``samples`` (entry ``samples - 1`` is the full average).
+
+    Raises:
+        TypeError, ValueError: an argument is of the wrong type or out of range (``samples`` at most
+            ``MAX_SAMPLES``, 10,000, and the result at most ``MAX_ELEMENTS`` numbers: see
+            ``course_utils._limits``), or the model cannot take ``x`` (the error names ``x``).
     """
+    check_at_most("samples", samples, MAX_SAMPLES, "MAX_SAMPLES",
+                  hint="The average settles long before: the course uses 50.")
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     for m in model.modules():
@@ -251,7 +262,13 @@ def monte_carlo_predict(model: nn.Module, x: Tensor, *, samples: int = 50, seed:
     try:
         with torch.no_grad(), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            probs = torch.stack([torch.softmax(model(x), dim=-1) for _ in range(samples)])
+            with blame_input(model, "x", f"x of shape {tuple(x.shape)}"):
+                first = torch.softmax(model(x), dim=-1)
+            check_at_most("samples", samples * first.numel(), MAX_ELEMENTS, "MAX_ELEMENTS",
+                          what="small enough for a result of", unit=" numbers",
+                          got=f"{samples}, which makes {samples * first.numel():,} numbers (samples x outputs "
+                              f"of shape {tuple(first.shape)})", hint="Use fewer samples or a smaller x.")
+            probs = torch.stack([first] + [torch.softmax(model(x), dim=-1) for _ in range(samples - 1)])
     finally:
         for m, mode in modes:
             m.training = mode

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .._limits import MAX_ELEMENTS, check_at_most
 from .._validation import (
     Instance,
     Int,
@@ -26,6 +27,9 @@ from .._validation import (
     Pair,
     SequenceOf,
     TensorOf,
+    blame_input,
+    invalid,
+    show,
     user_hook,
     validate,
 )
@@ -47,7 +51,12 @@ def bootstrap_indices(n: int, seed: int) -> Tensor:
 
     Returns:
         int64 indices of shape (n,).
+
+    Raises:
+        TypeError, ValueError: ``n`` is not an int in ``[1, MAX_ELEMENTS]`` (``course_utils._limits``)
+            or ``seed`` is out of range.
     """
+    check_at_most("n", n, MAX_ELEMENTS, "MAX_ELEMENTS")
     return torch.randint(0, n, (n,), generator=torch.Generator().manual_seed(seed))
 
 
@@ -71,7 +80,13 @@ def bagging(train_one: Callable[[Tensor, Tensor], nn.Module], data: tuple[Tensor
     members = []
     for i in range(k):
         idx = bootstrap_indices(len(x), seed + i).to(x.device)
-        members.append(train_one(x[idx], y[idx]))
+        member = train_one(x[idx], y[idx])
+        if not isinstance(member, nn.Module):
+            raise invalid("train_one", "a callable (x, y) -> trained model that returns the model it trained",
+                          f"one that returned {show(member)} of type {type(member).__name__}",
+                          "End it with `return model` (fit trains the model in place and returns its History).",
+                          type_error=True)
+        members.append(member)
     return members
 
 
@@ -86,16 +101,47 @@ class Ensemble(nn.Module):
 
     Shape:
         (N, ...) -> (N, K).
+
+    Raises:
+        TypeError, ValueError: ``members`` is not a non-empty list of modules, or its members
+            predict different numbers of classes (read from their output layers where possible,
+            else found by ``forward``, which then raises a ``ValueError``).
     """
 
     @validate(members=SequenceOf(Instance(nn.Module, desc="a torch.nn.Module"), desc="a non-empty list of models"))
     def __init__(self, members: Sequence[nn.Module]) -> None:
+        counts = [_num_outputs(m) for m in members]
+        if None not in counts and len(set(counts)) > 1:
+            raise invalid("members", "classifiers with the same number of classes (outputs)",
+                          f"members whose output layers have {counts} outputs",
+                          "Average only members trained for the same classes.")
         super().__init__()
         self.members = nn.ModuleList(members)
 
     def forward(self, x: Tensor) -> Tensor:
-        probs = torch.stack([F.softmax(m(x), dim=1) for m in self.members]).mean(0)
+        outputs = [m(x) for m in self.members]
+        shapes = [tuple(o.shape) for o in outputs]
+        if len(set(shapes)) > 1:
+            raise ValueError(f"Ensemble: its members return outputs of different shapes {shapes}; they must be "
+                             "classifiers with the same number of classes.")
+        probs = torch.stack([F.softmax(o, dim=1) for o in outputs]).mean(0)
         return torch.log(probs.clamp_min(1e-12))
+
+
+def _num_outputs(model: nn.Module) -> int | None:
+    """The number of classes ``model`` predicts, where it can be read without running it, else ``None``.
+
+    Read from an ``nn.Sequential`` ending in a linear layer, or from a ``fc``/``head`` linear
+    output layer (``ConvNet1d``, ``MLP``, ``ResNet``) or a ``classes_per_task`` attribute (``MultiHeadMLP``).
+    """
+    if isinstance(model, nn.Sequential) and len(model) and isinstance(model[-1], nn.Linear):
+        return model[-1].out_features
+    for name in ("head", "fc"):
+        layer = getattr(model, name, None)
+        if isinstance(layer, nn.Linear):
+            return layer.out_features
+    per_task = getattr(model, "classes_per_task", None)
+    return sum(per_task) if isinstance(per_task, tuple) else None
 
 
 @validate(models=SequenceOf(Instance(nn.Module, desc="a torch.nn.Module"), min_len=2,
@@ -116,8 +162,9 @@ def disagreement(models: Sequence[nn.Module], x: Tensor, *, pairwise: bool = Fal
     Returns:
         A float in [0, 1].
     """
-    with torch.no_grad():
-        preds = torch.stack([m(x).argmax(1) for m in models])  # (M, N)
+    with torch.no_grad(), blame_input(models[0], "x", f"x of shape {tuple(x.shape)}"):
+        preds = [m(x).argmax(1) for m in models]
+    preds = torch.stack(preds)  # (M, N)
     if not pairwise:
         return float((preds != preds[:1]).any(0).float().mean())
     m = len(models)

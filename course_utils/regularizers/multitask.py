@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from .._limits import MAX_LAYERS, MAX_PARAMETERS, check_at_most
 from .._validation import Int, SequenceOf, TensorOf, requires, validate
 
 __all__ = ["MASKED_LOGIT", "MultiHeadMLP", "with_task"]
@@ -43,11 +44,26 @@ class MultiHeadMLP(nn.Module):
     Shape:
         (N, D + 1) -> (N, sum(classes_per_task)) logits; the last input column holds task indices
         (0, 1, ...) as floats.
+
+    Raises:
+        TypeError, ValueError: an argument is of the wrong type or out of range (``depth`` at most
+            ``MAX_LAYERS``, the net at most ``MAX_PARAMETERS`` parameters: ``course_utils._limits``).
+            ``forward`` raises a ``ValueError`` for inputs of another shape or a task index that is
+            not one of the net's tasks.
     """
 
     @validate(in_features=Int(1), classes_per_task=SequenceOf(Int(1), desc="a non-empty list of class counts"),
               width=Int(1), depth=Int(1))
     def __init__(self, in_features: int, classes_per_task: Sequence[int], width: int = 256, depth: int = 2) -> None:
+        check_at_most("depth", depth, MAX_LAYERS, "MAX_LAYERS")
+        total = sum(classes_per_task)
+        count = (in_features + 1) * width + (depth - 1) * (width + 1) * width + (width + 1) * total
+        sizes = {"in_features": in_features, "classes_per_task": total, "width": width}
+        largest = max(sizes, key=sizes.__getitem__)  # the size to blame
+        check_at_most(largest, count, MAX_PARAMETERS, "MAX_PARAMETERS", what="a size for a net of", unit=" parameters",
+                      got=f"{tuple(classes_per_task) if largest == 'classes_per_task' else sizes[largest]}, which "
+                          f"makes {count:,} parameters with "
+                          + ", ".join(f"{k}={v}" for k, v in {**sizes, "depth": depth}.items() if k != largest))
         super().__init__()
         self.in_features = in_features
         self.classes_per_task = tuple(classes_per_task)
@@ -65,9 +81,16 @@ class MultiHeadMLP(nn.Module):
         if x.dim() != 2 or x.shape[1] != self.in_features + 1:
             raise ValueError(f"MultiHeadMLP expects inputs of shape (N, {self.in_features + 1}): "
                              f"{self.in_features} features and the task index. Got {tuple(x.shape)}.")
+        task = x[:, -1:].round()
+        tasks = len(self.heads)
+        bad = ~((task >= 0) & (task < tasks))  # NaN included
+        if bad.any():  # one host sync per forward
+            found = sorted({t for t in task[bad].tolist()}, key=str)
+            raise ValueError(f"MultiHeadMLP has {tasks} tasks, numbered 0 to {tasks - 1} in the last input column. "
+                             f"Got the task indices {found[:10]}. Build the column with with_task(x, task).")
         h = self.trunk(x[:, :-1])
         logits = torch.cat([head(h) for head in self.heads], dim=1)
-        mine = x[:, -1:].round().long() == self.owner[None, :]
+        mine = task.long() == self.owner[None, :]
         return logits.masked_fill(~mine, MASKED_LOGIT)
 
 

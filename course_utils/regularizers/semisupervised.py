@@ -26,7 +26,9 @@ from .._validation import (
     Int,
     IsCallable,
     TensorOf,
+    blame_input,
     eval_mode,
+    invalid,
     user_hook,
     validate,
 )
@@ -48,9 +50,17 @@ def pseudo_labels(model: nn.Module, x: Tensor, threshold: float) -> tuple[Tensor
     Returns:
         ``(kept, labels)``: the indices of the kept rows of ``x`` (int64, shape (M,)) and their
         predicted labels (int64, shape (M,)).
+
+    Raises:
+        TypeError, ValueError: an argument is of the wrong type or out of range, or the model cannot
+            take ``x`` (the error names ``x`` and the input the model expects).
     """
-    with eval_mode(model):
-        probs = F.softmax(model(x), dim=1)
+    with eval_mode(model), blame_input(model, "x", f"x of shape {tuple(x.shape)}"):
+        logits = model(x)
+    if logits.dim() != 2:
+        raise invalid("model", "a classifier returning logits of shape (N, K)",
+                      f"one returning outputs of shape {tuple(logits.shape)}")
+    probs = F.softmax(logits, dim=1)
     confidence, predicted = probs.max(1)
     kept = torch.nonzero(confidence >= threshold).flatten()
     return kept, predicted[kept]

@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .._limits import MAX_BINS, check_at_most
 from .._validation import Float, Int, TensorOf, invalid, validate
 
 __all__ = ["expected_calibration_error", "fit_temperature", "label_smoothing", "reliability_bins", "smooth_labels",
@@ -129,7 +130,12 @@ def reliability_bins(probs: Tensor, y: Tensor, bins: int = 10) -> dict[str, list
     Returns:
         ``{"edges": [bins + 1 floats], "confidence": [...], "accuracy": [...], "count": [...]}``:
         per bin the mean confidence, the accuracy (``nan`` in an empty bin) and the number of examples.
+
+    Raises:
+        TypeError, ValueError: an argument is of the wrong type or out of range (``bins`` at most
+            ``MAX_BINS``, 10,000: ``course_utils._limits``).
     """
+    check_at_most("bins", bins, MAX_BINS, "MAX_BINS", hint="Calibration is read from 10 to 15 bins.")
     conf, pred = probs.detach().max(1)
     right = (pred == y).float()
     edges = torch.linspace(0, 1, bins + 1)
@@ -155,7 +161,12 @@ def expected_calibration_error(probs: Tensor, y: Tensor, bins: int = 15) -> floa
 
     Returns:
         A float in [0, 1]: 0 for a perfectly calibrated classifier.
+
+    Raises:
+        TypeError, ValueError: an argument is of the wrong type or out of range (``bins`` at most
+            ``MAX_BINS``, 10,000: ``course_utils._limits``).
     """
+    check_at_most("bins", bins, MAX_BINS, "MAX_BINS", hint="Calibration is read from 10 to 15 bins.")
     table = reliability_bins(probs, y, bins)
     n = sum(table["count"])
     return float(sum(c / n * abs(a - p) for c, a, p in zip(table["count"], table["accuracy"], table["confidence"])

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable, Hashable, Iterable
-from typing import TYPE_CHECKING
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
@@ -26,10 +25,9 @@ from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from PIL import Image
 
+from .._validation import invalid, show
 from ..language import gettext as tr
-
-if TYPE_CHECKING:
-    from ..train import History
+from ..train import History
 
 __all__ = ["LiveFigure", "live_controls", "run_live"]
 
@@ -61,11 +59,15 @@ def run_live(button: W.Button, status: W.HTML, progress: W.Output, what: str, ru
         status: says "training {what} …", then ``done(history, seconds)`` or the error.
         progress: where the training's progress bar is drawn (cleared first).
         what: the setting being trained, as HTML (e.g. ``"<b>residual, 8 layers</b> for 30 epochs"``).
-        run: trains the setting and returns its history.
+        run: trains the setting and returns its history; the explorer's ``run`` argument, wrapped
+            in a lambda defined inside the explorer (whose name the error for a ``run`` that returns
+            something else than a History then gives).
         done: the status line after a successful run, from the history and the seconds it took.
 
     Returns:
-        The live run's history, or None when it failed (the status line then says why).
+        The live run's history, or None when it failed (the status line then says why, e.g. "The
+        'run' parameter of depth_explorer must be a callable that returns the History of the run it
+        trains. Got one that returned None.").
     """
     button.disabled = True
     status.value = tr("training {what} …").format(what=what)
@@ -74,6 +76,12 @@ def run_live(button: W.Button, status: W.HTML, progress: W.Output, what: str, ru
         with progress:
             progress.clear_output()
             history = run()
+        if not isinstance(history, History):
+            error = invalid("run", "a callable that returns the History of the run it trains",
+                            f"one that returned {show(history)} of type {type(history).__name__}",
+                            "End it with `return history`, e.g. the History that fit returns.", type_error=True)
+            owner = getattr(run, "__qualname__", "").split(".")[0]
+            raise error.named(owner) if owner.isidentifier() else error
         status.value = done(history, time.perf_counter() - start)
         return history
     except Exception as err:  # noqa: BLE001 (shown in the widget: a callback's exception would vanish silently)

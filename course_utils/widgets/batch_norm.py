@@ -20,6 +20,7 @@ from .._validation import Constraint, IsCallable, validate
 from ..language import gettext as tr
 from ..train import History
 from ._live import LiveFigure, live_controls, run_live
+from ._protocols import other_sweep
 
 if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it never loads one
     from ..experiments.batch_norm import BatchNormSweep
@@ -39,10 +40,16 @@ class _StoredSweep(Constraint):
 
     needs = ("recipe", "history", "style")
 
+    def __init__(self) -> None:
+        super().__init__("Pass the sweep this widget draws: experiments.load_batch_norm_sweep('lr').")
+
     def describe(self) -> str:
         return "a stored sweep such as experiments.load_batch_norm_sweep('lr')"
 
     def failure(self, value: Any) -> Any:
+        other = other_sweep(value, "batch_norm")
+        if other:
+            return other
         ok = all(hasattr(value, a) for a in self.needs) and len(getattr(value.recipe, "lr", ())) >= 1
         return None if ok else self.wrong_type(value)
 

@@ -49,6 +49,7 @@ from ..language import label as named
 from ..regularizers.adversarial import fgsm
 from ..train import History
 from ._live import LiveFigure, live_controls, run_live
+from ._protocols import other_sweep
 
 if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it never loads one
     from ..experiments.catalogue import CatalogueSweep
@@ -66,13 +67,16 @@ class _SliderSweep(Constraint):
     """A stored slider sweep of notebook 07; checked by what it offers (a widget never imports one)."""
 
     def __init__(self, example: str) -> None:
-        super().__init__()
+        super().__init__(f"Pass the sweep this widget draws: experiments.load_catalogue_sweep({example!r}).")
         self.example = example
 
     def describe(self) -> str:
         return f"a stored slider sweep such as experiments.load_catalogue_sweep({self.example!r})"
 
     def failure(self, value: Any) -> Any:
+        other = other_sweep(value, "catalogue", (self.example,))
+        if other:
+            return other
         ok = all(hasattr(value, a) for a in ("settings", "get", "recipe", "final")) and bool(
             callable(getattr(value, "settings", None)) and value.settings())
         return None if ok else self.wrong_type(value)

@@ -24,6 +24,7 @@ from ..language import label as named
 from ..plots import plot_lines
 from ..train import History
 from ._live import LiveFigure, live_controls, run_live
+from ._protocols import other_sweep
 
 if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it never loads one
     from ..experiments.dropout import DropoutSweep
@@ -125,11 +126,15 @@ class _StoredSweep(Constraint):
 
     needs = ("recipe", "history", "label", "style", "gap")
 
+    def __init__(self) -> None:
+        super().__init__("Pass the sweep this widget draws: experiments.load_dropout_sweep('p').")
+
     def describe(self) -> str:
         return "a stored sweep such as experiments.load_dropout_sweep('p')"
 
     def failure(self, value: Any) -> Any:
-        return None if all(hasattr(value, a) for a in self.needs) else self.wrong_type(value)
+        return other_sweep(value, "dropout") or (
+            None if all(hasattr(value, a) for a in self.needs) else self.wrong_type(value))
 
 
 def _accuracies(h: History) -> tuple[float, float]:

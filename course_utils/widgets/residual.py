@@ -14,6 +14,7 @@ from ..language import label as named
 from ..plots import compare_histories, plot_lines
 from ..train import History
 from ._live import LiveFigure, live_controls, run_live
+from ._protocols import other_sweep
 
 if TYPE_CHECKING:  # only for the type hints: a widget is given its sweep, it never loads one
     from ..experiments.residual import DegradationSweep
@@ -26,11 +27,15 @@ class _StoredSweep(Constraint):
 
     needs = ("recipe", "history", "label", "style")
 
+    def __init__(self) -> None:
+        super().__init__("Pass the sweep this widget draws: experiments.load_degradation_sweep('depth').")
+
     def describe(self) -> str:
         return "a stored sweep such as experiments.load_degradation_sweep('depth')"
 
     def failure(self, value: Any) -> Any:
-        return None if all(hasattr(value, a) for a in self.needs) else self.wrong_type(value)
+        return other_sweep(value, "residual") or (
+            None if all(hasattr(value, a) for a in self.needs) else self.wrong_type(value))
 
 
 @validate(sweep=_StoredSweep(), run=IsCallable("a callable (num_blocks, residual) -> History",

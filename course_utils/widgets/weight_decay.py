@@ -21,7 +21,7 @@ from ..language import gettext as tr
 from ..language import label as named
 from ..train import History
 from ._live import LiveFigure, live_controls, run_live
-from ._protocols import HasAttributes
+from ._protocols import HasAttributes, StoredSweep
 
 __all__ = ["decay_explorer", "draw_decay_curve", "ridge_explorer"]
 
@@ -30,7 +30,8 @@ _METHOD_NAMES = {"l2": "Adam + L2", "l1": "Adam + L1", "adamw": "AdamW"}
 
 
 _EXAMPLE = HasAttributes(("x", "y", "target"), "a drawn data set such as experiments.lfd_example(15, 0.5, 10)")
-_SWEEP = HasAttributes(("recipe", "history", "label"), "a stored sweep such as experiments.load_weight_decay_sweep()")
+_SWEEP = StoredSweep(("recipe", "history", "label"), "a stored sweep such as experiments.load_weight_decay_sweep()",
+                     "weight_decay")
 _COLOURS = MappingOf(str, Instance(str, desc="a colour string"), desc="a dict {method: colour}")
 
 

@@ -20,7 +20,7 @@ from typing import Annotated
 import torch
 from torch import nn
 
-from ..._validation import Bool, Float, Instance, Int, SequenceOf, validate
+from ..._validation import Bool, Float, Instance, Int, SequenceOf, invalid, validate
 from ...data import Splits, load_digits
 from ...device import DEVICE, SEED, torch_threads
 from ...models import MLP, ConvNet2d
@@ -85,6 +85,9 @@ class DigitsRecipe:
         # Tuples of floats: hashable, frozen, and equal to themselves after a trip through JSON.
         object.__setattr__(self, "scale", tuple(float(v) for v in self.scale))
         object.__setattr__(self, "eps_grid", tuple(float(v) for v in self.eps_grid))
+        if self.scale[0] > self.scale[1]:
+            raise invalid("scale", "a pair (low, high) of zoom factors with low <= high", repr(self.scale),
+                          f"Write it as ({self.scale[1]}, {self.scale[0]}).")
 
 
 _RECIPE = Instance(DigitsRecipe, hint="Pass e.g. recipe=experiments.DigitsRecipe().")

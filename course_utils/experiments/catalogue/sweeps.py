@@ -22,7 +22,7 @@ from ...data import Splits
 from ...language import gettext as tr
 from ...language import gettext_noop as N_
 from ...resources import asset_path
-from ...train import History
+from ...train import History, _require_epochs
 from ..sweep import Sweep, SweepSpec, load_sweep
 from .digits import DigitsRecipe, fgsm_series, train_digits_cnn, train_digits_mlp
 from .mnist1d import PSEUDO_CAP, run_technique
@@ -207,9 +207,11 @@ class CatalogueSweep(Sweep[Any]):
 
         Raises:
             KeyError: no such run (the message lists the runs).
-            ValueError: no such series in that run.
+            ValueError: no such series in that run, or the run has no epoch.
         """
-        return self.get(label).series(series)[-1]
+        run = self.get(label)
+        _require_epochs(run, "label", label, "the label of a run with at least one epoch")
+        return run.series(series)[-1]
 
 
 @validate(name=OneOf(*CATALOGUE_SWEEPS))
