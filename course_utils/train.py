@@ -484,7 +484,13 @@ def _call_hook(param: str, hook: Callable[..., Any], *args: Any) -> Any:
     try:
         return hook(*args)
     except TypeError as exc:
-        if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
+        # Raised by the call itself: the innermost frame is this one, or the wrapper that runs a
+        # user's hook as user code (_validation.user_hook); deeper, it is the hook's own error.
+        frames = exc.__traceback__
+        while frames is not None and frames.tb_next is not None:
+            frames = frames.tb_next
+        wrapper = getattr(hook, "__code__", None) if hasattr(hook, "__wrapped__") else None
+        if frames is not None and frames.tb_frame.f_code in (_call_hook.__code__, wrapper):
             _, allowed, hint = _HOOKS[param]
             raise invalid(param, allowed, f"{_hook_name(hook)}, which fit could not call: {exc}", hint,
                           type_error=True) from exc

@@ -30,7 +30,7 @@ TIERS: dict[str, set[str]] = {
     "unit": {
         "test_assets.py", "test_data.py", "test_device.py", "test_glossary.py", "test_grading_guard.py",
         "test_korean.py", "test_language.py", "test_measure.py", "test_models.py", "test_plots.py",
-        "test_train.py", "test_validation.py", "test_validation_count.py", "test_fullscale_engineering.py",
+        "test_train.py", "test_validation.py", "test_validation_count.py", "test_experiments_sweep.py", "test_fullscale_engineering.py",
         "test_experiments_batch_norm.py", "test_experiments_bottleneck.py", "test_experiments_catalogue.py",
         "test_experiments_dropout.py", "test_experiments_overfitting.py", "test_experiments_residual.py",
         "test_experiments_weight_decay.py",
@@ -54,16 +54,22 @@ TIERS: dict[str, set[str]] = {
 }
 
 
-@pytest.hookimpl(tryfirst=True)  # before `-m` selects by these marks
-def pytest_collection_modifyitems(config, items) -> None:
-    """Mark every test of tests/ with its file's tier; refuse a file that is in no tier."""
-    tier_of = {name: tier for tier, names in TIERS.items() for name in names}
+def pytest_configure(config) -> None:
+    """Refuse to start when a test file is in no tier (checked before any process of pytest-xdist starts)."""
+    named = [name for names in TIERS.values() for name in names]
     on_disk = {p.name for p in HERE.glob("test_*.py")}
-    problems = [f"{name}: in TIERS but not in tests/" for name in sorted(set(tier_of) - on_disk)]
-    problems += [f"{name}: in no tier" for name in sorted(on_disk - set(tier_of))]
+    problems = [f"{name}: in TIERS but not in tests/" for name in sorted(set(named) - on_disk)]
+    problems += [f"{name}: in no tier" for name in sorted(on_disk - set(named))]
+    problems += [f"{name}: in more than one tier" for name in sorted({n for n in named if named.count(n) > 1})]
     if problems:
         raise pytest.UsageError("tests/conftest.py TIERS must name every test file once (unit, claims or "
                                 "delivery; see docs/adding_a_notebook.md):\n" + "\n".join(problems))
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by these marks
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark every test of tests/ with its file's tier (and, under pytest-xdist, its group)."""
+    tier_of = {name: tier for tier, names in TIERS.items() for name in names}
     in_groups = config.pluginmanager.hasplugin("xdist")
     for item in items:
         path = Path(str(item.fspath))

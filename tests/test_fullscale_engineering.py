@@ -235,6 +235,7 @@ def _sigterm_once_checkpointed(launcher: list[str], args: list[str], out) -> tup
     return proc.returncode, output
 
 
+@pytest.mark.delivery  # launches processes (torchrun, signals): seconds to half a minute
 def test_sigterm_writes_a_checkpoint_and_exits_cleanly(tmp_path):
     """The real signal on the real command: exit status 0, a checkpoint inside an epoch, then resumed."""
     out = tmp_path / "out"
@@ -247,6 +248,7 @@ def test_sigterm_writes_a_checkpoint_and_exits_cleanly(tmp_path):
     assert results.runs["resnet-8"]["finished"] is False
 
 
+@pytest.mark.delivery  # launches processes (torchrun, signals): seconds to half a minute
 def test_sigterm_under_torchrun_stops_every_process_at_the_same_step(tmp_path):
     """torchrun forwards SIGTERM to its workers; they agree on the step (a poll every 10), rank 0 saves."""
     out, args = tmp_path / "out", _with_iterations(120)
@@ -292,6 +294,7 @@ def _losses(speed: Speed, steps: int = 6) -> list[float]:
         return train_cifar(recipe, tiny_data(), speed=speed, verbose=False).history.train_loss
 
 
+@pytest.mark.delivery  # the full-scale path's precision flags, each trained for a few steps (10 s)
 def test_speed_flags_train_like_float32():
     reference = _losses(Speed())
     report = {}
@@ -441,6 +444,7 @@ def _wait_for_listener(port: int, proc: subprocess.Popen) -> None:
     pytest.fail(f"the first launcher did not listen on port {port} within {SUBPROCESS_TIMEOUT} s")
 
 
+@pytest.mark.delivery  # launches processes (torchrun, signals): seconds to half a minute
 def test_two_torchrun_launchers_as_two_nodes_without_a_shared_filesystem(tmp_path):
     """torchrun --nnodes=2 --rdzv-backend=c10d over localhost, gloo; each node runs in its own folder.
 
