@@ -22,6 +22,7 @@ import pytest
 import torch
 from numpy.polynomial import legendre as npleg
 
+from testkit import deadline
 from course_utils import data
 from course_utils.data import (
     DatasetUnavailableError,
@@ -790,23 +791,13 @@ def test_unknown_names_list_the_known_ones():
 
 
 def test_legendre_features_refuses_a_huge_degree_at_once() -> None:
-    import signal
-
-    def expire(*_):
-        raise TimeoutError("legendre_features ran for more than 10 s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, 10)
-    try:
+    with deadline(10, "legendre_features"):
         with pytest.raises(ValueError, match=r"The 'degree' parameter of legendre_features must be an int of at most "
                                              r"1,000 \(course_utils._limits.MAX_DEGREE\). Got 1000000000"):
             legendre_features(torch.rand(3), 10**9)
         with pytest.raises(ValueError, match=r"The 'degree' parameter of legendre_features must be small enough for a "
                                              r"result of at most 1,000,000,000 numbers"):
             legendre_features(np.zeros((10**7,)), 999)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def test_sample_lfd_regression_refuses_a_sample_too_large_to_allocate() -> None:

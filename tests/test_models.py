@@ -9,6 +9,7 @@ import torch
 import torchvision
 from torch import nn
 
+from testkit import deadline
 from course_utils import models
 from course_utils.measure import count_macs, count_parameters
 
@@ -442,17 +443,7 @@ def test_a_model_too_large_to_allocate_is_refused_before_allocating(build, param
 @pytest.mark.parametrize(("build", "param"), [(lambda: models.MLP(5, 3, width=2, depth=10**7), "depth"),
                                               (lambda: models.ConvNet1d(width=2, num_blocks=10**7), "num_blocks")])
 def test_a_model_too_deep_to_build_is_refused_at_once(build, param) -> None:
-    import signal
-
-    def expire(*_):
-        raise TimeoutError("building the model ran for more than 10 s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, 10)
-    try:
-        with pytest.raises(ValueError, match=rf"The '{param}' parameter of \w+ must be an int of at most 10,000 "
-                                             r"\(course_utils._limits.MAX_LAYERS\). Got 10000000"):
-            build()
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    with deadline(10, "building the model"), pytest.raises(
+            ValueError, match=rf"The '{param}' parameter of \w+ must be an int of at most 10,000 "
+                              r"\(course_utils._limits.MAX_LAYERS\). Got 10000000"):
+        build()

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from testkit import deadline
 from course_utils import models, regularizers
 from course_utils.device import torch_threads
 from course_utils.regularizers import (
@@ -214,42 +215,20 @@ def test_the_module_can_share_one_mask_over_the_batch() -> None:
 # --------------------------------------------------------------------------- bad inputs named (issue 19)
 
 
-class _Deadline:
-    """Fail instead of hanging: SIGALRM after ``seconds`` raises TimeoutError inside the block."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-    def __enter__(self) -> None:
-        import signal
-
-        def expire(*_):
-            raise TimeoutError(f"the call ran for more than {self.seconds} s")
-
-        self.previous = signal.signal(signal.SIGALRM, expire)
-        signal.setitimer(signal.ITIMER_REAL, self.seconds)
-
-    def __exit__(self, *exc) -> None:
-        import signal
-
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, self.previous)
-
-
 def _mc_net() -> nn.Module:
     torch.manual_seed(0)
     return nn.Sequential(nn.Linear(5, 8), nn.Dropout(0.5), nn.Linear(8, 3))
 
 
 def test_monte_carlo_predict_refuses_a_huge_number_of_samples_at_once():
-    with _Deadline(10), pytest.raises(ValueError, match=r"The 'samples' parameter of monte_carlo_predict must be an "
+    with deadline(10), pytest.raises(ValueError, match=r"The 'samples' parameter of monte_carlo_predict must be an "
                                                         r"int of at most 10,000 \(course_utils._limits.MAX_SAMPLES\). "
                                                         r"Got 1000000000"):
         monte_carlo_predict(_mc_net(), torch.rand(4, 5), samples=10**9)
 
 
 def test_monte_carlo_predict_refuses_a_result_too_large_to_hold():
-    with _Deadline(10), pytest.raises(ValueError, match=r"'samples' parameter of monte_carlo_predict must be small "
+    with deadline(10), pytest.raises(ValueError, match=r"'samples' parameter of monte_carlo_predict must be small "
                                                         r"enough for a result of at most 1,000,000,000 numbers.*"
                                                         r"Got 10000, which makes 1,200,000,000 numbers"):
         monte_carlo_predict(_mc_net(), torch.rand(40_000, 5), samples=10_000)

@@ -12,8 +12,10 @@ Tests that need a program this machine may lack (Chromium, npm, network namespac
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +44,21 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 def notebook_params():
     """``pytest.mark.parametrize`` arguments: one case per course notebook, named by its stem."""
     return pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.id for nb in NOTEBOOKS])
+
+
+@contextlib.contextmanager
+def deadline(seconds: float, what: str = "the call"):
+    """Fail instead of hanging: SIGALRM after ``seconds`` raises TimeoutError inside the block."""
+    def expire(*_):
+        raise TimeoutError(f"{what} ran for more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def stop_server(server: subprocess.Popen, timeout: float = 20) -> None:
