@@ -9,10 +9,11 @@ from contextlib import contextmanager
 
 import numpy as np
 import torch
+from torch import nn
 
-from ._validation import Constraint, Failure, Int, ParameterValueError, show, validate
+from ._validation import Constraint, Failure, Instance, Int, ParameterValueError, show, validate
 
-__all__ = ["describe_environment", "get_device", "seed_everything", "torch_threads"]
+__all__ = ["describe_environment", "get_device", "model_device", "seed_everything", "torch_threads"]
 
 _KINDS = ("cpu", "cuda", "mps")
 
@@ -82,6 +83,17 @@ def get_device(device: str | torch.device | None = None) -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     return torch.device(device)
+
+
+@validate(model=Instance(nn.Module, desc="a torch.nn.Module"))
+def model_device(model: nn.Module) -> torch.device:
+    """The device ``model`` computes on: that of its first parameter (the CPU if it has none).
+
+    For code that receives a trained net and must put data beside it, e.g.
+    ``evaluate(model, data, device=model_device(model))``.
+    """
+    first = next(model.parameters(), None)
+    return torch.device("cpu") if first is None else first.device
 
 
 @validate(seed=SEED)

@@ -30,7 +30,7 @@ TIERS: dict[str, set[str]] = {
     "unit": {
         "test_assets.py", "test_data.py", "test_device.py", "test_glossary.py", "test_grading_guard.py",
         "test_korean.py", "test_language.py", "test_measure.py", "test_models.py", "test_plots.py",
-        "test_train.py", "test_validation.py", "test_validation_count.py", "test_experiments_sweep.py", "test_fullscale_engineering.py",
+        "test_train.py", "test_train_callbacks.py", "test_validation.py", "test_validation_count.py", "test_experiments_sweep.py", "test_fullscale_engineering.py",
         "test_experiments_batch_norm.py", "test_experiments_bottleneck.py", "test_experiments_catalogue.py",
         "test_experiments_dropout.py", "test_experiments_overfitting.py", "test_experiments_residual.py",
         "test_experiments_weight_decay.py",

@@ -26,6 +26,7 @@ assets/precompute.py dropout``) and the p slider's live run all take a recipe.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -35,10 +36,10 @@ from torch import nn
 from .._validation import Bool, Float, Instance, Int, OneOf, Pair, SequenceOf, TensorOf, validate
 from ..language import gettext_noop as N_
 from ..data import Splits, load_mnist1d
-from ..device import DEVICE, SEED, torch_threads
+from ..device import DEVICE, SEED, model_device, torch_threads
 from ..models import MLP
 from ..regularizers.dropout import DropConnectLinear, Dropout, monte_carlo_predict
-from ..train import History, _require_epochs, evaluate, fit
+from ..train import History, _require_epochs, fit, log_accuracy
 from .sweep import Sweep, SweepSpec, load_sweep
 
 __all__ = [
@@ -176,24 +177,23 @@ def _data(data: Splits | None, recipe: DropoutRecipe) -> Splits:
     return load_mnist1d(n_train=recipe.n_train, seed=recipe.data_seed) if data is None else data
 
 
-def _measure(splits: Splits, recipe: DropoutRecipe, p: float):
-    """A ``fit`` callback: training accuracy in evaluation mode (dropout off) after every epoch; after
+def _measure(splits: Splits, recipe: DropoutRecipe, p: float) -> list[Callable[[int, nn.Module, History], None]]:
+    """``fit``'s callbacks: training accuracy in evaluation mode (dropout off) after every epoch; after
     the last, the test accuracy (the test set's one use) and, if the recipe asks, the ensemble."""
+    last = recipe.epochs - 1
 
-    def callback(epoch: int, model: nn.Module, history: History) -> None:
-        device = next(model.parameters()).device
-        history.log("train_eval_acc", evaluate(model, splits.train, device=device)["acc"])
-        if epoch == recipe.epochs - 1:
-            history.log("test_acc", evaluate(model, splits.test, device=device)["acc"])
-            if recipe.ensemble_samples and p > 0:
-                x, y = splits.test
-                ens = ensemble_accuracies(model, (x.to(device), y.to(device)), samples=recipe.ensemble_samples,
-                                          seed=recipe.seed, threads=None)
-                history.log("mc_acc", ens["monte carlo"][-1])
-                history.log("one_subnet_acc", ens["one sub-network"])
-                history.log("agreement", ens["agreement"])
+    def ensemble(epoch: int, model: nn.Module, history: History) -> None:
+        if epoch == last:
+            device = model_device(model)
+            x, y = splits.test
+            ens = ensemble_accuracies(model, (x.to(device), y.to(device)), samples=recipe.ensemble_samples,
+                                      seed=recipe.seed, threads=None)
+            history.log("mc_acc", ens["monte carlo"][-1])
+            history.log("one_subnet_acc", ens["one sub-network"])
+            history.log("agreement", ens["agreement"])
 
-    return callback
+    return [log_accuracy(splits.train, "train_eval_acc"), log_accuracy(splits.test, "test_acc", every=None, last=last),
+            *([ensemble] if recipe.ensemble_samples and p > 0 else [])]
 
 
 _RUN_CONSTRAINTS = {
@@ -219,7 +219,7 @@ def train_dropout_net(p: float, method: str = "dropout", *, recipe: DropoutRecip
         model = dropout_net(p, method, width=recipe.width, depth=recipe.depth, seed=recipe.seed)
         history = fit(model, splits.train, splits.val, epochs=recipe.epochs, batch_size=recipe.batch_size,
                       optimizer="adam", lr=recipe.lr, seed=recipe.seed, device=device, progress=progress,
-                      callbacks=[_measure(splits, recipe, p)], description=dropout_label(p, method))
+                      callbacks=_measure(splits, recipe, p), description=dropout_label(p, method))
     return model, history
 
 

@@ -67,7 +67,8 @@ from ..device import SEED, torch_threads
 from ..models import MLP
 from ..regularizers.noise import corrupt_labels
 from ..regularizers.penalties import decayed_weights, l1_penalty, l2_penalty
-from ..train import History, _require_epochs, evaluate, fit
+from ..train import SMALL_WEIGHT, History, _require_epochs, evaluate, fit, log_accuracy, log_weights, weight_sparsity
+from ..train.stopping import _Patience
 from .overfitting import LFDExample, fit_legendre, out_of_sample_error
 from .sweep import Sweep, SweepSpec, load_sweep
 
@@ -101,8 +102,9 @@ _LAM = Float(0, hint="λ is a penalty strength and cannot be negative.")
 _METHOD = OneOf("l2", "l1", "adamw")
 _FRACTION = Float(0, 1, high_open=True, hint="The share of labels replaced by wrong ones, e.g. 0.4.")
 _N_TRAIN = [None, Int(10, 3200, hint="Use None for the full training set (3200 signals).")]
-#: Weights with ``|w|`` below this count as (near) zero in the sparsity measurements.
-SPARSITY_THRESHOLD = 1e-3
+#: Weights with ``|w|`` below this count as (near) zero in the sparsity measurements: the package's
+#: one threshold, ``train.SMALL_WEIGHT`` (1e-3), under the name notebook 04 uses.
+SPARSITY_THRESHOLD = SMALL_WEIGHT
 
 #: How each method is named in labels and figures.
 DECAY_METHOD_NAMES = {"l2": "L2", "l1": "L1", "adamw": "AdamW"}
@@ -193,37 +195,15 @@ def decay_net(width: int = 256, depth: int = 2, *, seed: int = 0) -> MLP:
         return MLP(40, 10, width=width, depth=depth)
 
 
-@validate(model=Instance(nn.Module, desc="a torch.nn.Module"), threshold=Float(0, low_open=True))
-def weight_sparsity(model: nn.Module, threshold: float = SPARSITY_THRESHOLD) -> float:
-    """The share of the model's weights (``regularizers.decayed_weights``) with ``|w| < threshold``."""
-    weights = torch.cat([w.detach().flatten() for w in decayed_weights(model)])
-    return float((weights.abs() < threshold).double().mean())
+def _monitor(test: tuple[Tensor, Tensor], *, every: int = 1, last: int | None = None, loss: bool = False
+             ) -> list[Callable[[int, nn.Module, History], None]]:
+    """The callbacks that log the test accuracy (and loss), the weights' squared norm and their sparsity.
 
-
-def _weight_norm2(model: nn.Module) -> float:
-    return float(sum((w.detach() ** 2).sum() for w in decayed_weights(model)))
-
-
-def _monitor(test: tuple[Tensor, Tensor], *, every: int = 1, last: int | None = None, weights: bool = True,
-             loss: bool = False) -> Callable[[int, nn.Module, History], None]:
-    """A callback that logs the test accuracy (and loss), the weights' squared norm and their sparsity.
-
-    It records every ``every``-th epoch and the ``last`` one (the others read ``nan``): the stored
+    They record every ``every``-th epoch and the ``last`` one (the others read ``nan``): the stored
     sweeps keep their files small that way.
     """
-
-    def log(epoch: int, model: nn.Module, history: History) -> None:
-        if (epoch + 1) % every and epoch != last:
-            return
-        result = evaluate(model, test, device="cpu")
-        history.log("test_acc", result["acc"])
-        if loss:
-            history.log("test_loss", result["loss"])
-        if weights:
-            history.log("weight_norm2", _weight_norm2(model))
-            history.log("sparsity", weight_sparsity(model))
-
-    return log
+    return [log_accuracy(test, "test_acc", loss_name="test_loss" if loss else None, every=every, last=last),
+            log_weights(every=every, last=last)]
 
 
 def _pruned_monitor(val: tuple[Tensor, Tensor], last: int) -> Callable[[int, nn.Module, History], None]:
@@ -305,7 +285,7 @@ def train_decay_net(method: str, lam: float, *, recipe: DecayRecipe, width: int 
         optimizer, weight_decay, penalty = _optimizer_and_penalty(method, lam, model, recipe.lr)
         history = fit(model, splits.train, splits.val, epochs=recipe.epochs, batch_size=recipe.batch_size,
                       optimizer=optimizer, lr=recipe.lr, weight_decay=weight_decay, penalty=penalty,
-                      callbacks=[_monitor(splits.test, every=10, last=recipe.epochs - 1)]
+                      callbacks=_monitor(splits.test, every=10, last=recipe.epochs - 1)
                       + ([_pruned_monitor(splits.val, recipe.epochs - 1)] if method == "l1" else []), seed=recipe.seed,
                       device="cpu", progress=progress, description=decay_label(method, lam))
     return model.eval(), history
@@ -451,7 +431,7 @@ def run_early_stopping_setting(label_noise: float, noisy_validation: bool = Fals
     with torch_threads(threads):
         model = decay_net(recipe.width, recipe.depth, seed=recipe.seed)
         history = fit(model, splits.train, splits.val, epochs=recipe.epochs, batch_size=recipe.batch_size,
-                      optimizer="adam", lr=recipe.lr, callbacks=[_monitor(splits.test, loss=True)],
+                      optimizer="adam", lr=recipe.lr, callbacks=_monitor(splits.test, loss=True),
                       early_stopping=early_stopping, seed=recipe.seed, device="cpu", progress=progress,
                       description=early_stopping_label(label_noise, noisy_validation))
     return model.eval(), history
@@ -512,15 +492,12 @@ def early_stopping_point(val_losses: Sequence[float], patience: int) -> tuple[in
         ``(best_epoch, stop_epoch)``, both counted from 0: the epoch whose weights are kept and
         the last epoch trained.
     """
-    best, best_value, waited = 0, math.inf, 0
-    for epoch, value in enumerate(val_losses):
-        if value < best_value:
-            best, best_value, waited = epoch, value, 0
-        else:
-            waited += 1
-            if waited >= patience:
-                return best, epoch
-    return best, len(val_losses) - 1
+    rule = _Patience(patience)  # the rule fit follows, epoch by epoch (train/stopping.py)
+    for value in val_losses:
+        rule.update(value)
+        if rule.stop:
+            break
+    return (0 if rule.best_epoch is None else rule.best_epoch), rule.epochs - 1
 
 
 # --------------------------------------------------------------------------- stored sweeps

@@ -25,6 +25,7 @@ from torch.func import functional_call
 
 from .._validation import Float, Instance, Int, TensorOf, requires, validate
 from ..device import SEED
+from .augment import add_noise
 
 __all__ = ["WeightNoise", "corrupt_labels", "input_noise", "label_flips"]
 
@@ -36,6 +37,9 @@ _SIGMA = Float(0, hint="sigma is the standard deviation of the noise; 0 adds non
 def input_noise(sigma: float) -> BatchTransform:
     """``fit``'s ``batch_transform`` adding Gaussian noise N(0, sigma²) to every training input.
 
+    The noise is :func:`~course_utils.regularizers.add_noise`'s, drawn from PyTorch's global
+    generator (which ``fit`` seeds).
+
     Args:
         sigma: the noise's standard deviation, in the units of the inputs.
 
@@ -44,7 +48,7 @@ def input_noise(sigma: float) -> BatchTransform:
     """
 
     def transform(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-        return x + sigma * torch.randn_like(x), y
+        return add_noise(x, sigma), y
 
     return transform
 

@@ -32,6 +32,7 @@ from .._validation import (
     user_hook,
     validate,
 )
+from ..device import model_device
 
 __all__ = ["consistency_penalty", "pseudo_labels"]
 
@@ -91,7 +92,7 @@ def consistency_penalty(unlabelled: Tensor, strength: float, transform: Callable
     transform = user_hook(transform)  # the user's code, called at every step inside fit
 
     def penalty(model: nn.Module) -> Tensor:
-        device = next(model.parameters()).device
+        device = model_device(model)
         idx = torch.randint(0, len(unlabelled), (batch_size,))
         u = unlabelled[idx].to(device)
         p1 = F.softmax(model(transform(u)), dim=1)

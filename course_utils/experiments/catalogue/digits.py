@@ -26,7 +26,7 @@ from ...device import DEVICE, SEED, torch_threads
 from ...models import MLP, ConvNet2d
 from ...regularizers.adversarial import adversarial_training, fgsm_accuracy
 from ...regularizers.augment import affine_images, augment_inputs
-from ...train import History, evaluate, fit
+from ...train import History, fit, log_accuracy
 
 __all__ = ["DigitsRecipe", "digits_data", "fgsm_series", "train_digits_cnn", "train_digits_mlp"]
 
@@ -157,7 +157,7 @@ def train_digits_cnn(augment: bool, recipe: DigitsRecipe, *, data: Splits | None
         history = fit(model, splits.train, None, epochs=recipe.cnn_epochs, batch_size=recipe.cnn_batch_size,
                       optimizer="adam", lr=recipe.cnn_lr, batch_transform=transform, seed=recipe.seed,
                       device=device, progress=progress, description="CNN + augmentation" if augment else "CNN")
-        history.log("final_acc", evaluate(model, splits.test, device=next(model.parameters()).device)["acc"])
+        log_accuracy(splits.test, "final_acc")(history.epochs - 1, model, history)  # the returned net, in the last epoch
     return model, history
 
 
@@ -187,7 +187,7 @@ def train_digits_mlp(eps_train: float, recipe: DigitsRecipe, *, data: Splits | N
                       optimizer="adam", lr=recipe.mlp_lr, batch_transform=transform, seed=recipe.seed,
                       device=device, progress=progress,
                       description=f"adversarial training, ε = {eps_train:g}" if eps_train > 0 else "standard training")
-        history.log("final_acc", evaluate(model, splits.test, device=next(model.parameters()).device)["acc"])
+        log_accuracy(splits.test, "final_acc")(history.epochs - 1, model, history)  # the returned net, in the last epoch
         for eps in recipe.eps_grid:
             history.log(fgsm_series(eps), fgsm_accuracy(model, splits.test, eps))
     return model, history

@@ -46,7 +46,7 @@ from torch import Tensor, nn
 
 from ..._validation import Bool, Float, Instance, Int, OneOf, TensorOf, eval_mode, validate
 from ...data import Splits
-from ...device import DEVICE, SEED, torch_threads
+from ...device import DEVICE, SEED, model_device, torch_threads
 from ...models import MLP, ConvNet1d
 from ...regularizers.augment import augment_inputs, shift_signals
 from ...regularizers.ensembles import Ensemble, bagging, disagreement
@@ -56,7 +56,7 @@ from ...regularizers.semisupervised import consistency_penalty, pseudo_labels
 from ...regularizers.smoothing import expected_calibration_error, fit_temperature, label_smoothing
 from ...regularizers.sparsity import ActivationL1, weight_l1, zero_fraction
 from ...regularizers.tying import tie_to
-from ...train import History, evaluate, fit
+from ...train import SMALL_WEIGHT, History, fit, log_accuracy, weight_sparsity
 from .recipe import CatalogueRecipe, catalogue_data, other_signals
 
 __all__ = ["PSEUDO_CAP", "SMALL_WEIGHT", "TECHNIQUES", "TEST_CURVES", "catalogue_net", "run_technique",
@@ -97,8 +97,8 @@ TECHNIQUES: dict[str, tuple[int, str]] = {
 #: The runs that record the test accuracy after every epoch (``test_acc``).
 TEST_CURVES = ("baseline", "shift augmentation", "early stopping", "wrong labels", "wrong labels + early stopping")
 
-#: A weight counts as "zero" for ``final_small_weights`` below this magnitude.
-SMALL_WEIGHT = 1e-3
+# A weight counts as "zero" for ``final_small_weights`` below ``SMALL_WEIGHT`` (1e-3): the package's one
+# threshold, ``train.SMALL_WEIGHT``, the same as notebook 04's ``SPARSITY_THRESHOLD``.
 #: ``"pseudo-labels, capped"`` keeps at most this many signals per predicted class.
 PSEUDO_CAP = 30
 
@@ -144,25 +144,19 @@ def _probs(model: nn.Module, x: Tensor) -> Tensor:
     return out
 
 
-def _test_logger(test: tuple[Tensor, Tensor]) -> Callable[[int, nn.Module, History], None]:
-    def log(epoch: int, model: nn.Module, history: History) -> None:
-        history.log("test_acc", evaluate(model, test, device=next(model.parameters()).device)["acc"])
-
-    return log
-
-
 def _finish(history: History, model: nn.Module, test: tuple[Tensor, Tensor], *, zeros: bool = True) -> History:
     """Log the returned net's test accuracy, calibration error, confidence and share of zero activations."""
     x, y = test
-    dev = next(model.parameters()).device
+    dev = model_device(model)
     probs = _probs(model, x.to(dev))
     history.log("final_acc", float((probs.argmax(1) == y.to(dev)).float().mean()))
     history.log("final_ece", expected_calibration_error(probs, y.to(dev)))
     history.log("final_confidence", float(probs.max(1).values.mean()))
     if zeros:
         history.log("final_zero_frac", zero_fraction(model, x.to(dev)))
-        weights = torch.cat([p.detach().flatten() for p in model.parameters() if p.dim() > 1])
-        history.log("final_small_weights", float((weights.abs() < SMALL_WEIGHT).float().mean()))
+        # Rounded to float32, as the stored sweeps hold it (they were made with a float32 mean).
+        small = torch.tensor(weight_sparsity(model, SMALL_WEIGHT), dtype=torch.float32)
+        history.log("final_small_weights", float(small))
     return history
 
 
@@ -173,7 +167,7 @@ def _fit(model: nn.Module, train: tuple[Tensor, Tensor], val: tuple[Tensor, Tens
     history = fit(model, train, val, epochs=recipe.epochs if epochs is None else epochs,
                   batch_size=recipe.batch_size, optimizer="adam", lr=recipe.lr,
                   seed=recipe.seed if seed is None else seed, device=device, progress=progress,
-                  description=label, callbacks=[_test_logger(test)] if label in TEST_CURVES else None, **kwargs)
+                  description=label, callbacks=[log_accuracy(test)] if label in TEST_CURVES else None, **kwargs)
     return _finish(history, model, test, zeros=zeros) if finish else history
 
 
@@ -250,7 +244,7 @@ def _temperature(recipe, data, device, progress):
     history = _fit(model, data.train, data.val, data.test, recipe, "temperature scaling", device=device,
                    progress=progress, finish=False)
     x, y = data.val
-    dev = next(model.parameters()).device
+    dev = model_device(model)
     with torch.no_grad():
         logits = model.eval()(x.to(dev))
     temperature = fit_temperature(logits, y.to(dev))
@@ -261,7 +255,7 @@ def _temperature(recipe, data, device, progress):
 
 def _capped(teacher: nn.Module, pool_x: Tensor, kept: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
     """At most PSEUDO_CAP kept signals per predicted class: the ones the teacher is surest of."""
-    confidence = _probs(teacher, pool_x[kept].to(next(teacher.parameters()).device)).max(1).values.cpu()
+    confidence = _probs(teacher, pool_x[kept].to(model_device(teacher))).max(1).values.cpu()
     counts = [0] * 10
     chosen = []
     for i in torch.argsort(confidence, descending=True, stable=True).tolist():
@@ -278,7 +272,7 @@ def _pseudo(label: str) -> Runner:
     def run(recipe, data, device, progress):
         teacher, _ = _plain("shift augmentation", batch_transform=_shift)(recipe, data, device, progress)
         pool_x, pool_y = other_signals(recipe)
-        kept, labels = pseudo_labels(teacher, pool_x.to(next(teacher.parameters()).device), recipe.pseudo_threshold)
+        kept, labels = pseudo_labels(teacher, pool_x.to(model_device(teacher)), recipe.pseudo_threshold)
         kept, labels = kept.cpu(), labels.cpu()
         if label == "pseudo-labels, capped":
             kept, labels = _capped(teacher, pool_x, kept, labels)
@@ -330,7 +324,7 @@ def _multitask(multi: bool) -> Runner:
         history = _fit(model, train, _tasks(data.val, split), test_a, recipe, label, device=device,
                        progress=progress, epochs=epochs, zeros=False)
         test_b = (x_test[y_test >= split], y_test[y_test >= split])
-        history.log("task_b_acc", evaluate(model, test_b, device=next(model.parameters()).device)["acc"])
+        log_accuracy(test_b, "task_b_acc")(history.epochs - 1, model, history)  # the returned net, in the last epoch
         return model, history
 
     return run
@@ -378,7 +372,7 @@ def _domain_b(label: str) -> Runner:
             model.load_state_dict(source.state_dict())
         history = _fit(model, *moved, recipe, label, device=device, progress=progress, **kwargs)
         if source is not None:
-            history.log("source_acc_on_b", evaluate(source, moved[2], device=next(model.parameters()).device)["acc"])
+            log_accuracy(moved[2], "source_acc_on_b")(history.epochs - 1, source, history)
         return model, history
 
     return run
@@ -407,7 +401,7 @@ def _ensemble(label: str) -> Runner:
             members = [train_one(*data.train) for _ in range(recipe.members)]
         model = Ensemble(members)
         x, y = data.test
-        dev = next(model.parameters()).device
+        dev = model_device(model)
         accs = [float((_probs(m, x.to(dev)).argmax(1).cpu() == y).float().mean()) for m in members]
         mean = sum(accs) / len(accs)
         history = _finish(histories[0], model, data.test)
