@@ -825,6 +825,14 @@ WRONG_ANSWERS[("04_weight_decay", "early_stopping_rule")] = [
     WrongAnswer("delegation: the same function imported under another name",
                 ((_ES_START, "    from course_utils.experiments.weight_decay import early_stopping_point as rule\n"
                              "    return rule(list(val_losses), patience)\n" + _ES_START),)),
+    WrongAnswer("delegation: the rule that fit follows (train.stopping._Patience)",
+                ((_ES_START, "    from course_utils.train.stopping import _Patience\n"
+                             "    rule = _Patience(patience)\n"
+                             "    for epoch, loss in enumerate(val_losses):\n"
+                             "        rule.update(loss)\n"
+                             "        if rule.stop:\n"
+                             "            break\n"
+                             "    return (0 if rule.best_epoch is None else rule.best_epoch), epoch\n" + _ES_START),)),
 ]
 WRONG_CASES = [(exercise, wrong.name) for exercise, wrongs in WRONG_ANSWERS.items() for wrong in wrongs]
 
