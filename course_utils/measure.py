@@ -290,7 +290,7 @@ def block_grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
         model.zero_grad(set_to_none=True)
         with blame_input(model, "x", show(x)):
             out = model(x)
-        loss = loss_fn(out, y)
+        loss = user_hook(loss_fn)(out, y)
     finally:
         for h in handles:
             h.remove()

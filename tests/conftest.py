@@ -89,6 +89,8 @@ def _group(item, path: Path) -> str:
     that notebooks are graded side by side while each notebook's graded submissions (kept for the
     session) are made once.
     """
+    if {"decks", "ko_decks"} & set(getattr(item, "fixturenames", ())):
+        return f"{path.stem}-decks"  # the decks are built into one folder of build/: by one process
     params = getattr(item, "callspec", None)
     params = params.params if params is not None else {}
     notebook = params.get("notebook")
@@ -169,7 +171,9 @@ def pytest_testnodedown(node, error) -> None:
     LOUD_SKIPS.update(handed.get("skips", []))
 
 
-def pytest_terminal_summary(terminalreporter) -> None:
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: the main process prints and writes it all
+        return
     if LOUD_SKIPS:  # tools this machine lacks (testkit.require_tool): say so where nobody can miss it
         terminalreporter.section("skipped for missing tools (required in CI)", yellow=True, bold=True)
         reasons = [str(r.longrepr[-1]) for r in terminalreporter.stats.get("skipped", [])

@@ -370,12 +370,12 @@ class _OneArgument:
     (dict(penalty=[lambda m, lam: 0.0]), "penalty", r"<lambda>\(m, lam\)"),
 ])
 def test_a_hook_with_the_wrong_signature_is_named_before_training(hooks, param, shown):
-    calls = []
+    calls = []  # a recording hook of the other kind: training must not have started
+    recorder = (dict(callbacks=[lambda e, m, h: calls.append(e)]) if param != "callbacks"
+                else dict(batch_transform=lambda x, y: (calls.append(0), (x, y))[1]))
     with pytest.raises(TypeError, match=rf"The '{param}' parameter of fit must be a callable .*Got {shown}"):
-        fit(_model(), _blobs(32), epochs=1, progress=False, device="cpu",
-            callbacks=[lambda e, m, h: calls.append(e)] if param != "callbacks" else hooks["callbacks"],
-            **{k: v for k, v in hooks.items() if k != "callbacks"})
-    assert calls == [], "the signature is checked before the first epoch"
+        fit(_model(), _blobs(32), epochs=1, progress=False, device="cpu", **{**recorder, **hooks})
+    assert calls == [], "the signature is checked before the first batch"
 
 
 def test_a_hook_python_cannot_inspect_is_named_when_the_call_fails():

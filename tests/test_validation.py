@@ -43,7 +43,7 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 import course_utils  # noqa: E402
-from course_utils import data, measure, models, plots  # noqa: E402
+from course_utils import data, measure, models, plots, regularizers  # noqa: E402
 from course_utils._validation import (  # noqa: E402
     Float,
     Instance,
@@ -405,7 +405,9 @@ def test_a_users_hook_and_user_values_are_checked() -> None:
     with pytest.raises(ValueError, match=r"^The 'n' parameter of inner must be"):
         outer(1, hook=lambda: inner(-1))
     assert outer(1, hook=partial(inner, 2)) == 2
-    assert user_hook(evaluate) is evaluate, "the package's own code runs as it is"
+    penalty = regularizers.weight_l1(0.1)
+    assert user_hook(penalty) is penalty, "what the package's factories make runs as it is"
+    assert user_hook(evaluate) is not evaluate, "a public function given as a hook checks what it gets"
     assert user_hook(inner) is not inner, "this test module is user code"
     wrapped = user_hook(partial(inner, 2))
     assert wrapped.__qualname__ == repr(partial(inner, 2)) and wrapped() == 2
@@ -631,3 +633,65 @@ def test_errors_name_the_parameter_where_the_review_found_raw_errors() -> None:
     _fails(lambda: data.legendre_features(np.array([np.nan]), 2), ValueError, "x", "legendre_features")
     _fails(lambda: measure.block_grad_norms(nn.Linear(2, 2), torch.zeros(3, 2), torch.zeros(2), nn.MSELoss()),
            ValueError, "y", "block_grad_norms")
+
+
+# --------------------------------------------------------------------------- checked once, never lost
+# A validated call made from inside the package skips its checks (checked at the edge). These are the
+# paths where the edge had not checked what the inner call gets: each must still name the mistake.
+
+
+def _tiny_fit(**kwargs: Any) -> Any:
+    torch.manual_seed(0)
+    images = "images" in kwargs and kwargs.pop("images")
+    x = torch.rand(20, 1, 8, 8) if images else torch.rand(20, 8)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(x[0].numel(), 10))
+    return fit(net, (x, torch.arange(20) % 10), **{"epochs": 1, "batch_size": 5, "progress": False, "device": "cpu",
+                                                   **kwargs})
+
+
+@pytest.mark.parametrize(("make", "images", "message"), [
+    # the package's function given as the hook itself: nobody checked what fit passes it
+    (lambda: regularizers.add_noise, False, "The 'sigma' parameter of add_noise must be"),
+    (lambda: regularizers.crop_images, True, "The 'size' parameter of crop_images must be"),
+    # a rule between a factory's settings, first checkable at the first batch
+    (lambda: regularizers.augment_inputs(regularizers.affine_images, scale=(1.2, 0.8)), True,
+     "The 'scale' parameter of affine_images must be a pair (low, high) with low <= high"),
+    (lambda: regularizers.augment_inputs(regularizers.add_noise, sigma=0.1, clamp=(1.0, 0.0)), False,
+     "The 'clamp' parameter of add_noise must be None or a pair (low, high) with low < high"),
+    # data the factory could not see: the labels of each batch against its number of classes
+    (lambda: regularizers.label_smoothing(0.1, 5), False, "The 'y' parameter of smooth_labels must be labels in [0, 4]"),
+], ids=["add_noise-as-hook", "crop_images-as-hook", "affine-reversed-scale", "noise-reversed-clamp",
+        "smoothing-too-few-classes"])
+def test_what_the_edge_could_not_check_is_checked_inside(make, images, message) -> None:
+    with pytest.raises(ParameterError) as info:
+        _tiny_fit(batch_transform=make(), images=images)
+    assert str(info.value).startswith(message), str(info.value)
+
+
+def test_a_misspelt_setting_of_augment_inputs_is_named_at_once() -> None:
+    with pytest.raises(ParameterError, match=r"The 'kwargs' parameter of augment_inputs must be settings that "
+                                             r"shift_signals takes. Got \['max_shfit'\]"):
+        regularizers.augment_inputs(regularizers.shift_signals, max_shfit=2)
+
+
+def test_what_a_learners_callable_calls_is_checked() -> None:
+    from dataclasses import dataclass
+
+    from course_utils.experiments.sweep import SweepSpec, make_sweep
+    from course_utils.regularizers import smoothed_cross_entropy
+
+    @dataclass(frozen=True)
+    class Recipe:
+        lr: float = 0.1
+
+    def run(recipe: Recipe) -> dict[str, History]:
+        return {"a": _tiny_fit(epochs=0)}
+
+    spec = SweepSpec(topic="t", name="n", file="t_n.json", recipe=Recipe(), run=run, description="d",
+                     labels=lambda r: ["a"], repeat=lambda r: ("a", run(r)["a"]))
+    with pytest.raises(ParameterError, match=r"The 'epochs' parameter of fit must be"):
+        make_sweep(spec)
+    x, y = torch.rand(20, 8), torch.arange(20) % 4
+    with pytest.raises(ParameterError, match=r"The 'alpha' parameter of smoothed_cross_entropy must be"):
+        measure.block_grad_norms(nn.Sequential(nn.Linear(8, 4)), x, y,
+                                 lambda out, t: smoothed_cross_entropy(out, t, 5.0))

@@ -4,7 +4,7 @@ A validated call checks its arguments and then runs its body with a flag set (a 
 variable): every validated call made while the flag is set comes from inside the package and
 is not checked again. Its arguments are the edge's, already checked, or the package's own.
 The idea is scikit-learn's ``prefer_skip_nested_validation``; here it is the only behaviour,
-with three ways out:
+with four ways out:
 
 * a function with ``*args`` or ``**kwargs`` runs its body unflagged, since it passes on
   arguments it has not checked (``data.load(name, **kwargs)``);
@@ -66,10 +66,11 @@ def user_hook(hook: F) -> F:
     ``batch_transform``, a ``penalty``). A function or method written in ``course_utils``
     (e.g. the penalty that :func:`~course_utils.regularizers.weight_l1` returns) is
     package code and is returned unchanged: what it passes on was checked where the user gave
-    it. Anything else (a function of the user's, a lambda, a ``functools.partial``, an object
+    it. A public, validated function of the package given as the hook itself
+    (``batch_transform=add_noise``) is wrapped: nobody has checked the arguments it will get. Anything else (a function of the user's, a lambda, a ``functools.partial``, an object
     with ``__call__``) is wrapped; the wrapper keeps its name and signature.
     """
-    if _is_package_code(hook):
+    if _is_package_code(hook) and not hasattr(hook, "__validation__"):
         return hook
 
     @functools.wraps(hook)

@@ -33,6 +33,7 @@ from typing import Annotated
 import torch
 from torch import nn
 
+from .._limits import MAX_SAMPLES
 from .._validation import Bool, Float, Instance, Int, OneOf, Pair, SequenceOf, TensorOf, validate
 from ..language import gettext_noop as N_
 from ..data import Splits, load_mnist1d
@@ -104,7 +105,7 @@ class DropoutRecipe:
     lr: Annotated[float, Float(0, low_open=True)] = 1e-3
     seed: Annotated[int, SEED] = 0
     data_seed: Annotated[int, SEED] = 0
-    ensemble_samples: Annotated[int, Int(0)] = 0
+    ensemble_samples: Annotated[int, Int(0, MAX_SAMPLES)] = 0
 
     def __post_init__(self) -> None:
         # Stored as tuples of floats, so that the recipe stays hashable and equal after JSON.

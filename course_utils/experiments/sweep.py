@@ -26,7 +26,8 @@ from typing import Any, Generic, TypeVar
 
 import torch
 
-from .._validation import Constraint, Instance, IsCallable, MappingOf, PathLike, invalid, requires, show, validate
+from .._validation import (Constraint, Instance, IsCallable, MappingOf, PathLike, invalid, requires, show, user_hook,
+                           validate)
 from ..resources import asset_path
 from ..train import History
 
@@ -151,7 +152,7 @@ def make_sweep(spec: SweepSpec[R]) -> Sweep[R]:
         TypeError: ``spec.run`` did not return a dict ``{label: History}`` (e.g. it returned None).
     """
     start = time.perf_counter()
-    runs = spec.run(spec.recipe)
+    runs = user_hook(spec.run)(spec.recipe)  # the learner's run function: what it calls is checked
     if not (isinstance(runs, dict) and all(isinstance(h, History) for h in runs.values())):
         got = f"{show(runs)} of type {type(runs).__name__}" if not isinstance(runs, dict) else \
             f"a dict holding {sorted({type(h).__name__ for h in runs.values()} - {'History'})}"
@@ -256,7 +257,7 @@ def load_sweep(spec: SweepSpec[R], path: str | Path | None = None) -> Sweep[R]:
             raise _stale(path, spec, f"holds a run that is not a History: {label!r} ({err})") from None
         if runs[label].epochs == 0:
             raise _stale(path, spec, f"holds a run {label!r} without any epoch")
-    expected = spec.labels(spec.recipe)
+    expected = user_hook(spec.labels)(spec.recipe)
     if not (isinstance(expected, (list, tuple)) and all(isinstance(label, str) for label in expected)):
         raise invalid("spec", "a SweepSpec whose labels returns the list of the runs' labels",
                       f"one whose labels ({getattr(spec.labels, '__qualname__', repr(spec.labels))}) returned "

@@ -43,7 +43,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset
 from torch.utils.data.distributed import DistributedSampler
 
-from .._validation import Bool, Float, Int, IsCallable, PathLike, invalid, validate
+from .._validation import Bool, Float, Int, IsCallable, PathLike, invalid, user_hook, validate
 from ..device import DEVICE
 from ..train import History
 from .checkpoint import CHECKPOINT_FORMAT, load_for_resume, save_atomically
@@ -139,10 +139,10 @@ def _stop_agreed(should_stop: Callable[[], bool] | None, step: int, ctx: DistCon
     if should_stop is None:
         return False
     if ctx.world_size == 1:
-        return should_stop()
+        return user_hook(should_stop)()
     if step % STOP_POLL_EVERY:
         return False
-    return _all_sum([float(should_stop())], ctx)[0] > 0
+    return _all_sum([float(user_hook(should_stop)())], ctx)[0] > 0
 
 
 def _evaluate(model: nn.Module, data: tuple[Tensor, Tensor], ctx: DistContext, batch_size: int,
@@ -356,7 +356,7 @@ def train_cifar(recipe: CifarRecipe, data: FullscaleData, *, checkpoint: str | o
         epochs_here += 1
         save(None)
         if on_epoch is not None and ctx.is_main:
-            on_epoch({"epoch": epoch, "iteration": step, "lr": lr, "train_loss": train_loss,
+            user_hook(on_epoch)({"epoch": epoch, "iteration": step, "lr": lr, "train_loss": train_loss,
                       "train_error": 1 - history.train_acc[-1], "test_loss": test_loss, "test_error": 1 - test_acc,
                       "epoch_time_s": round(history.epoch_time[-1], 3),
                       "images_per_s": round(steps_here * recipe.batch_size / train_seconds, 1),

@@ -21,6 +21,7 @@ a run repeats exactly. :func:`augment_inputs` turns any of them into ``fit``'s
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -197,13 +198,22 @@ def augment_inputs(transform: Callable[..., Tensor], **kwargs: Any) -> Callable[
         A callable ``(x, y) -> (transform(x, **kwargs), y)``.
 
     Raises:
-        TypeError, ValueError: a setting ``transform`` (a function of the package) refuses, e.g.
-            ``max_shift=-1`` for :func:`shift_signals`: checked here, once, not at every batch.
+        TypeError, ValueError: a setting ``transform`` does not take (a misspelt name), or one that
+            it (a function of the package) refuses, e.g. ``max_shift=-1`` for :func:`shift_signals`:
+            both here, at once. Rules between settings (``clamp=(1.0, 0.0)``) are checked at the
+            first batch, where ``transform`` is called as a call of the learner's would be.
     """
+    try:
+        inspect.signature(transform).bind_partial(None, **kwargs)
+    except TypeError as exc:
+        raise invalid("kwargs", f"settings that {getattr(transform, '__name__', 'transform')} takes",
+                      f"{sorted(kwargs)} ({exc})", type_error=True) from None
+    except ValueError:  # a callable without a signature Python can read: its call will tell
+        pass
     declared = getattr(transform, "__validation__", None)
     if declared is not None:
-        declared.check(kwargs)
-    transform = user_hook(transform)  # a transform of the user's runs as user code
+        declared.check(kwargs)  # each setting at once; the rules between them at the first batch
+    transform = user_hook(transform)  # runs as user code: checked as a call of the learner's
 
     def batch_transform(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
         return transform(x, **kwargs), y

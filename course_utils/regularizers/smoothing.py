@@ -59,7 +59,7 @@ def _check_rows(args: dict) -> None:
     _check_labels(args)
 
 
-@validate(y=_LABELS, num_classes=Int(2), alpha=_ALPHA, checks=[_check_labels])
+@validate(y=_LABELS, num_classes=Int(2), alpha=_ALPHA, checks=[_check_labels], always=("y",))
 def smooth_labels(y: Tensor, num_classes: int, alpha: float) -> Tensor:
     """The smoothed targets ``(1 - alpha) · onehot(y) + alpha / K``.
 

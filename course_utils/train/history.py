@@ -133,7 +133,11 @@ class History:
                           type_error=isinstance(value, bool))
         if isinstance(value, Tensor):
             value = value.item()
-        if math.isinf(value):
+        try:
+            infinite = math.isinf(value)
+        except OverflowError:  # an int too large for a float
+            infinite = True
+        if infinite:
             raise invalid("value", "a finite real number, or nan for a value that is missing", repr(value),
                           "An infinite value cannot be stored, plotted or averaged; a diverged run reads nan.")
         if self.epochs == 0:
