@@ -79,14 +79,23 @@ slides: $(STAMP)
 # Both cores: the two editions' notebooks side by side, then the tests in two processes (pytest-xdist;
 # JOBS=1 for one). Each tier alone: `.venv/bin/python -m pytest tests -m claims` (unit, claims, delivery).
 JOBS ?= 2
+# One thread per process when JOBS processes share the cores: torch's OpenMP threads spin while they
+# wait for each other, so two processes of two threads each on two cores slow each other down
+# (notebooks 03 and 06 of both editions side by side: 48 s with two threads each, 27 s with one on
+# this machine; in CI, stop 27, notebook 03 took 307 s and 06 146 s, over their 90 s budgets).
+ifeq ($(JOBS),1)
+THREADS :=
+else
+THREADS := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+endif
 test: test-notebooks-both test-python
 
 # The unit tier (tests/conftest.py TIERS): what to run while you work.
 check: $(STAMP)
-	$(RUN) $(BIN)/python -m pytest tests -m unit -n $(JOBS) --dist loadgroup -q --durations=10
+	$(RUN) $(THREADS) $(BIN)/python -m pytest tests -m unit -n $(JOBS) --dist loadgroup -q --durations=10
 
 test-notebooks-both: $(STAMP)
-	$(MAKE) -j $(JOBS) --output-sync=target test-notebooks test-notebooks-ko
+	$(THREADS) $(MAKE) -j $(JOBS) --output-sync=target test-notebooks test-notebooks-ko
 
 # Every notebook, executed once, with the network cut: nbval's run IS the offline run.
 test-notebooks: $(STAMP)
@@ -100,7 +109,7 @@ test-notebooks-ko: korean
 # tests fetch reveal.js, require.js, jQuery and MathJax with npm themselves, once, into build/npm;
 # the classroom test fetches JupyterHub's proxy the same way, into build/npm-hub.
 test-python: $(STAMP)
-	$(RUN) $(BIN)/python -m pytest tests -n $(JOBS) --dist loadgroup --durations=25
+	$(RUN) $(THREADS) $(BIN)/python -m pytest tests -n $(JOBS) --dist loadgroup --durations=25
 
 # JupyterHub's proxy (configurable-http-proxy) for the classroom test, fetched once with npm into
 # build/npm-hub like the slide libraries (the test fetches it itself when it is not there yet). Without npm: a loud SKIPPED line (the hub test then skips

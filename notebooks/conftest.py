@@ -4,8 +4,9 @@ Every notebook must run within its wall-time budget (90 s on the course's
 reference 2-core machine, or less if its metadata says
 ``"course": {"budget_s": N}``) and within 2 GB peak memory, Binder's limit.
 The check runs after every cell: the cell that crosses a limit fails with a
-message naming the notebook, the time or memory used and the limit. A table
-of every notebook's time and peak memory is printed at the end of the run and
+message naming the notebook, the time or memory used and the limit, and the
+slowest cell so far. A table of every notebook's time, peak memory and slowest
+cell, headed by the kernels' ``OMP_NUM_THREADS``, is printed at the end of the run and
 written to ``build/notebook_budgets.json`` (a translated edition, run from its copy of this file in
 ``build/<lang>/notebooks/``: ``build/notebook_budgets.<lang>.json``).
 
@@ -35,6 +36,7 @@ REPORT = _ROOT / "build" / ("notebook_budgets.json" if _HERE == _ROOT / "noteboo
 
 _runs: dict[str, dict[str, float]] = {}
 _scratch: dict[str, str | None] = {}
+_slowest: dict[str, str] = {}  # notebook path -> nbval's name of its slowest cell so far
 
 
 def pytest_configure(config) -> None:
@@ -103,20 +105,24 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
+    cell_start = time.perf_counter()
     result = yield
     notebook = _notebook_of(item)
     if notebook is None:
         return result
     run = _runs[str(notebook.path)]
     run["seconds"] = time.perf_counter() - run["start"]
+    cell_s = time.perf_counter() - cell_start
+    if cell_s > run.get("slowest_cell_s", -1.0):
+        run["slowest_cell_s"], _slowest[str(notebook.path)] = cell_s, item.name
     peak = _kernel_peak_mb(notebook)
     if peak == peak:
         run["peak_mb"] = max(run["peak_mb"], peak)
     name = Path(notebook.path).name
     if run["seconds"] > run["budget_s"]:
         pytest.fail(f"{name} has run {run['seconds']:.1f} s by this cell, over its budget of "
-                    f"{run['budget_s']:.0f} s. Make the cell cheaper (precompute, fewer epochs) "
-                    f"or split the notebook.", pytrace=False)
+                    f"{run['budget_s']:.0f} s; its slowest cell so far is {_slowest_text(notebook.path)}. "
+                    f"Make the cell cheaper (precompute, fewer epochs) or split the notebook.", pytrace=False)
     if run["peak_mb"] > MEMORY_LIMIT_MB:
         pytest.fail(f"{name}'s kernel reached {run['peak_mb']:.0f} MB peak memory by this cell, "
                     f"over the {MEMORY_LIMIT_MB:.0f} MB limit (Binder). Use smaller data or models.",
@@ -124,17 +130,25 @@ def pytest_runtest_call(item: pytest.Item):
     return result
 
 
+def _slowest_text(path) -> str:
+    """'Cell 10 (5.7 s)': nbval's name of the slowest cell run so far, and its time."""
+    return f"{_slowest[str(path)]} ({_runs[str(path)]['slowest_cell_s']:.1f} s)"
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     if not _runs:
         return
-    terminalreporter.section("notebook budgets")
+    threads = os.environ.get("OMP_NUM_THREADS", "not set: torch's default")
+    terminalreporter.section(f"notebook budgets (kernels' OMP_NUM_THREADS: {threads})")
     rows = {}
     for path, run in sorted(_runs.items()):
         rel = os.path.relpath(path)
         rows[rel] = {k: round(v, 1) for k, v in run.items() if k != "start"}
-        terminalreporter.write_line(
-            f"{rel}: {run['seconds']:.1f} s of {run['budget_s']:.0f} s, peak memory {run['peak_mb']:.0f} MB"
-        )
+        slowest = f", slowest {_slowest_text(path)}" if path in _slowest else ""
+        if path in _slowest:
+            rows[rel]["slowest_cell"] = _slowest[path]
+        terminalreporter.write_line(f"{rel}: {run['seconds']:.1f} s of {run['budget_s']:.0f} s, "
+                                    f"peak memory {run['peak_mb']:.0f} MB{slowest}")
     REPORT.parent.mkdir(exist_ok=True)
     tmp = REPORT.with_suffix(".tmp")
     tmp.write_text(json.dumps(rows, indent=2))
