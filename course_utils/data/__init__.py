@@ -9,7 +9,9 @@ Offline, no download needed:
       then cached on disk in :func:`default_data_dir` so later sessions load it in well under a second.
     - :func:`load_digits`: scikit-learn's bundled 8x8 digits.
     - :func:`make_toy_2d`: moons, circles, blobs, spirals.
-    - :func:`sample_lfd_regression`: Legendre-target regression (Learning From Data, ch. 4).
+    - :func:`sample_lfd_regression`: Legendre-target regression (Learning From Data, ch. 4),
+      on the Legendre basis of :mod:`.legendre` (:func:`legendre_features`, :func:`fit_legendre`,
+      :func:`out_of_sample_error`, ...).
 
 Downloaded once when online, then cached:
     - :func:`load_torchvision`: CIFAR-10, Fashion-MNIST.
@@ -24,7 +26,8 @@ from typing import Any
 
 from .._validation import OneOf, validate
 from .embedded import TOY_2D_NAMES, load_digits, load_mnist1d, make_toy_2d
-from .lfd import evaluate_legendre, legendre_features, legendre_target, sample_lfd_regression
+from .legendre import evaluate_legendre, fit_legendre, legendre_features, legendre_target, out_of_sample_error
+from .lfd import sample_lfd_regression
 from .splits import Splits
 from .vision import VISION_NAMES, DatasetUnavailableError, default_data_dir, load_torchvision
 
@@ -34,6 +37,7 @@ __all__ = [
     "Splits",
     "default_data_dir",
     "evaluate_legendre",
+    "fit_legendre",
     "legendre_features",
     "legendre_target",
     "load",
@@ -41,6 +45,7 @@ __all__ = [
     "load_mnist1d",
     "load_torchvision",
     "make_toy_2d",
+    "out_of_sample_error",
     "sample_lfd_regression",
 ]
 

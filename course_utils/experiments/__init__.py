@@ -7,8 +7,10 @@ that takes it, and the specs of its stored sweeps. The notebook, its claim test
 
 - :mod:`.residual` (notebook 01): the degradation problem, plain vs residual nets on MNIST-1D.
 - :mod:`.bottleneck` (notebook 02): the ResNet family counted; the deck's tables as data.
-- :mod:`.overfitting` (notebook 03): polynomial fits, decision boundaries, the overfit-measure maps.
-- :mod:`.weight_decay` (notebook 04): L2 and L1 penalties, AdamW, width, early stopping on MNIST-1D.
+- :mod:`.overfitting` (notebook 03): polynomial fits (``regression``), decision boundaries
+  (``boundaries``), the overfit-measure maps (``noise_maps``); their Legendre maths is in ``data``.
+- :mod:`.weight_decay` (notebook 04): the ridge fit (``ridge``), L2 and L1 penalties, AdamW and width on
+  MNIST-1D (``decay``), early stopping (``early_stopping``), the stored sweeps (``sweeps``).
 - :mod:`.dropout` (notebook 05): the train–test gap against the drop rate; the ensemble view.
 - :mod:`.batch_norm` (notebook 06): the five claimed benefits of batch norm, one sweep each.
 - :mod:`.catalogue` (notebook 07): the regularization catalogue, every item measured on one baseline.
@@ -79,6 +81,7 @@ from .dropout import (
     train_test_gap,
     train_val_gap,
 )
+from ..data import fit_legendre, out_of_sample_error  # notebook 03 names them experiments.*: the maths is data's
 from .overfitting import (
     DEGREE_COLOURS,
     MODEL_COLOURS,
@@ -91,11 +94,9 @@ from .overfitting import (
     boundary_data,
     decision_grid,
     degree_errors,
-    fit_legendre,
     lfd_example,
     map_cell,
     map_trend,
-    out_of_sample_error,
     overfit_map,
     overfit_measure,
     overfit_runs,

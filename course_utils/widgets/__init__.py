@@ -15,8 +15,8 @@ drawing lives in :mod:`course_utils.plots`.
   :func:`draw_dropout_net`, the deck's picture of a net before and after dropout.
 - :mod:`.batch_norm` (notebook 06): :func:`learning_rate_explorer`, a learning-rate slider, with and
   without batch norm.
-- :mod:`.catalogue` (notebook 07): :func:`shift_explorer`, :func:`smoothing_explorer` and
-  :func:`epsilon_explorer` (augmentation strength, smoothing factor, FGSM's ε); the figures
+- :mod:`.catalogue` (notebook 07): its ``explorers`` :func:`shift_explorer`, :func:`smoothing_explorer`
+  and :func:`epsilon_explorer` (augmentation strength, smoothing factor, FGSM's ε); its ``figures``
   :func:`draw_images`, :func:`draw_reliability` and :func:`draw_effects`.
 """
 

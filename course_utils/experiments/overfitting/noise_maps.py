@@ -1,25 +1,18 @@
-"""Notebook 03, overfitting and noise: polynomial fits, decision boundaries, and the overfit measure.
+"""Notebook 03, stochastic vs deterministic noise: the overfit measure and its heat maps.
 
-Three experiments, all small enough to run live:
+The experiment of Abu-Mostafa, Magdon-Ismail and Lin, *Learning From Data* (2012), section 4.1:
+a target ``f`` of order ``Q_f`` in the Legendre basis with ``N(0, 1)`` coefficients, rescaled
+so that ``E[f(x)^2] = 1`` for ``x ~ U[-1, 1]``; ``N`` samples ``y = f(x) + sigma * eps``;
+``g2`` and ``g10`` are the least-squares polynomials of degree 2 and 10, and the **overfit
+measure** (:func:`overfit_measure`) is ``E_out(g10) - E_out(g2)``: how much the more flexible
+model loses. ``E_out`` is exact (``data.out_of_sample_error``, from the Legendre basis's
+orthogonality); the error on a *noisy* test point would add ``sigma^2`` to both fits' errors,
+which cancels in the measure.
 
-* **Rising degree** (:func:`degree_errors`): least-squares polynomials of degree 0 to 12 fitted to
-  a few noisy samples of a Legendre target (``data.sample_lfd_regression``); training error
-  falls with the degree, the error on the whole interval first falls, then climbs.
-* **Decision boundaries** (:class:`BoundaryRecipe`, :func:`run_boundaries`): a small and a large
-  MLP trained on 100 points of the noisy two-moons set (600 full-batch Adam steps) until the large
-  one classifies (nearly) every training point correctly; accuracy measured on 800 held-out points.
-* **Stochastic vs deterministic noise** (:class:`NoiseRecipe`, :func:`overfit_map`), the
-  experiment of Abu-Mostafa, Magdon-Ismail and Lin, *Learning From Data* (2012), section 4.1:
-  a target ``f`` of order ``Q_f`` in the Legendre basis with ``N(0, 1)`` coefficients, rescaled
-  so that ``E[f(x)^2] = 1`` for ``x ~ U[-1, 1]``; ``N`` samples ``y = f(x) + sigma * eps``;
-  ``g2`` and ``g10`` are the least-squares polynomials of degree 2 and 10, and the **overfit
-  measure** is ``E_out(g10) - E_out(g2)``: how much the more flexible model loses.
-
-Exact out-of-sample error. The Legendre polynomials are orthogonal on ``[-1, 1]``:
-``E_x[L_q(x) L_r(x)] = delta_qr / (2q + 1)`` for ``x ~ U[-1, 1]``. So a fit ``g = sum c_q L_q``
-of a target ``f = sum a_q L_q`` has ``E_x[(g - f)^2] = sum_q (c_q - a_q)^2 / (2q + 1)``
-(:func:`out_of_sample_error`): no test set, no sampling error. (The error on a *noisy* test point
-adds ``sigma^2`` to both fits' errors; it cancels in the overfit measure.)
+* :class:`NoiseRecipe`, :func:`overfit_map`, :class:`OverfitMap`: the measure over (σ², N) and over
+  (Q_f, N); :func:`map_trend` and :func:`map_cell` read a map's trends and one cell over seeds;
+* :func:`overfit_runs` and :func:`robust_average`: the runs behind one cell, and their average;
+* :func:`bias_variance`: a fit's error split into bias and variance, beside the deterministic noise.
 
 Why the grid takes seconds. A least-squares fit is linear in ``y``: with ``P`` the fit's
 solution operator for the points ``x``, ``c = P y = P f(x) + sigma P eps``. For one draw of
@@ -45,125 +38,49 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 from tqdm.auto import tqdm
 
-from .._validation import (
+from ..._limits import MAX_ELEMENTS, check_at_most
+from ..._validation import (
     Bool,
     Float,
     Instance,
     Int,
     MappingOf,
     OneOf,
-    Pair,
     SequenceOf,
     TensorOf,
     invalid,
     requires,
     validate,
 )
-from .._limits import MAX_ELEMENTS, check_at_most
-from ..data import Splits, legendre_features, make_toy_2d
-from ..device import SEED, torch_threads
-from ..language import gettext as tr
-from ..models import MLP
-from ..train import History, evaluate, fit
+from ...data import fit_legendre, legendre_features, out_of_sample_error
+from ...device import SEED, torch_threads
+from ...language import gettext as tr
+from .regression import _DEGREE
 
 __all__ = [
-    "DEGREE_COLOURS",
-    "MODEL_COLOURS",
-    "BoundaryRecipe",
-    "BoundaryResult",
-    "LFDExample",
     "NoiseRecipe",
     "OverfitMap",
     "bias_variance",
-    "boundary_data",
-    "decision_grid",
-    "degree_errors",
-    "fit_legendre",
-    "lfd_example",
     "map_cell",
     "map_trend",
-    "out_of_sample_error",
     "overfit_map",
     "overfit_measure",
     "overfit_runs",
     "robust_average",
-    "run_boundaries",
 ]
 
 _POSITIVE_INT = Int(1)
-_DEGREE = Int(0, 40, hint="Degrees above 40 are not stable in float64 on a few points.")
 _POINTS = TensorOf("floating", ndim=(1, 2), nonempty=True, finite=True,
                    desc="a float tensor of shape (N,) or (B, N) with finite values")
 _COEFS = TensorOf("floating", min_ndim=1, nonempty=True, finite=True,
                   desc="a float tensor of Legendre coefficients of shape (..., Q + 1)")
 _AVERAGES = ("median", "trimmed", "mean")
 
-#: Colour = the fitted degree, the same in every figure and widget of notebooks 03 and 04 (Okabe-Ito).
-DEGREE_COLOURS = {2: "#0072B2", 10: "#D55E00"}
-#: Colour = the model's size in the decision-boundary figures (Okabe-Ito).
-MODEL_COLOURS = {"small": "#0072B2", "large": "#D55E00"}
 
-
-# --------------------------------------------------------------------------- fitting and error
-
-
-@validate(x=_POINTS, y=_POINTS, degree=_DEGREE, lam=Float(0, hint="λ is a penalty strength and cannot be negative."),
-          checks=[requires("y", lambda a: a["y"].shape == a["x"].shape, "a tensor of the shape of x",
-                           got=lambda a: f"shape {tuple(a['y'].shape)} for x of shape {tuple(a['x'].shape)}")])
-def fit_legendre(x: Tensor, y: Tensor, degree: int, *, lam: float = 0.0) -> Tensor:
-    """Least-squares polynomial of degree ``degree`` in the Legendre basis, optionally with an L2 penalty.
-
-    Minimises ``(1/N) sum_n (g(x_n) - y_n)^2 + ½ lam * sum_{q >= 1} c_q^2`` over ``g = sum_q c_q L_q``:
-    the networks' ``½ λ Σ w²`` with the constant term ``c_0`` left out, as the networks leave out their
-    biases (a penalty on the constant only shifts the curve; it does not limit its wiggles).
-    ``lam = 0`` is ordinary least squares (the minimum-norm solution when ``N <= degree``).
-    Computed in float64 for every fit of a batch at once.
-
-    Args:
-        x: points, shape ``(N,)`` or ``(B, N)`` (a batch of ``B`` data sets).
-        y: targets of the same shape.
-        degree: the polynomial's degree (``degree + 1`` coefficients).
-        lam: the weight-decay strength λ ≥ 0 (notebook 04's ridge fit).
-
-    Returns:
-        Coefficients ``c_0 … c_degree`` of shape ``(degree + 1,)`` or ``(B, degree + 1)``, float64.
-    """
-    x64, y64 = x.double(), y.double()
-    X = legendre_features(x64, degree)  # (..., N, degree + 1)
-    if lam > 0:
-        # Ridge as an ordinary least-squares problem: rows sqrt(N lam / 2) D below X (D = I without c_0's
-        # entry), zeros below y.
-        n = X.shape[-2]
-        penalised = torch.eye(degree + 1, dtype=torch.float64)
-        penalised[0, 0] = 0.0
-        eye = math.sqrt(n * lam / 2) * penalised.expand(*X.shape[:-2], -1, -1)
-        X = torch.cat([X, eye], dim=-2)
-        y64 = torch.cat([y64, torch.zeros(*y64.shape[:-1], degree + 1, dtype=torch.float64)], dim=-1)
-    return torch.linalg.lstsq(X, y64.unsqueeze(-1), driver="gelsd").solution.squeeze(-1)
-
-
-@validate(fit=_COEFS, target=_COEFS)
-def out_of_sample_error(fit: Tensor, target: Tensor) -> Tensor:
-    """``E_x[(g(x) - f(x))^2]`` for ``x ~ U[-1, 1]``, exactly, from Legendre coefficients.
-
-    Orthogonality gives ``sum_q (c_q - a_q)^2 / (2q + 1)``; the shorter coefficient vector is
-    padded with zeros (a degree-2 fit of an order-20 target misses ``a_3 … a_20`` entirely).
-
-    Args:
-        fit: coefficients of ``g``, shape ``(..., Q_g + 1)``.
-        target: coefficients of ``f``, shape ``(..., Q_f + 1)``; leading dimensions broadcast.
-
-    Returns:
-        The error, shape ``(...)`` (the broadcast leading shape), float64.
-    """
-    q = max(fit.shape[-1], target.shape[-1])
-    c = torch.nn.functional.pad(fit.double(), (0, q - fit.shape[-1]))
-    a = torch.nn.functional.pad(target.double(), (0, q - target.shape[-1]))
-    weights = 1.0 / (2 * torch.arange(q, dtype=torch.float64) + 1)
-    return ((c - a) ** 2 * weights).sum(-1)
+# --------------------------------------------------------------------------- the measure of one data set
 
 
 _DEGREES = SequenceOf(_DEGREE, min_len=2, max_len=2, desc="a pair (low, high) of polynomial degrees, e.g. (2, 10)")
@@ -185,7 +102,7 @@ def overfit_measure(x: Tensor, y: Tensor, coefs: Tensor, *, degrees: Sequence[in
     """The overfit measure of one data set: ``E_out(g_high) - E_out(g_low)``.
 
     ``g_low`` and ``g_high`` are the least-squares fits of degree ``degrees[0]`` and
-    ``degrees[1]`` to ``(x, y)``; ``E_out`` is :func:`out_of_sample_error` against the target's
+    ``degrees[1]`` to ``(x, y)``; ``E_out`` is :func:`~course_utils.data.out_of_sample_error` against the target's
     coefficients. Positive: the flexible model does worse out of sample (it overfits).
 
     Args:
@@ -205,120 +122,6 @@ def overfit_measure(x: Tensor, y: Tensor, coefs: Tensor, *, degrees: Sequence[in
     low, high = degrees
     return (out_of_sample_error(fit_legendre(x, y, high), coefs)
             - out_of_sample_error(fit_legendre(x, y, low), coefs))
-
-
-# --------------------------------------------------------------------------- one run, for the figures and the sliders
-
-
-_FLOATS = TensorOf("floating", ndim=1, desc="a 1-D float tensor")
-
-
-@validate(x=_FLOATS, y=_FLOATS, target=_FLOATS,
-          fits=MappingOf(Int(0), _FLOATS, desc="a dict {degree: coefficients}"),
-          e_in=MappingOf(Int(0), Float(0), desc="a dict {degree: error >= 0}"),
-          e_out=MappingOf(Int(0), Float(0), desc="a dict {degree: error >= 0}"),
-          n=Int(1), sigma2=Float(0), q_f=Int(0), seed=SEED)
-@dataclass(frozen=True)
-class LFDExample:
-    """One draw of the Learning-From-Data experiment and its two fits.
-
-    Attributes:
-        x, y: the ``N`` sample points and their noisy targets, float64 of shape ``(N,)``.
-        target: the target's Legendre coefficients, shape ``(Q_f + 1,)``.
-        fits: ``{degree: coefficients}`` of each least-squares fit.
-        e_in: ``{degree: mean squared error on the N samples}``.
-        e_out: ``{degree: exact E_x[(g - f)^2]}``.
-        n, sigma2, q_f, seed: the setting.
-    """
-
-    x: Tensor
-    y: Tensor
-    target: Tensor
-    fits: dict[int, Tensor]
-    e_in: dict[int, float]
-    e_out: dict[int, float]
-    n: int
-    sigma2: float
-    q_f: int
-    seed: int
-
-    @property
-    def measure(self) -> float:
-        """``E_out`` of the highest degree minus that of the lowest: the overfit measure."""
-        return self.e_out[max(self.fits)] - self.e_out[min(self.fits)]
-
-
-def _target_and_points(n: int, q_f: int, seed: int) -> tuple[Tensor, Tensor, Tensor]:
-    """``(a, x, eps)``: normalised coefficients ``(q_f + 1,)``, points and unit noise ``(n,)``, float64."""
-    gen = torch.Generator().manual_seed(seed)
-    a = torch.randn(q_f + 1, generator=gen, dtype=torch.float64)
-    a = a / torch.sqrt((a**2 / (2 * torch.arange(q_f + 1, dtype=torch.float64) + 1)).sum())
-    x = torch.rand(n, generator=gen, dtype=torch.float64) * 2 - 1
-    eps = torch.randn(n, generator=gen, dtype=torch.float64)
-    return a, x, eps
-
-
-@validate(n=Int(1, 100_000), sigma2=Float(0), q_f=Int(0, 200), seed=SEED,
-          degrees=SequenceOf(_DEGREE, unique=True, desc="a non-empty list of polynomial degrees, e.g. (2, 10)"))
-def lfd_example(n: int, sigma2: float, q_f: int, *, seed: int = 0, degrees: Sequence[int] = (2, 10)) -> LFDExample:
-    """Draw one data set of the experiment and fit a polynomial of every degree in ``degrees``.
-
-    The target and the points come from ``seed`` alone (the same seed gives the same target and
-    points whatever ``sigma2``, so a slider over the noise moves only the noise).
-
-    Args:
-        n: number of samples N.
-        sigma2: noise variance σ² (the target has power 1, so σ² is the noise-to-signal ratio).
-        q_f: the target's order Q_f.
-        seed: seeds the target, the points and the noise.
-        degrees: the fits' degrees.
-
-    Returns:
-        An :class:`LFDExample`.
-    """
-    a, x, eps = _target_and_points(n, q_f, seed)
-    y = legendre_features(x, q_f) @ a + math.sqrt(sigma2) * eps
-    fits = {d: fit_legendre(x, y, d) for d in degrees}
-    e_in = {d: float(((legendre_features(x, d) @ c - y) ** 2).mean()) for d, c in fits.items()}
-    e_out = {d: float(out_of_sample_error(c, a)) for d, c in fits.items()}
-    return LFDExample(x, y, a, fits, e_in, e_out, n, float(sigma2), q_f, seed)
-
-
-@validate(n=Int(1, 100_000), sigma2=Float(0), q_f=Int(0, 200),
-          degrees=SequenceOf(_DEGREE, unique=True, types=(list, tuple, range),
-                             desc="a non-empty list or range of polynomial degrees"),
-          runs=Int(1, 100_000), seed=SEED)
-def degree_errors(n: int, sigma2: float, q_f: int, *, degrees: Sequence[int] = tuple(range(13)), runs: int = 200,
-                  seed: int = 0) -> dict[str, list[float]]:
-    """Training and out-of-sample error against the degree, the median over ``runs`` data sets.
-
-    Each run draws a target, ``n`` points and their noise (as :func:`lfd_example`) and fits every
-    degree to the same data.
-
-    Args:
-        n: samples per data set.
-        sigma2: noise variance σ².
-        q_f: the target's order.
-        degrees: the degrees to fit.
-        runs: data sets.
-        seed: seeds all runs.
-
-    Returns:
-        ``{"degree": [...], "e_in": [...], "e_out": [...]}``, one entry per degree; ``e_out`` is
-        the exact error against the noiseless target (add σ² for noisy test points).
-    """
-    gen = torch.Generator().manual_seed(seed)
-    a = torch.randn(runs, q_f + 1, generator=gen, dtype=torch.float64)
-    a = a / torch.sqrt((a**2 / (2 * torch.arange(q_f + 1, dtype=torch.float64) + 1)).sum(-1, keepdim=True))
-    x = torch.rand(runs, n, generator=gen, dtype=torch.float64) * 2 - 1
-    y = (legendre_features(x, q_f) @ a.unsqueeze(-1)).squeeze(-1)
-    y = y + math.sqrt(sigma2) * torch.randn(runs, n, generator=gen, dtype=torch.float64)
-    e_in, e_out = [], []
-    for d in degrees:
-        c = fit_legendre(x, y, d)
-        e_in.append(float(((legendre_features(x, d) @ c.unsqueeze(-1)).squeeze(-1) - y).pow(2).mean(-1).median()))
-        e_out.append(float(out_of_sample_error(c, a).median()))
-    return {"degree": [float(d) for d in degrees], "e_in": e_in, "e_out": e_out}
 
 
 # --------------------------------------------------------------------------- the vectorised grid
@@ -605,6 +408,9 @@ def map_cell(recipe: NoiseRecipe, over: str, axis_value: float, n: int, *, seeds
             for seed in seeds]
 
 
+# --------------------------------------------------------------------------- bias and variance
+
+
 @validate(n=Int(1, 10_000), sigma2=_SIGMA2S, q_f=Int(0, 200), degree=_DEGREE, targets=Int(2, 10_000),
           runs=Int(2, 10_000), seed=SEED,
           checks=[requires("runs", lambda a: a["targets"] * a["runs"] * a["n"] <= 10_000_000,
@@ -614,7 +420,7 @@ def bias_variance(n: int, *, sigma2: Sequence[float], q_f: int, degree: int, tar
                   seed: int = 0) -> dict[str, Any]:
     """Split a fit's out-of-sample error into bias and variance, beside the deterministic noise.
 
-    For each of ``targets`` random targets of order ``q_f`` (as in :func:`lfd_example`), ``runs``
+    For each of ``targets`` random targets of order ``q_f`` (as in :func:`.regression.lfd_example`), ``runs``
     data sets of ``n`` points are drawn and fitted with a polynomial of degree ``degree``. With
     ``ḡ`` the fits' average (per target), *Learning From Data*'s decomposition (section 2.3.1) is
     ``E_D[E_out] = bias + variance``, ``bias = E_x[(ḡ - f)^2]`` and
@@ -655,140 +461,3 @@ def bias_variance(n: int, *, sigma2: Sequence[float], q_f: int, degree: int, tar
         variance.append(float(((c - mean_fit.unsqueeze(1)) ** 2 * weights).sum(-1).mean()))
     deterministic = float((a[:, degree + 1:] ** 2 * weights[degree + 1:]).sum(-1).mean())
     return {"deterministic": deterministic, "bias": bias, "variance": variance}
-
-
-# --------------------------------------------------------------------------- decision boundaries
-
-
-_WIDTH_DEPTH = SequenceOf(Int(0, 4096), min_len=2, max_len=2, desc="a pair (width, depth) of ints, e.g. (128, 2)")
-
-
-@validate(checks=[requires("n_train", lambda a: a["n_train"] <= 0.6 * a["n_pool"],
-                           lambda a: f"an int at most 60% of n_pool ({int(0.6 * a['n_pool'])})")])
-@dataclass(frozen=True)
-class BoundaryRecipe:
-    """Every setting of the decision-boundary experiment.
-
-    Attributes:
-        dataset: the 2-D toy set (``data.make_toy_2d``).
-        noise: standard deviation of its Gaussian jitter; 0.5 makes the two moons overlap.
-        n_train: training points (a random subset of the set's training split).
-        n_pool: points generated; the held-out accuracy is measured on its validation and test
-            splits (40% of them: 800 points by default).
-        small: ``(width, depth)`` of the small MLP.
-        large: ``(width, depth)`` of the large MLP.
-        epochs: full-batch Adam steps.
-        lr: Adam's learning rate.
-        seed: seeds the data and both initialisations.
-    """
-
-    dataset: Annotated[str, OneOf("moons", "circles", "spirals")] = "moons"
-    noise: Annotated[float, Float(0)] = 0.5
-    n_train: Annotated[int, Int(4, 1000)] = 100
-    n_pool: Annotated[int, Int(100, 100_000)] = 2000
-    small: Annotated[tuple[int, ...], _WIDTH_DEPTH] = (4, 1)
-    large: Annotated[tuple[int, ...], _WIDTH_DEPTH] = (128, 2)
-    epochs: Annotated[int, _POSITIVE_INT] = 600
-    lr: Annotated[float, Float(0, low_open=True)] = 0.03
-    seed: Annotated[int, SEED] = 0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "small", tuple(self.small))
-        object.__setattr__(self, "large", tuple(self.large))
-
-
-_NAMES = Instance(str, desc="a model name, e.g. 'small'")
-
-
-@validate(models=MappingOf(_NAMES, Instance(nn.Module, desc="a torch.nn.Module")),
-          histories=MappingOf(_NAMES, Instance(History, desc="a History")), train=Pair(), held_out=Pair(),
-          train_acc=MappingOf(_NAMES, Float(0, 1)), held_out_acc=MappingOf(_NAMES, Float(0, 1)),
-          recipe=Instance(BoundaryRecipe))
-@dataclass(frozen=True)
-class BoundaryResult:
-    """Both trained models of the decision-boundary experiment, their data and accuracies.
-
-    Attributes:
-        models: ``{"small": MLP, "large": MLP}``, trained.
-        histories: their training histories.
-        train: the training pair ``(x (n_train, 2), y (n_train,))``.
-        held_out: the held-out pair (validation and test splits together).
-        train_acc, held_out_acc: ``{"small": float, "large": float}``, accuracies of the final models.
-        recipe: the recipe.
-    """
-
-    models: dict[str, nn.Module]
-    histories: dict[str, History]
-    train: tuple[Tensor, Tensor]
-    held_out: tuple[Tensor, Tensor]
-    train_acc: dict[str, float]
-    held_out_acc: dict[str, float]
-    recipe: BoundaryRecipe
-
-
-@validate(recipe=Instance(BoundaryRecipe, hint="Pass e.g. experiments.BoundaryRecipe()."))
-def boundary_data(recipe: BoundaryRecipe) -> tuple[tuple[Tensor, Tensor], tuple[Tensor, Tensor]]:
-    """The experiment's training pair and held-out pair, drawn from ``recipe.seed``.
-
-    Returns:
-        ``((x_train, y_train), (x_held_out, y_held_out))``, x float32 of shape ``(N, 2)``.
-    """
-    splits: Splits = make_toy_2d(recipe.dataset, n=recipe.n_pool, noise=recipe.noise, seed=recipe.seed)
-    keep = torch.randperm(len(splits.train[0]), generator=torch.Generator().manual_seed(recipe.seed))[: recipe.n_train]
-    train = (splits.train[0][keep], splits.train[1][keep])
-    held_out = (torch.cat([splits.val[0], splits.test[0]]), torch.cat([splits.val[1], splits.test[1]]))
-    return train, held_out
-
-
-@validate(recipe=Instance(BoundaryRecipe, hint="Pass e.g. experiments.BoundaryRecipe()."),
-          threads=[None, _POSITIVE_INT], progress=Bool())
-def run_boundaries(recipe: BoundaryRecipe, *, threads: int | None = 1, progress: bool = False) -> BoundaryResult:
-    """Train the small and the large MLP on the same points; measure both on held-out points.
-
-    Both use full-batch Adam for ``recipe.epochs`` steps, no regularization of any kind. A few
-    seconds on one core.
-
-    Returns:
-        A :class:`BoundaryResult`.
-    """
-    train, held_out = boundary_data(recipe)
-    models, histories, train_acc, held_acc = {}, {}, {}, {}
-    with torch_threads(threads):
-        for name, (width, depth) in (("small", recipe.small), ("large", recipe.large)):
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(recipe.seed)
-                model = MLP(2, 2, width=max(width, 1), depth=depth)
-            histories[name] = fit(model, train, None, epochs=recipe.epochs, batch_size=recipe.n_train,
-                                  optimizer="adam", lr=recipe.lr, seed=recipe.seed, device="cpu", progress=progress,
-                                  description=f"{name} MLP {width}x{depth}")
-            models[name] = model.eval()
-            train_acc[name] = evaluate(model, train, device="cpu")["acc"]
-            held_acc[name] = evaluate(model, held_out, device="cpu")["acc"]
-    return BoundaryResult(models, histories, train, held_out, train_acc, held_acc, recipe)
-
-
-@validate(model=Instance(nn.Module, desc="a torch.nn.Module with 2 inputs and C outputs"),
-          x=TensorOf("floating", ndim=2, nonempty=True, finite=True, desc="a float tensor of points, shape (N, 2)"),
-          steps=Int(2, 2000), margin=Float(0))
-def decision_grid(model: nn.Module, x: Tensor, *, steps: int = 200, margin: float = 0.5
-                  ) -> tuple[Tensor, Tensor, Tensor]:
-    """The model's probability of class 1 on a grid covering ``x`` (for a decision-boundary plot).
-
-    Args:
-        model: a classifier of 2-D points (in eval mode); its second output is class 1.
-        x: the points to cover, shape ``(N, 2)``.
-        steps: grid points per axis.
-        margin: added around the points' bounding box.
-
-    Returns:
-        ``(xx, yy, p)``, each of shape ``(steps, steps)``: grid coordinates and ``P(class 1)``.
-    """
-    if x.shape[1] != 2:
-        raise invalid("x", "a float tensor of points, shape (N, 2)", f"shape {tuple(x.shape)}")
-    low, high = x.min(0).values - margin, x.max(0).values + margin
-    xs = torch.linspace(float(low[0]), float(high[0]), steps)
-    ys = torch.linspace(float(low[1]), float(high[1]), steps)
-    xx, yy = torch.meshgrid(xs, ys, indexing="xy")
-    with torch.no_grad():
-        p = torch.softmax(model(torch.stack([xx.flatten(), yy.flatten()], 1).to(x.dtype)), 1)[:, 1]
-    return xx, yy, p.reshape(steps, steps)
