@@ -11,7 +11,7 @@ beyond one is refused with an error in the package's form that names the paramet
 The caps, and where they apply:
 
 * :data:`MAX_PARAMETERS`: the parameters of a model the package builds (``MLP``, ``ConvNet1d``,
-  ``ConvNet2d``, ``MultiHeadMLP``, ``DropConnectLinear``);
+  ``ConvNet2d``, ``MultiHeadMLP``, ``DropConnectLinear``, ``ResNet``, ``CifarResNet``);
 * :data:`MAX_LAYERS`: hidden layers or blocks of such a model;
 * :data:`MAX_ELEMENTS`: the numbers in one tensor a function creates (``legendre_features``,
   ``sample_lfd_regression``, ``bootstrap_indices``, ``monte_carlo_predict``, ``overfit_runs``,
@@ -28,12 +28,14 @@ from ._validation import invalid
 __all__ = ["MAX_BINS", "MAX_DEGREE", "MAX_ELEMENTS", "MAX_LAYERS", "MAX_PARAMETERS", "MAX_SAMPLES",
            "check_at_most"]
 
-#: Parameters of one model: 4 GB in float32 (ResNet-152 has 60 million).
-MAX_PARAMETERS = 1_000_000_000
+#: Parameters of one model: 400 MB in float32, and training holds three or four times that
+#: (gradients, optimiser state); within Binder's 2 GB for inference. ResNet-152 has 60 million.
+MAX_PARAMETERS = 100_000_000
 #: Hidden layers of an MLP, or blocks of a conv net (the deepest net of the ResNet paper has 1202 layers).
 MAX_LAYERS = 10_000
-#: Numbers in one tensor a function creates: 4 GB in float32, 8 GB in float64.
-MAX_ELEMENTS = 1_000_000_000
+#: Numbers in one tensor a function creates: 400 MB in float32, 800 MB in float64 (Binder's limit
+#: is 2 GB for everything).
+MAX_ELEMENTS = 100_000_000
 #: Sub-networks averaged by ``monte_carlo_predict`` (the course uses 50; the average settles long before).
 MAX_SAMPLES = 10_000
 #: Degree of a Legendre polynomial (the course goes to 200; float64 cannot resolve much more).

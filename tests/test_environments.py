@@ -19,10 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-try:
-    import tomllib
-except ImportError:  # Python 3.10
-    from pip._vendor import tomli as tomllib
+import tomllib
 from testkit import NOTEBOOKS, REPORTS, ROOT, stop_server
 
 # conda-forge name -> PyPI name, where they differ (matplotlib-base: matplotlib without Qt).
@@ -214,3 +211,28 @@ def _formgrader_status(env: dict) -> int:
             return error.code
     finally:
         stop_server(server)
+
+
+@pytest.mark.skipif(not Path("/usr/bin/python3.11").exists(), reason="needs Debian 12's python3.11")
+def test_ci_refuses_an_oldest_python_that_is_not_old(tmp_path):
+    """.ci/run's second step proves the floor only on a 3.11 before 3.11.4: any other interpreter is
+    refused with a message naming it. The tools .ci/run looks for and `make` are stubs here."""
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    for tool in ("chromium", "npm", "ip", "unshare", "make"):
+        (stubs / tool).write_text(f"#!/bin/sh\necho {tool} \"$@\" >> {tmp_path}/calls\n")
+        (stubs / tool).chmod(0o755)
+    env = {**os.environ, "PATH": f"{stubs}:{os.environ['PATH']}"}
+
+    def ci(oldest: str) -> subprocess.CompletedProcess:
+        (tmp_path / "calls").write_text("")
+        return subprocess.run([str(ROOT / ".ci" / "run")], env={**env, "OLDEST_PYTHON": oldest},
+                              capture_output=True, text=True, timeout=60)
+
+    newer = ci(sys.executable) if sys.version_info[:3] >= (3, 11, 4) else None
+    if newer is not None:
+        assert newer.returncode == 1 and "not a 3.11 older than 3.11.4" in newer.stdout, newer.stdout
+        assert "check" not in (tmp_path / "calls").read_text()
+    oldest = ci("/usr/bin/python3.11")
+    assert oldest.returncode == 0, oldest.stdout + oldest.stderr
+    assert "make -k check VENV=.venv-oldest PYTHON=/usr/bin/python3.11" in (tmp_path / "calls").read_text()

@@ -132,6 +132,24 @@ def test_ensemble_accuracies_on_a_trained_net(small) -> None:
         experiments.ensemble_accuracies(net, small.test[0])
 
 
+def test_ensemble_accuracies_names_its_own_parameters(small) -> None:
+    """Data the net cannot take is 'data' of ensemble_accuracies (not the 'x' of a function it calls),
+    and a net that returns no logits is the 'model'."""
+    net = experiments.dropout_net(0.5, width=64, seed=0)
+    x, y = small.test
+    with pytest.raises(ValueError, match=r"^The 'data' parameter of ensemble_accuracies must be a pair \(x, y\) whose "
+                                         r"x the model accepts: inputs with 40 features.*Got x of shape \(\d+, 39\)"):
+        experiments.ensemble_accuracies(net, (x[:, :39], y), samples=2)
+
+    class Pair(nn.Module):
+        def forward(self, x):
+            return net(x), x
+
+    with pytest.raises(TypeError, match=r"^The 'model' parameter of ensemble_accuracies must be a classifier returning "
+                                        r"logits of shape \(N, K\). Got one returning a tuple"):
+        experiments.ensemble_accuracies(Pair(), small.test, samples=2)
+
+
 def test_train_test_gap_needs_the_evaluation_mode_series(small) -> None:
     from course_utils.train import History
 

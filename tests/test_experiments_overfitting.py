@@ -258,6 +258,6 @@ def test_a_reversed_or_flat_pair_of_degrees_is_refused(degrees, hint) -> None:
 
 def test_overfit_runs_refuses_a_grid_too_large_to_allocate() -> None:
     with pytest.raises(ValueError, match=r"The 'runs' parameter of overfit_runs must be small enough for Legendre "
-                                         r"features of at most 1,000,000,000 numbers \(course_utils._limits."
+                                         r"features of at most 100,000,000 numbers \(course_utils._limits."
                                          r"MAX_ELEMENTS\). Got 1000000 with n=100000 and order 200"):
         experiments.overfit_runs(100_000, sigma2=[0.1], q_f=[200], runs=1_000_000)

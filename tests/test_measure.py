@@ -195,6 +195,6 @@ def test_bad_input_is_rejected(call, error: type[Exception], message: str) -> No
 
 def test_count_macs_refuses_an_input_too_large_to_allocate() -> None:
     with pytest.raises(ValueError, match=r"The 'input_size' parameter of count_macs must be the shape of an input of "
-                                         r"at most 1,000,000,000 numbers \(course_utils._limits.MAX_ELEMENTS\). "
+                                         r"at most 100,000,000 numbers \(course_utils._limits.MAX_ELEMENTS\). "
                                          r"Got \(10000000000, 5\): 50,000,000,000 numbers"):
         measure.count_macs(nn.Linear(5, 3), (10**10, 5))

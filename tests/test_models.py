@@ -435,15 +435,42 @@ def test_bad_input_is_rejected(build, error: type[Exception], message: str) -> N
 ])
 def test_a_model_too_large_to_allocate_is_refused_before_allocating(build, param, got) -> None:
     with pytest.raises(ValueError, match=rf"The '{param}' parameter of (MLP|ConvNet1d|ConvNet2d) must be a size for a "
-                                         rf"net of at most 1,000,000,000 parameters \(course_utils._limits."
+                                         rf"net of at most 100,000,000 parameters \(course_utils._limits."
                                          rf"MAX_PARAMETERS\). Got {got}"):
         build()
 
 
+@pytest.mark.parametrize(("build", "param", "got"), [
+    (lambda: models.resnet18(num_classes=10**8), "num_classes", r"100000000, which makes at least 51,3\d\d,\d{3},\d{3} parameters"),
+    (lambda: models.ResNet(models.BasicBlock, [2, 2, 200, 2]), "layers", r"\[2, 2, 200, 2\], which makes at least 246,617,064 parameters"),
+    (lambda: models.cifar_resnet(20, num_classes=10**7), "num_classes", r"10000000, which makes at least 650,290,304 parameters with depth=20"),
+    (lambda: models.cifar_resnet(6 * 1600 + 2), "depth", r"9602, which makes at least 154,829,450 parameters with num_classes=10"),
+])
+def test_a_resnet_too_large_to_allocate_is_refused_at_once(build, param, got) -> None:
+    with deadline(10, "building the ResNet"), pytest.raises(
+            ValueError, match=rf"The '{param}' parameter of (ResNet|resnet18|cifar_resnet) must be a size for a net of at most "
+                              rf"100,000,000 parameters \(course_utils._limits.MAX_PARAMETERS\). Got {got}"):
+        build()
+
+
 @pytest.mark.parametrize(("build", "param"), [(lambda: models.MLP(5, 3, width=2, depth=10**7), "depth"),
-                                              (lambda: models.ConvNet1d(width=2, num_blocks=10**7), "num_blocks")])
+                                              (lambda: models.ConvNet1d(width=2, num_blocks=10**7), "num_blocks"),
+                                              (lambda: models.cifar_resnet(6 * 10**6 + 2), "depth")])
 def test_a_model_too_deep_to_build_is_refused_at_once(build, param) -> None:
     with deadline(10, "building the model"), pytest.raises(
             ValueError, match=rf"The '{param}' parameter of \w+ must be an int of at most 10,000 "
-                              r"\(course_utils._limits.MAX_LAYERS\). Got 10000000"):
+                              r"\(course_utils._limits.MAX_LAYERS\). Got (10000000|6000002)\."):
         build()
+
+
+def test_a_resnet_with_too_many_blocks_is_refused_at_once() -> None:
+    with deadline(10, "building the ResNet"), pytest.raises(
+            ValueError, match=r"The 'layers' parameter of ResNet must be a list of blocks that add up to at most "
+                              r"10,000 \(course_utils._limits.MAX_LAYERS\). Got \[1, 1, 1, 100000\], 100,003 blocks\."):
+        models.ResNet(models.Bottleneck, [1, 1, 1, 10**5])
+
+
+def test_the_largest_resnets_of_the_paper_are_within_the_caps() -> None:
+    """The caps refuse only what no one means: ResNet-152 and the 1202-layer CIFAR net build."""
+    assert sum(p.numel() for p in models.resnet152().parameters()) == 60_192_808
+    assert models.cifar_resnet(1202).depth == 1202

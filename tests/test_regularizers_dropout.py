@@ -229,7 +229,7 @@ def test_monte_carlo_predict_refuses_a_huge_number_of_samples_at_once():
 
 def test_monte_carlo_predict_refuses_a_result_too_large_to_hold():
     with deadline(10), pytest.raises(ValueError, match=r"'samples' parameter of monte_carlo_predict must be small "
-                                                        r"enough for a result of at most 1,000,000,000 numbers.*"
+                                                        r"enough for a result of at most 100,000,000 numbers.*"
                                                         r"Got 10000, which makes 1,200,000,000 numbers"):
         monte_carlo_predict(_mc_net(), torch.rand(40_000, 5), samples=10_000)
 
@@ -240,6 +240,24 @@ def test_monte_carlo_predict_names_x_when_the_model_cannot_take_it():
                                          r"per example.*Got x of shape \(10, 7\)"):
         monte_carlo_predict(net, torch.rand(10, 7), samples=3)
     assert net.training, "the modes are restored after the error"
+
+
+def test_monte_carlo_predict_blames_a_model_that_returns_no_logits_not_x():
+    net = _mc_net()
+
+    class Pair(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):
+            return self.net(x), x
+
+    with pytest.raises(TypeError, match=r"^The 'model' parameter of monte_carlo_predict must be a classifier returning "
+                                        r"logits of shape \(N, K\). Got one returning a tuple"):
+        monte_carlo_predict(Pair(), torch.rand(10, 5), samples=3)
+    with pytest.raises(ValueError, match=r"'model' .* Got one returning outputs of shape \(30,\) for x of shape \(10, 5\)"):
+        monte_carlo_predict(nn.Sequential(net, nn.Flatten(0)), torch.rand(10, 5), samples=3)
 
 
 def test_monte_carlo_predict_draws_the_same_masks_as_before():
@@ -253,5 +271,5 @@ def test_monte_carlo_predict_draws_the_same_masks_as_before():
 
 def test_drop_connect_linear_refuses_a_layer_too_large_to_allocate():
     with pytest.raises(ValueError, match=r"The 'out_features' parameter of DropConnectLinear must be a size for a "
-                                         r"layer of at most 1,000,000,000 parameters"):
+                                         r"layer of at most 100,000,000 parameters"):
         DropConnectLinear(10**6, 10**6)

@@ -141,5 +141,5 @@ def test_bagging_names_train_one_when_it_returns_no_model():
 
 def test_bootstrap_indices_refuses_a_size_too_large_to_allocate():
     with pytest.raises(ValueError, match=r"The 'n' parameter of bootstrap_indices must be an int of at most "
-                                         r"1,000,000,000 \(course_utils._limits.MAX_ELEMENTS\)"):
+                                         r"100,000,000 \(course_utils._limits.MAX_ELEMENTS\)"):
         bootstrap_indices(10**12, 0)

@@ -54,7 +54,7 @@ def test_multihead_refuses_a_task_index_it_has_no_head_for(task):
 
 def test_multihead_refuses_a_net_too_large_to_allocate():
     with pytest.raises(ValueError, match=r"The 'classes_per_task' parameter of MultiHeadMLP must be a size for a net "
-                                         r"of at most 1,000,000,000 parameters.*Got \(2, 10000000000\)"):
+                                         r"of at most 100,000,000 parameters.*Got \(2, 10000000000\)"):
         MultiHeadMLP(4, (2, 10**10))
     with pytest.raises(ValueError, match=r"The 'depth' parameter of MultiHeadMLP must be an int of at most 10,000"):
         MultiHeadMLP(4, (2, 3), width=2, depth=10**7)

@@ -368,6 +368,9 @@ class _OneArgument:
                                                            r"passes \(x, y\)"),
     (dict(penalty=lambda: 0.0), "penalty", r"<lambda>\(\), which cannot take the 1 argument fit passes \(model\)"),
     (dict(penalty=[lambda m, lam: 0.0]), "penalty", r"<lambda>\(m, lam\)"),
+    (dict(optimizer=lambda: torch.optim.SGD([], lr=0.1)), "optimizer", r"<lambda>\(\), which cannot take the 1 "
+                                                                       r"argument fit passes \(params\)"),
+    (dict(optimizer=lambda params, lr: torch.optim.SGD(params, lr)), "optimizer", r"<lambda>\(params, lr\)"),
 ])
 def test_a_hook_with_the_wrong_signature_is_named_before_training(hooks, param, shown):
     calls = []  # a recording hook of the other kind: training must not have started
@@ -383,6 +386,12 @@ def test_a_hook_python_cannot_inspect_is_named_when_the_call_fails():
     with pytest.raises(TypeError, match=r"The 'penalty' parameter of fit must be a callable model -> scalar.*"
                                         r"Got sigmoid, which fit could not call"):
         fit(_model(), _blobs(32), epochs=1, progress=False, device="cpu", penalty=torch.sigmoid)
+
+
+def test_an_optimizer_class_is_a_valid_optimizer_hook():
+    """torch.optim.Adam(params, lr=0.001, ...) takes what fit passes: its signature is accepted."""
+    history = fit(_model(), _blobs(32), epochs=1, progress=False, device="cpu", optimizer=torch.optim.Adam)
+    assert history.epochs == 1 and history.train_loss[0] == history.train_loss[0]
 
 
 def test_a_type_error_inside_a_hook_is_not_blamed_on_its_signature():

@@ -85,7 +85,7 @@ from .errors import (
     invalid,
     show,
 )
-from .inputs import blame_input, eval_mode
+from .inputs import blame_input, classifier_logits, eval_mode
 
 __all__ = [
     "Bool",
@@ -107,6 +107,7 @@ __all__ = [
     "TensorOf",
     "Validation",
     "blame_input",
+    "classifier_logits",
     "eval_mode",
     "field_constraints",
     "forwards",

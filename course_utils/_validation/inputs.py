@@ -67,3 +67,31 @@ def blame_input(model: nn.Module, param: str, got: str, allowed: str = "{}") -> 
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise invalid(param, allowed.format(expected_input(model)),
                       f"{got} (the model raised {type(exc).__name__}: {reason})") from exc
+
+
+def classifier_logits(model: nn.Module, x: torch.Tensor, param: str = "x", allowed: str = "{}") -> torch.Tensor:
+    """``model(x)`` for a classifier, checked: what goes wrong is blamed on what caused it.
+
+    The forward pass runs inside :func:`blame_input` (an input the model cannot take names
+    ``param``); an output that is not a tensor of logits, one row per example, names ``model``.
+    Nothing is done to the output before it is checked, so a model's own mistake (returning a
+    tuple, say) is never blamed on the input.
+
+    Args:
+        model: the classifier.
+        x: its input, shape ``(N, ...)``.
+        param: the parameter ``x`` came from.
+        allowed: what ``param`` must be, as in :func:`blame_input`.
+
+    Returns:
+        The logits, shape ``(N, K)``.
+    """
+    with blame_input(model, param, f"x of shape {tuple(x.shape)}", allowed):
+        out = model(x)
+    if not isinstance(out, torch.Tensor):
+        raise invalid("model", "a classifier returning logits of shape (N, K)",
+                      f"one returning a {type(out).__name__}", type_error=True)
+    if out.dim() != 2 or len(out) != len(x):
+        raise invalid("model", "a classifier returning logits of shape (N, K)",
+                      f"one returning outputs of shape {tuple(out.shape)} for x of shape {tuple(x.shape)}")
+    return out

@@ -34,7 +34,7 @@ import torch
 from torch import nn
 
 from .._limits import MAX_SAMPLES
-from .._validation import Bool, Float, Instance, Int, OneOf, Pair, SequenceOf, TensorOf, validate
+from .._validation import Bool, Float, Instance, Int, OneOf, Pair, SequenceOf, TensorOf, classifier_logits, validate
 from ..language import gettext_noop as N_
 from ..data import Splits, load_mnist1d
 from ..device import DEVICE, SEED, model_device, torch_threads
@@ -339,7 +339,7 @@ def ensemble_accuracies(model: nn.Module, data: tuple[torch.Tensor, torch.Tensor
     was_training = model.training
     model.eval()
     with torch_threads(threads), torch.no_grad():
-        scaled = model(x).argmax(-1)
+        scaled = classifier_logits(model, x, "data", "a pair (x, y) whose x the model accepts: {}").argmax(-1)
     model.train(was_training)
     with torch_threads(threads):
         mean_probs = monte_carlo_predict(model, x, samples=samples, seed=seed)  # (samples, N, K), running means

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .._limits import MAX_LAYERS, MAX_PARAMETERS, check_at_most
 from .._validation import Bool, Int, OneOf, forwards, requires, validate
 from .blocks import NORM_LAYER, SHORTCUT_OPTIONS, BasicBlock, NormLayer, conv3x3, init_resnet_weights
 
@@ -51,7 +52,8 @@ class CifarResNet(nn.Module):
 
     Raises:
         TypeError: an argument has the wrong type.
-        ValueError: ``depth`` is not 6n + 2, ``num_classes < 1`` or ``shortcut`` is unknown.
+        ValueError: ``depth`` is not 6n + 2, ``num_classes < 1``, ``shortcut`` is unknown, or the
+            net would be beyond ``MAX_LAYERS`` or ``MAX_PARAMETERS`` (``course_utils._limits``).
     """
 
     @validate(
@@ -66,10 +68,18 @@ class CifarResNet(nn.Module):
     )
     def __init__(self, depth: int = 20, num_classes: int = 10, shortcut: str = "A",
                  zero_init_residual: bool = False, norm_layer: NormLayer | None = None) -> None:
+        check_at_most("depth", depth, MAX_LAYERS, "MAX_LAYERS")
+        n = (depth - 2) // 6
+        # At least: the two 3x3 convolutions of every block, and the output layer.
+        blocks, head = 2 * 9 * n * (16**2 + 32**2 + 64**2), 65 * num_classes
+        sizes = {"num_classes": num_classes, "depth": depth}
+        largest, other = ("num_classes", "depth") if head > blocks else ("depth", "num_classes")  # the one to blame
+        check_at_most(largest, blocks + head, MAX_PARAMETERS, "MAX_PARAMETERS", what="a size for a net of",
+                      unit=" parameters", got=f"{sizes[largest]}, which makes at least {blocks + head:,} parameters "
+                                              f"with {other}={sizes[other]}")
         super().__init__()
         self.depth = depth
         self.shortcut_option = shortcut
-        n = (depth - 2) // 6
         self.in_planes = 16
         self.conv1 = conv3x3(3, 16)
         self.bn1 = (norm_layer or nn.BatchNorm2d)(16)

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .._limits import MAX_LAYERS, MAX_PARAMETERS, check_at_most
 from .._validation import Bool, Int, OneOf, SequenceOf, Subclass, forwards, validate
 from .blocks import NORM_LAYER, SHORTCUT_OPTIONS, BasicBlock, Bottleneck, NormLayer, init_resnet_weights
 from .cifar import resnet20, resnet32, resnet44, resnet56, resnet110
@@ -62,7 +63,8 @@ class ResNet(nn.Module):
 
     Raises:
         TypeError: ``block`` is not a block class, or an argument has the wrong type.
-        ValueError: an argument is out of range or ``shortcut`` is unknown.
+        ValueError: an argument is out of range, ``shortcut`` is unknown, or the net would be beyond
+            ``MAX_LAYERS`` blocks or ``MAX_PARAMETERS`` (``course_utils._limits``).
     """
 
     @validate(
@@ -78,6 +80,17 @@ class ResNet(nn.Module):
     def __init__(self, block: type[BasicBlock] | type[Bottleneck], layers: Sequence[int],
                  num_classes: int = 1000, shortcut: str = "B", zero_init_residual: bool = False,
                  norm_layer: NormLayer | None = None) -> None:
+        check_at_most("layers", sum(layers), MAX_LAYERS, "MAX_LAYERS", what="a list of blocks that add up to",
+                      got=f"{list(layers)}, {sum(layers):,} blocks")
+        # At least: the 3x3 convolutions of every block (two in a BasicBlock; a Bottleneck's 3x3 and
+        # its 1x1 to 4x the planes), and the output layer.
+        per_block = 18 if block is BasicBlock else 13
+        blocks = sum(n * per_block * planes**2 for n, planes in zip(layers, (64, 128, 256, 512)))
+        head = (512 * block.expansion + 1) * num_classes
+        largest = "num_classes" if head > blocks else "layers"
+        check_at_most(largest, blocks + head, MAX_PARAMETERS, "MAX_PARAMETERS", what="a size for a net of",
+                      unit=" parameters", got=f"{num_classes if head > blocks else list(layers)}, which makes at least "
+                                              f"{blocks + head:,} parameters")
         super().__init__()
         self.shortcut_option = shortcut
         self.in_planes = 64  # channels entering the next stage; _make_layer advances it

@@ -29,7 +29,7 @@ from .._validation import (
     Pair,
     SequenceOf,
     TensorOf,
-    blame_input,
+    classifier_logits,
     eval_mode,
     invalid,
     requires,
@@ -53,12 +53,7 @@ def _check_xy(args: dict) -> None:
 def _logits(model: nn.Module, x: Tensor, y: Tensor, x_param: str, y_param: str) -> Tensor:
     """``model(x)``, checked: inputs the model cannot take name ``x_param``, labels it has no output for ``y_param``."""
     pair = x_param == y_param
-    with blame_input(model, x_param, f"x of shape {tuple(x.shape)}", "a pair (x, y) whose x the model accepts: {}"
-                     if pair else "{}"):
-        out = model(x)
-    if out.dim() != 2:
-        raise invalid("model", "a classifier returning logits of shape (N, K)",
-                      f"one returning outputs of shape {tuple(out.shape)}")
+    out = classifier_logits(model, x, x_param, "a pair (x, y) whose x the model accepts: {}" if pair else "{}")
     low, high, k = int(y.min()), int(y.max()), out.shape[1]
     if low < 0 or high >= k:
         raise invalid(y_param, f"{'a pair (x, y) whose labels are' if pair else 'labels'} in [0, {k - 1}] "

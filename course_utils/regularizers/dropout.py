@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .._limits import MAX_ELEMENTS, MAX_PARAMETERS, MAX_SAMPLES, check_at_most
-from .._validation import Bool, Float, Instance, Int, SequenceOf, TensorOf, blame_input, invalid, validate
+from .._validation import Bool, Float, Instance, Int, SequenceOf, TensorOf, classifier_logits, invalid, validate
 from ..device import SEED
 
 __all__ = [
@@ -262,8 +262,7 @@ def monte_carlo_predict(model: nn.Module, x: Tensor, *, samples: int = 50, seed:
     try:
         with torch.no_grad(), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            with blame_input(model, "x", f"x of shape {tuple(x.shape)}"):
-                first = torch.softmax(model(x), dim=-1)
+            first = torch.softmax(classifier_logits(model, x), dim=-1)
             check_at_most("samples", samples * first.numel(), MAX_ELEMENTS, "MAX_ELEMENTS",
                           what="small enough for a result of", unit=" numbers",
                           got=f"{samples}, which makes {samples * first.numel():,} numbers (samples x outputs "

@@ -27,7 +27,7 @@ from .._validation import (
     Pair,
     SequenceOf,
     TensorOf,
-    blame_input,
+    classifier_logits,
     invalid,
     show,
     user_hook,
@@ -162,8 +162,8 @@ def disagreement(models: Sequence[nn.Module], x: Tensor, *, pairwise: bool = Fal
     Returns:
         A float in [0, 1].
     """
-    with torch.no_grad(), blame_input(models[0], "x", f"x of shape {tuple(x.shape)}"):
-        preds = [m(x).argmax(1) for m in models]
+    with torch.no_grad():
+        preds = [classifier_logits(m, x).argmax(1) for m in models]
     preds = torch.stack(preds)  # (M, N)
     if not pairwise:
         return float((preds != preds[:1]).any(0).float().mean())

@@ -26,9 +26,8 @@ from .._validation import (
     Int,
     IsCallable,
     TensorOf,
-    blame_input,
+    classifier_logits,
     eval_mode,
-    invalid,
     user_hook,
     validate,
 )
@@ -56,11 +55,8 @@ def pseudo_labels(model: nn.Module, x: Tensor, threshold: float) -> tuple[Tensor
         TypeError, ValueError: an argument is of the wrong type or out of range, or the model cannot
             take ``x`` (the error names ``x`` and the input the model expects).
     """
-    with eval_mode(model), blame_input(model, "x", f"x of shape {tuple(x.shape)}"):
-        logits = model(x)
-    if logits.dim() != 2:
-        raise invalid("model", "a classifier returning logits of shape (N, K)",
-                      f"one returning outputs of shape {tuple(logits.shape)}")
+    with eval_mode(model):
+        logits = classifier_logits(model, x)
     probs = F.softmax(logits, dim=1)
     confidence, predicted = probs.max(1)
     kept = torch.nonzero(confidence >= threshold).flatten()

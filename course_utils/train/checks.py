@@ -113,6 +113,8 @@ _HOOKS = {
                   "Write it as def my_callback(epoch, model, history): ... (return True to stop)."),
     "batch_transform": (("x", "y"), "a callable (x, y) -> (x, y)",
                         "Write it as def my_transform(x, y): ... return x, y."),
+    "optimizer": (("params",), "a callable params -> torch.optim.Optimizer",
+                  "Write it as lambda params: torch.optim.RMSprop(params, lr=1e-3)."),
     "penalty": (("model",), "a callable model -> scalar tensor, or a list of them",
                 "Write it as def my_penalty(model): return lam * sum(p.pow(2).sum() for p in model.parameters())."),
 }

@@ -55,6 +55,7 @@ from .._validation import (
 from ..device import DEVICE, SEED, get_device
 from .checks import (
     _DATA,
+    _HOOKS,
     _MODEL,
     BatchTransform,
     Callback,
@@ -133,9 +134,9 @@ def evaluate(model: nn.Module, data: TensorPair, *, loss: str = "cross_entropy",
 def _make_optimizer(spec: OptimizerSpec, params: Any, lr: float, momentum: float,
                     weight_decay: float) -> torch.optim.Optimizer:
     if callable(spec):
-        opt = spec(params)
+        opt = _call_hook("optimizer", spec, params)
         if not isinstance(opt, torch.optim.Optimizer):
-            raise invalid("optimizer", "a callable params -> torch.optim.Optimizer",
+            raise invalid("optimizer", _HOOKS["optimizer"][1],
                           f"a callable that returned {show(opt)} of type {type(opt).__name__}", type_error=True)
         return opt
     if spec == "sgd":
@@ -297,7 +298,8 @@ def fit(
     penalties: list[Penalty] = [] if penalty is None else [penalty] if callable(penalty) else list(penalty)
     hooks = [] if callbacks is None else [callbacks] if callable(callbacks) else list(callbacks)
     _check_hook_signatures(callbacks=hooks, penalty=penalties,
-                           batch_transform=[] if batch_transform is None else [batch_transform])
+                           batch_transform=[] if batch_transform is None else [batch_transform],
+                           optimizer=[optimizer] if callable(optimizer) else [])
     # A user's hooks run as user code: the public functions they call check their arguments.
     penalties = [user_hook(p) for p in penalties]
     hooks = [user_hook(h) for h in hooks]
