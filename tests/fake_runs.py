@@ -157,7 +157,7 @@ def batch_norm_sweep(lr: Sequence[float] = (0.5, 2.0, 10000.0), epochs: int = 2,
 
 def degradation_sweep(num_blocks: Sequence[int] = (1, 2), epochs: int = 2) -> experiments.DegradationSweep:
     recipe = experiments.DegradationRecipe(num_blocks=tuple(num_blocks), epochs=epochs)
-    return sweep(experiments.DegradationSweep, experiments.SWEEPS["depth"], recipe,
+    return sweep(experiments.DegradationSweep, experiments.DEGRADATION_SWEEPS["depth"], recipe,
                  lambda k, _: curves(stored_final(k), epochs))
 
 

@@ -61,7 +61,7 @@ def test_one_stored_run_repeats(spec) -> None:
 
 
 def test_a_changed_recipe_makes_the_stored_sweep_stale() -> None:
-    spec = experiments.SWEEPS["depth"]
+    spec = experiments.DEGRADATION_SWEEPS["depth"]
     changed = dataclasses.replace(spec, recipe=dataclasses.replace(spec.recipe, lr=0.1))
     with pytest.raises(experiments.StaleAssetError,
                        match=r"stale asset: .*residual_depth_sweep.json was made from another DegradationRecipe: "
@@ -79,7 +79,7 @@ def test_a_malformed_sweep_file_gets_a_clear_error(tmp_path, content, why) -> No
     path = tmp_path / "sweep.json"
     path.write_text(content)
     with pytest.raises(experiments.StaleAssetError, match=f"stale asset: .*{why}"):
-        experiments.load_sweep(experiments.SWEEPS["depth"], path)
+        experiments.load_sweep(experiments.DEGRADATION_SWEEPS["depth"], path)
 
 
 def test_a_run_that_is_not_a_history_is_stale(tmp_path) -> None:
@@ -88,12 +88,12 @@ def test_a_run_that_is_not_a_history_is_stale(tmp_path) -> None:
     stored["runs"]["plain, 6 layers"] = {"train_los": [1.0]}
     path.write_text(json.dumps(stored))
     with pytest.raises(experiments.StaleAssetError, match="holds a run that is not a History"):
-        experiments.load_sweep(experiments.SWEEPS["depth"], path)
+        experiments.load_sweep(experiments.DEGRADATION_SWEEPS["depth"], path)
 
 
 def test_a_missing_sweep_says_how_to_make_it(tmp_path) -> None:
     with pytest.raises(FileNotFoundError, match=r"python assets/precompute.py residual"):
-        experiments.load_sweep(experiments.SWEEPS["depth"], tmp_path / "none.json")
+        experiments.load_sweep(experiments.DEGRADATION_SWEEPS["depth"], tmp_path / "none.json")
 
 
 def test_precompute_script_makes_a_sweep_that_loads(tmp_path) -> None:
@@ -103,10 +103,10 @@ def test_precompute_script_makes_a_sweep_that_loads(tmp_path) -> None:
         "import dataclasses, runpy, sys\n"
         "from course_utils import data, experiments\n"
         "tiny = data.load_mnist1d(n_train=128, seed=0)\n"
-        "spec = experiments.SWEEPS['depth']\n"
+        "spec = experiments.DEGRADATION_SWEEPS['depth']\n"
         "recipe = dataclasses.replace(spec.recipe, num_blocks=(1,), epochs=1)\n"
         "run = lambda r: experiments.run_degradation(r, data=tiny)\n"
-        "experiments.SWEEPS['depth'] = dataclasses.replace(spec, recipe=recipe, run=run)\n"
+        "experiments.DEGRADATION_SWEEPS['depth'] = dataclasses.replace(spec, recipe=recipe, run=run)\n"
         f"sys.argv = ['precompute.py', 'residual', '--only', 'depth', '--out-dir', {str(tmp_path)!r}]\n"
         f"runpy.run_path({str(PRECOMPUTE)!r}, run_name='__main__')\n"
     )

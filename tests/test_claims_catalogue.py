@@ -72,7 +72,7 @@ def _data():
 @functools.cache
 def _run(name: str, seed: int, long: bool = False):
     recipe = dataclasses.replace(LONG if long else RECIPE, seed=seed)
-    return experiments.run_technique(name, recipe, data=_data())
+    return experiments.train_technique(name, recipe, data=_data())[1]
 
 
 def acc(name: str, seed: int, series: str = "final_acc", long: bool = False) -> float:

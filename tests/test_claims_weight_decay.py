@@ -142,7 +142,7 @@ def adamw_vs_l2(mnist, l2_runs) -> dict[int, tuple[float, float, float]]:
     out = {}
     for seed in SEEDS:
         recipe = dataclasses.replace(experiments.WEIGHT_DECAY_SWEEPS["adamw"].recipe, seed=seed)
-        adamw = experiments.run_decay_setting("adamw", 3.0, recipe=recipe, data=mnist, progress=False).val_error[-1]
+        adamw = experiments.train_decay_net("adamw", 3.0, recipe=recipe, data=mnist, progress=False)[1].val_error[-1]
         out[seed] = (l2_runs[seed][0.01].val_error[-1], adamw, l2_runs[seed][0.0].val_error[-1])
         REPORT[f"validation error: Adam + L2 (0.01) / AdamW (3) / none, seed {seed}"] = _per_seed(out[seed])
     return out
@@ -164,7 +164,7 @@ def test_adamw_and_the_l2_term_tie_on_average(adamw_vs_l2) -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_narrow_nets_are_worst_and_no_width_matches_the_penalty(mnist, l2_runs, seed: int) -> None:
     recipe = dataclasses.replace(experiments.WEIGHT_DECAY_SWEEPS["width"].recipe, seed=seed)
-    val = {w: experiments.run_decay_setting("l2", 0.0, recipe=recipe, width=w, data=mnist, progress=False).val_error[-1]
+    val = {w: experiments.train_decay_net("l2", 0.0, recipe=recipe, width=w, data=mnist, progress=False)[1].val_error[-1]
            for w in recipe.widths}
     REPORT[f"width: validation error 8 … 512, seed {seed}"] = _per_seed(list(val.values()))
     worst_two = sorted(val, key=val.get)[-2:]

@@ -87,7 +87,7 @@ def test_conv_nets_take_every_norm_through_norm_layer(norm) -> None:
 
 def test_a_diverging_run_ends_with_nan_instead_of_an_error(small) -> None:
     recipe = experiments.BatchNormRecipe(norm=("none",), lr=(50.0,), epochs=(4,), width=16)
-    h = experiments.run_norm_setting(NormSetting("none", 50.0, 4, 128), recipe=recipe, data=small, progress=False)
+    h = experiments.train_norm_net(NormSetting("none", 50.0, 4, 128), recipe=recipe, data=small, progress=False)[1]
     assert experiments.diverged(h) and h.stopped_early
     assert math.isnan(h.val_acc[-1]) and experiments.final_test_acc(h) == 0.1
     assert len(h.lr) == h.epochs == len(h.train_acc), "every series has one entry per epoch"
@@ -110,7 +110,7 @@ def test_a_run_that_diverges_after_some_epochs_keeps_them(small, monkeypatch) ->
 
     monkeypatch.setattr(room, "fit", fit_that_diverges_in_epoch_3)
     recipe = experiments.BatchNormRecipe(norm=("none",), lr=(0.1,), epochs=(5,), width=16)
-    h = experiments.run_norm_setting(NormSetting("none", 0.1, 5, 128), recipe=recipe, data=small, progress=False)
+    h = experiments.train_norm_net(NormSetting("none", 0.1, 5, 128), recipe=recipe, data=small, progress=False)[1]
     assert h.epochs == 3 and experiments.diverged(h)
     assert all(math.isfinite(v) for v in h.train_loss[:2]) and h.lr == [0.1, 0.1, 0.1]
 

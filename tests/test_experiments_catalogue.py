@@ -108,8 +108,8 @@ def test_every_technique_runs_and_records_its_measurements(name, mnist) -> None:
 
 
 def test_the_same_recipe_repeats_exactly(mnist) -> None:
-    a = experiments.run_technique("label smoothing", TINY, data=mnist)
-    b = experiments.run_technique("label smoothing", TINY, data=mnist)
+    a = experiments.train_technique("label smoothing", TINY, data=mnist)[1]
+    b = experiments.train_technique("label smoothing", TINY, data=mnist)[1]
     same = lambda h: {k: v for k, v in h.to_dict().items() if k != "epoch_time"}
     assert same(a) == same(b)
 
@@ -207,10 +207,10 @@ def test_a_stale_catalogue_sweep_is_refused() -> None:
 
 @pytest.mark.parametrize(("call", "match"), [
     (lambda: experiments.train_technique("mixup", TINY), "'name' parameter of train_technique"),
-    (lambda: experiments.run_technique("baseline", "recipe"), "'recipe' parameter of run_technique"),
+    (lambda: experiments.train_technique("baseline", "recipe"), "'recipe' parameter of train_technique"),
     (lambda: experiments.load_catalogue_sweep("depth"), "'name' parameter of load_catalogue_sweep"),
     (lambda: experiments.run_shift(30, recipe=TINY), "'max_shift' parameter of run_shift"),
-    (lambda: experiments.run_adversarial(0.1, recipe=TINY), "'recipe' parameter of run_adversarial"),
+    (lambda: experiments.train_digits_mlp(0.1, recipe=TINY), "'recipe' parameter of train_digits_mlp"),
     (lambda: experiments.catalogue_table({"items_1_3": 3}), "'sweeps' parameter of catalogue_table"),
     (lambda: experiments.second_domain(torch.zeros(2, 1, 40)), "'x' parameter of second_domain"),
 ])

@@ -102,20 +102,20 @@ def test_a_run_records_training_validation_and_test_once(small) -> None:
 
 
 def test_a_run_measures_the_ensemble_when_the_recipe_asks(small) -> None:
-    h = experiments.run_dropout_setting(0.5, recipe=tiny(ensemble_samples=3), data=small, progress=False)
+    h = experiments.train_dropout_net(0.5, recipe=tiny(ensemble_samples=3), data=small, progress=False)[1]
     assert {"mc_acc", "one_subnet_acc", "agreement"} <= set(h.extra)
     assert all(math.isnan(h.extra[k][0]) and 0 <= h.extra[k][-1] <= 1 for k in ("mc_acc", "one_subnet_acc", "agreement"))
-    plain = experiments.run_dropout_setting(0.0, recipe=tiny(ensemble_samples=3), data=small, progress=False)
+    plain = experiments.train_dropout_net(0.0, recipe=tiny(ensemble_samples=3), data=small, progress=False)[1]
     assert "mc_acc" not in plain.extra, "no ensemble without dropout"
 
 
 def test_runs_repeat_and_leave_global_state_alone(small) -> None:
     torch.manual_seed(123)
     state, threads = torch.get_rng_state(), torch.get_num_threads()
-    first = experiments.run_dropout_setting(0.5, recipe=tiny(seed=4), data=small, progress=False)
+    first = experiments.train_dropout_net(0.5, recipe=tiny(seed=4), data=small, progress=False)[1]
     assert torch.equal(torch.get_rng_state(), state) and torch.get_num_threads() == threads
-    second = experiments.run_dropout_setting(0.5, recipe=tiny(seed=4), data=small, progress=False)
-    other = experiments.run_dropout_setting(0.5, recipe=tiny(seed=5), data=small, progress=False)
+    second = experiments.train_dropout_net(0.5, recipe=tiny(seed=4), data=small, progress=False)[1]
+    other = experiments.train_dropout_net(0.5, recipe=tiny(seed=5), data=small, progress=False)[1]
     assert first.train_loss == second.train_loss and first.extra == second.extra
     assert first.train_loss != other.train_loss
 

@@ -78,8 +78,11 @@ def test_run_degradation_repeats_and_leaves_global_state_alone(small) -> None:
 def test_one_setting_equals_its_run_in_the_whole_experiment(small) -> None:
     recipe = tiny()
     whole = experiments.run_degradation(recipe, data=small)
-    one = experiments.run_degradation_setting(2, True, recipe=recipe, data=small, progress=False)
+    net, one = experiments.train_degradation_net(2, True, recipe=recipe, data=small, progress=False)
     assert one.train_loss == whole["residual, 6 layers"].train_loss
+    fresh = experiments.degradation_net(2, True, width=recipe.width, batch_norm=recipe.batch_norm, seed=recipe.seed)
+    assert net.residual and type(net) is type(fresh)
+    assert not torch.equal(net.fc.weight, fresh.fc.weight), "the net returned is the trained one"
 
 
 def test_plain_and_residual_start_from_the_same_weights() -> None:

@@ -17,7 +17,7 @@ import pytest
 from course_utils import experiments
 from course_utils.resources import asset_path
 
-SPEC = experiments.SWEEPS["depth"]
+SPEC = experiments.DEGRADATION_SWEEPS["depth"]
 
 
 def _edited(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:

@@ -98,16 +98,16 @@ def test_each_method_is_what_it_says(small) -> None:
     biases = [(a, b) for a, b in zip(net.parameters(), every.parameters()) if a.dim() == 1]
     assert any(not torch.allclose(a, b) for a, b in biases), "decaying the biases too must change them"
     # λ = 0 is the same net whatever the method.
-    runs = [experiments.run_decay_setting(m, 0.0, recipe=recipe, data=small, progress=False) for m in ("l2", "l1", "adamw")]
+    runs = [experiments.train_decay_net(m, 0.0, recipe=recipe, data=small, progress=False)[1] for m in ("l2", "l1", "adamw")]
     assert runs[0].val_loss == runs[1].val_loss == runs[2].val_loss
 
 
 def test_a_run_repeats_and_leaves_global_state_alone(small) -> None:
     torch.manual_seed(5)
     before = torch.get_rng_state()
-    first = experiments.run_decay_setting("l1", 1e-3, recipe=tiny(), data=small, progress=False)
+    first = experiments.train_decay_net("l1", 1e-3, recipe=tiny(), data=small, progress=False)[1]
     assert torch.equal(torch.get_rng_state(), before)
-    second = experiments.run_decay_setting("l1", 1e-3, recipe=tiny(), data=small, progress=False)
+    second = experiments.train_decay_net("l1", 1e-3, recipe=tiny(), data=small, progress=False)[1]
     assert first.val_loss == second.val_loss and first.series("sparsity")[-1] == second.series("sparsity")[-1]
 
 

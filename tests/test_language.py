@@ -92,7 +92,7 @@ def test_the_po_reader_joins_multi_line_entries_and_skips_comments(tmp_path) -> 
 def test_the_po_reader_names_the_file_and_line_of_a_malformed_line(tmp_path, bad_line) -> None:
     po = tmp_path / "bad.po"
     po.write_text(f'msgid "a"\nmsgstr "가"\n\n{bad_line}\n', encoding="utf-8")
-    with pytest.raises(ValueError, match=rf"bad\.po, line 4"):
+    with pytest.raises(ValueError, match=r"bad\.po, line 4"):
         language._read_po(po)
 
 

@@ -124,7 +124,7 @@ def test_bad_arguments_are_refused(kwargs, error, name) -> None:
     with pytest.raises(error, match=rf"'{name}' parameter of dropout"):
         dropout(torch.ones(3), **kwargs)
     if name == "p":
-        with pytest.raises(error, match=rf"'p' parameter of Dropout"):
+        with pytest.raises(error, match=r"'p' parameter of Dropout"):
             Dropout(kwargs["p"])
     with pytest.raises(TypeError, match=r"'x' parameter of dropout"):
         dropout(torch.ones(3, dtype=torch.long))

@@ -6,10 +6,10 @@ validated call uses to test one argument against its constraints (``_first_failu
 and then does the same work. Followed from the notebooks' entry points:
 
 * the weight-decay λ of notebook 04, from the "train live" click of ``widgets.decay_explorer``
-  with the notebook's ``run=partial(experiments.run_decay_setting, "l2", recipe=..., data=...)``
+  with the notebook's ``run=partial(experiments.train_decay_net, "l2", recipe=..., data=...)``
   down to 2 epochs of 4 optimiser steps each;
 * the drop rate p of notebook 05, from the click of ``dropout_explorer`` with the notebook's
-  ``run=lambda p, method, seed: experiments.run_dropout_setting(...)``, for each method;
+  ``run=lambda p, method, seed: experiments.train_dropout_net(...)``, for each method;
 * one ``fit`` call with a penalty the package made (``regularizers.weight_l1``).
 
 Before issue 19, λ was checked 3 times before training and again at every step (the penalty
@@ -98,7 +98,7 @@ def _made_up(epochs: int = EPOCHS, **extra: list[float]) -> History:
 def _scoped(run: Callable[..., History], checks: Checks) -> Callable[..., History]:
     """``run`` with the checks recorded while it runs: the path from the click down to training."""
 
-    def recorded(*args: Any) -> History:
+    def recorded(*args: Any) -> Any:
         with checks.recording():
             return run(*args)
 
@@ -111,14 +111,14 @@ def test_lambda_of_notebook_04_is_checked_once_from_the_click_to_the_optimiser(c
     spec = dataclasses.replace(experiments.WEIGHT_DECAY_SWEEPS["lambda"], recipe=recipe)
     sweep = experiments.DecaySweep(spec, {experiments.decay_label("l2", v): _made_up() for v in recipe.lambdas})
     # Notebook 04, cell eea8a7b4 (without its progress bar).
-    run = partial(experiments.run_decay_setting, "l2", recipe=sweep.recipe, data=tiny, progress=False)
+    run = partial(experiments.train_decay_net, "l2", recipe=sweep.recipe, data=tiny, progress=False)
     widget = decay_explorer(sweep, run=_scoped(run, checks), colours=experiments.DECAY_COLOURS)
     slider, (button, status) = widget.children[0], widget.children[1].children
     slider.value = lam
     button.click()
     plt.close("all")
     assert "trained live" in status.value, status.value
-    assert checks.of(lam) == {("run_decay_setting", "lam"): 1}, checks.of(lam)
+    assert checks.of(lam) == {("train_decay_net", "lam"): 1}, checks.of(lam)
 
 
 @pytest.mark.parametrize("method", ["dropout", "dropconnect", "dropout_batch"])
@@ -133,15 +133,15 @@ def test_p_of_notebook_05_is_checked_once_from_the_click_to_the_masks(checks: Ch
 
     # Notebook 05, cell code-dropout-explorer-sweep-run-lambda (without its progress bar).
     def run(p, method, seed):
-        return experiments.run_dropout_setting(p, method, recipe=dataclasses.replace(sweep.recipe, seed=seed),
-                                               data=tiny, progress=False)
+        return experiments.train_dropout_net(p, method, recipe=dataclasses.replace(sweep.recipe, seed=seed),
+                                             data=tiny, progress=False)
 
     widget = dropout_explorer(sweep, run=_scoped(run, checks))
     button, status = widget.children[1].children[1:]
     button.click()
     plt.close("all")
     assert "trained live" in status.value, status.value
-    assert checks.of(p) == {("run_dropout_setting", "p"): 1}, checks.of(p)
+    assert checks.of(p) == {("train_dropout_net", "p"): 1}, checks.of(p)
 
 
 def test_one_fit_call_checks_its_own_arguments_once_and_nothing_per_step(checks: Checks, tiny: Splits) -> None:

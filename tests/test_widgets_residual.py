@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import fake_runs  # noqa: E402
 import pytest  # noqa: E402
+import torch  # noqa: E402
 
 from course_utils import experiments  # noqa: E402
 from course_utils.widgets.residual import depth_explorer  # noqa: E402
@@ -49,7 +50,7 @@ def test_depth_explorer_redraws_and_trains_live(sweep, monkeypatch) -> None:
 
 def test_depth_explorer_shows_a_failure_in_the_widget(sweep) -> None:
     def broken(num_blocks, residual):
-        raise ValueError("The 'seed' parameter of run_degradation_setting must be ...")
+        raise ValueError("The 'seed' parameter of train_degradation_net must be ...")
 
     widget = depth_explorer(sweep, broken)
     button, status = widget.children[1].children
@@ -79,5 +80,22 @@ def test_a_run_that_returns_nothing_is_named_in_the_status_line() -> None:
     button.click()
     assert "live training failed" in status.value
     assert ("The 'run' parameter of depth_explorer must be a callable that returns the History of the run it "
-            "trains. Got one that returned None") in status.value, status.value
+            "trains (or a pair (net, History), as the experiments' train_&lt;topic&gt;_net functions do). "
+            "Got one that returned None") in status.value, status.value
     assert not button.disabled
+
+
+def test_a_run_that_returns_the_net_and_its_history_is_drawn(sweep, monkeypatch) -> None:
+    """The experiments' train_<topic>_net functions return (net, history): the explorer draws the history."""
+    made = fake_runs.curves(0.2, 2)
+    figures = fake_runs.capture_figures(monkeypatch)
+    widget = depth_explorer(sweep, lambda num_blocks, residual: (torch.nn.Linear(1, 1), made))
+    button, status = widget.children[1].children
+    button.click()
+    assert "trained live" in status.value, status.value
+    assert fake_runs.line(figures[0], "plain, 6 layers (live)") == made.train_error
+    # A pair of something else is not a net and its history.
+    widget = depth_explorer(sweep, lambda num_blocks, residual: (made, made))
+    button, status = widget.children[1].children
+    button.click()
+    assert "live training failed" in status.value and "Got one that returned" in status.value, status.value

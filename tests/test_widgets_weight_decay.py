@@ -67,7 +67,7 @@ def test_decay_explorer_redraws_and_trains_live(sweep, monkeypatch) -> None:
 
 def test_decay_explorer_shows_a_failure_and_rejects_bad_input(sweep) -> None:
     def broken(lam):
-        raise ValueError("The 'lam' parameter of run_decay_setting must be ...")
+        raise ValueError("The 'lam' parameter of train_decay_net must be ...")
 
     widget = decay_explorer(sweep, broken)
     button, status = widget.children[1].children

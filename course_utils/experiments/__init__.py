@@ -28,7 +28,7 @@ from .bottleneck import (
     shortcut_table,
 )
 from .residual import (
-    SWEEPS,
+    DEGRADATION_SWEEPS,
     DegradationRecipe,
     DegradationSweep,
     degradation_label,
@@ -38,7 +38,7 @@ from .residual import (
     gradient_norms_at_init,
     load_degradation_sweep,
     run_degradation,
-    run_degradation_setting,
+    train_degradation_net,
 )
 from .sweep import StaleAssetError, Sweep, SweepSpec, load_sweep, make_sweep, save_sweep
 from .batch_norm import (
@@ -56,7 +56,6 @@ from .batch_norm import (
     norm_settings,
     norm_style,
     run_batch_norm,
-    run_norm_setting,
     train_norm_net,
     training_mode_accuracy,
     ALEXNET_LRN,
@@ -75,7 +74,6 @@ from .dropout import (
     ensemble_accuracies,
     load_dropout_sweep,
     run_dropout,
-    run_dropout_setting,
     test_accuracy,
     train_dropout_net,
     train_test_gap,
@@ -121,9 +119,8 @@ from .weight_decay import (
     load_weight_decay_sweep,
     ridge_fit,
     run_decay,
-    run_decay_setting,
     run_early_stopping,
-    run_early_stopping_setting,
+    train_early_stopping_net,
     train_decay_net,
     weight_sparsity,
 )
@@ -149,10 +146,8 @@ from .catalogue import (
     fgsm_series,
     load_catalogue_sweep,
     other_signals,
-    run_adversarial,
     run_shift,
     run_smoothing,
-    run_technique,
     second_domain,
     seed_sweep,
     shift_label,
@@ -164,7 +159,7 @@ from .catalogue import (
 )
 
 #: Every stored sweep of the course, by topic: what ``assets/precompute.py <topic>`` makes.
-TOPICS: dict[str, dict[str, SweepSpec]] = {"residual": SWEEPS}
+TOPICS: dict[str, dict[str, SweepSpec]] = {"residual": DEGRADATION_SWEEPS}
 TOPICS["weight_decay"] = WEIGHT_DECAY_SWEEPS
 TOPICS["dropout"] = DROPOUT_SWEEPS
 TOPICS["batch_norm"] = BATCH_NORM_SWEEPS
@@ -193,7 +188,7 @@ __all__ = [
     "load_sweep",
     "make_sweep",
     "run_degradation",
-    "run_degradation_setting",
+    "train_degradation_net",
     "save_sweep",
     "shortcut_table",
 ]
@@ -206,21 +201,21 @@ __all__ += ["DEGREE_COLOURS", "MODEL_COLOURS", "BoundaryRecipe", "BoundaryResult
 __all__ += ["DECAY_COLOURS", "DECAY_METHOD_NAMES", "SPARSITY_THRESHOLD", "WEIGHT_DECAY_SWEEPS", "DecayRecipe",
             "DecaySweep", "EarlyStoppingRecipe", "decay_label", "decay_param_groups", "decay_net", "early_stopping_label",
             "early_stopping_point", "early_stopping_summary", "final_decay_errors", "load_weight_decay_sweep",
-            "ridge_fit", "run_decay", "run_decay_setting", "run_early_stopping",
-            "run_early_stopping_setting", "train_decay_net", "weight_sparsity"]
+            "ridge_fit", "run_decay", "run_early_stopping",
+            "train_early_stopping_net", "train_decay_net", "weight_sparsity"]
 # notebook 05 (dropout)
 __all__ += ["DROPOUT_SWEEPS", "METHOD_COLOURS", "DropoutRecipe", "DropoutSweep", "dropout_label",
             "dropout_net", "dropout_style", "ensemble_accuracies", "load_dropout_sweep", "run_dropout",
-            "run_dropout_setting", "train_dropout_net", "train_test_gap", "P_RATES", "SEED_RATES", "test_accuracy",
+            "train_dropout_net", "train_test_gap", "P_RATES", "SEED_RATES", "test_accuracy",
             "train_val_gap"]
 # notebook 06 (batch normalization)
 __all__ += ["BATCH_NORM_SWEEPS", "NORMS", "NORM_COLOURS", "BatchNormRecipe", "BatchNormSweep", "NormSetting",
             "diverged", "final_test_acc", "load_batch_norm_sweep", "norm_label", "norm_net", "norm_settings",
-            "norm_style", "run_batch_norm", "run_norm_setting", "train_norm_net", "training_mode_accuracy",
+            "norm_style", "run_batch_norm", "train_norm_net", "training_mode_accuracy",
             "ALEXNET_LRN", "HE_SEEDS"]
 # notebook 07 (the regularization catalogue)
 __all__ += ["CATALOGUE_SWEEPS", "EFFECT_ROWS", "LONG_RUNS", "PSEUDO_CAP", "ROW_KINDS", "SMALL_WEIGHT", "TABLE_SEEDS", "TECHNIQUES", "TEST_CURVES", "CatalogueRecipe",
             "CatalogueSweep", "DigitsRecipe", "across_seeds", "adversarial_label", "catalogue_data", "catalogue_net",
             "catalogue_table", "digits_data", "fgsm_series", "load_catalogue_sweep", "other_signals",
-            "run_adversarial", "run_shift", "run_smoothing", "run_technique", "second_domain", "seed_sweep", "shift_label",
+            "run_shift", "run_smoothing", "second_domain", "seed_sweep", "shift_label",
             "smoothing_label", "spread", "train_digits_cnn", "train_digits_mlp", "train_technique"]

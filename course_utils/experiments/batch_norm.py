@@ -12,7 +12,7 @@ every other setting equal:
   ``norm_layer`` argument (:func:`norm_net`);
 * :class:`BatchNormRecipe` holds the settings, and tuples for the axes a sweep varies (norm,
   learning rate, epochs, batch size, dropout, weight decay); :func:`run_batch_norm` trains every
-  combination, :func:`run_norm_setting` one of them (the live run).
+  combination, :func:`train_norm_net` one of them (the live run).
 
 The fair baseline: with ``init="he"`` every linear or convolution weight is drawn from He initialisation
 (N(0, 2 / fan_in), biases 0) by a generator seeded with the recipe's seed, so the nets with and without a
@@ -63,7 +63,6 @@ __all__ = [
     "norm_settings",
     "norm_style",
     "run_batch_norm",
-    "run_norm_setting",
     "train_norm_net",
     "training_mode_accuracy",
 ]
@@ -321,10 +320,21 @@ _RUN_CONSTRAINTS = {
 def train_norm_net(setting: NormSetting, *, recipe: BatchNormRecipe, data: Splits | None = None,
                    threads: int | None = 1, device: str | torch.device | None = "cpu",
                    progress: bool = True) -> tuple[nn.Module, History]:
-    """:func:`run_norm_setting`, also returning the trained net (e.g. to evaluate it in the wrong mode).
+    """Train one setting with ``recipe``'s fixed settings: the live run.
+
+    Args:
+        setting: the value on every axis, e.g. ``NormSetting("batch", 2.0, 10, 128)``.
+        recipe: the experiment's fixed settings (its axes are not used).
+        data: MNIST-1D ``Splits``; ``None`` loads ``load_mnist1d(n_train=recipe.n_train,
+            seed=recipe.data_seed)``. Training uses ``data.train``, the test curve ``data.test``.
+        threads: PyTorch CPU threads during the run (restored afterwards); ``None`` keeps the setting.
+        device: ``"cpu"`` (the default, for repeatable numbers), ``None`` for the best available.
+        progress: show a tqdm progress bar.
 
     Returns:
-        ``(net, history)``: the net after its last epoch (in training mode) and the run's history.
+        ``(net, history)``: the net after its last epoch (in training mode) and the run's
+        :class:`History` (``val_*`` is the test set). A run that diverges ends early, with NaN in
+        its last epoch (:func:`diverged`).
     """
     if setting.norm in _CONV_ONLY and recipe.model != "conv":
         raise invalid("setting", "a setting whose norm the recipe's model can use",
@@ -351,28 +361,6 @@ def train_norm_net(setting: NormSetting, *, recipe: BatchNormRecipe, data: Split
     return model, history
 
 
-@validate(setting=Instance(NormSetting, hint="e.g. NormSetting('batch', 2.0, 10, 128)"), **_RUN_CONSTRAINTS)
-def run_norm_setting(setting: NormSetting, *, recipe: BatchNormRecipe, data: Splits | None = None,
-                     threads: int | None = 1, device: str | torch.device | None = "cpu",
-                     progress: bool = True) -> History:
-    """Train one setting with ``recipe``'s fixed settings: the live run.
-
-    Args:
-        setting: the value on every axis, e.g. ``NormSetting("batch", 2.0, 10, 128)``.
-        recipe: the experiment's fixed settings (its axes are not used).
-        data: MNIST-1D ``Splits``; ``None`` loads ``load_mnist1d(n_train=recipe.n_train,
-            seed=recipe.data_seed)``. Training uses ``data.train``, the test curve ``data.test``.
-        threads: PyTorch CPU threads during the run (restored afterwards); ``None`` keeps the setting.
-        device: ``"cpu"`` (the default, for repeatable numbers), ``None`` for the best available.
-        progress: show a tqdm progress bar.
-
-    Returns:
-        The run's :class:`History` (``val_*`` is the test set). A run that diverges ends early,
-        with NaN in its last epoch (:func:`diverged`).
-    """
-    return train_norm_net(setting, recipe=recipe, data=data, threads=threads, device=device, progress=progress)[1]
-
-
 @validate(**_RUN_CONSTRAINTS)
 def run_batch_norm(recipe: BatchNormRecipe, *, data: Splits | None = None, threads: int | None = 1,
                    device: str | torch.device | None = "cpu", progress: bool = False) -> dict[str, History]:
@@ -382,8 +370,8 @@ def run_batch_norm(recipe: BatchNormRecipe, *, data: Splits | None = None, threa
         ``{label: History}`` in the order of :func:`norm_settings`, labels from :func:`norm_label`.
     """
     splits = _data(data, recipe)
-    return {norm_label(s): run_norm_setting(s, recipe=recipe, data=splits, threads=threads, device=device,
-                                            progress=progress)
+    return {norm_label(s): train_norm_net(s, recipe=recipe, data=splits, threads=threads, device=device,
+                                          progress=progress)[1]
             for s in norm_settings(recipe)}
 
 
@@ -515,7 +503,7 @@ def _repeat(recipe: BatchNormRecipe) -> tuple[str, History]:
     # The cheapest run with a normalization layer (fewest epochs, largest batch).
     runs = [s for s in norm_settings(recipe) if s.norm != "none"] or norm_settings(recipe)
     s = min(runs, key=lambda s: (s.epochs / s.batch_size, s.lr))
-    return norm_label(s), run_norm_setting(s, recipe=recipe, progress=False)
+    return norm_label(s), train_norm_net(s, recipe=recipe, progress=False)[1]
 
 
 _LRS = (0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 4.0, 8.0)

@@ -20,7 +20,7 @@ does on its training set. The train–test gap of a run is ``train_eval_acc[-1] 
 granularity of this module's DropConnect, so that the two can be compared like with like.
 
 One recipe, one source of truth: :class:`DropoutRecipe` holds every setting. The notebook, its
-claim test (``tests/test_claims_dropout.py``), the stored sweep (``SWEEPS``, made by ``python
+claim test (``tests/test_claims_dropout.py``), the stored sweep (``DROPOUT_SWEEPS``, made by ``python
 assets/precompute.py dropout``) and the p slider's live run all take a recipe.
 """
 
@@ -54,7 +54,6 @@ __all__ = [
     "ensemble_accuracies",
     "load_dropout_sweep",
     "run_dropout",
-    "run_dropout_setting",
     "test_accuracy",
     "train_dropout_net",
     "train_test_gap",
@@ -210,24 +209,6 @@ _RUN_CONSTRAINTS = {
 def train_dropout_net(p: float, method: str = "dropout", *, recipe: DropoutRecipe, data: Splits | None = None,
                       threads: int | None = 1, device: str | torch.device | None = "cpu",
                       progress: bool = True) -> tuple[nn.Module, History]:
-    """:func:`run_dropout_setting`, also returning the trained net (e.g. for the ensemble measurement).
-
-    Returns:
-        ``(net, history)``: the net after the last epoch (in training mode) and the run's history.
-    """
-    splits = _data(data, recipe)
-    with torch_threads(threads):
-        model = dropout_net(p, method, width=recipe.width, depth=recipe.depth, seed=recipe.seed)
-        history = fit(model, splits.train, splits.val, epochs=recipe.epochs, batch_size=recipe.batch_size,
-                      optimizer="adam", lr=recipe.lr, seed=recipe.seed, device=device, progress=progress,
-                      callbacks=_measure(splits, recipe, p), description=dropout_label(p, method))
-    return model, history
-
-
-@validate(p=_RATE, method=_METHOD, **_RUN_CONSTRAINTS)
-def run_dropout_setting(p: float, method: str = "dropout", *, recipe: DropoutRecipe, data: Splits | None = None,
-                        threads: int | None = 1, device: str | torch.device | None = "cpu",
-                        progress: bool = True) -> History:
     """Train the net with one drop rate and method, with ``recipe``'s other settings: the live run.
 
     Args:
@@ -243,13 +224,19 @@ def run_dropout_setting(p: float, method: str = "dropout", *, recipe: DropoutRec
         progress: show a tqdm progress bar.
 
     Returns:
-        The run's :class:`History`; ``val_*`` is the validation set, ``extra["train_eval_acc"]`` the
+        ``(net, history)``: the net after the last epoch (in training mode) and the run's
+        :class:`History`; ``val_*`` is the validation set, ``extra["train_eval_acc"]`` the
         accuracy on the training set in evaluation mode after every epoch, ``extra["test_acc"]`` the
         test accuracy after the last epoch (``nan`` before), and with ``recipe.ensemble_samples``
         the ensemble's ``extra["mc_acc"]``, ``["one_subnet_acc"]`` and ``["agreement"]`` (last epoch).
     """
-    return train_dropout_net(p, method, recipe=recipe, data=data, threads=threads, device=device,
-                             progress=progress)[1]
+    splits = _data(data, recipe)
+    with torch_threads(threads):
+        model = dropout_net(p, method, width=recipe.width, depth=recipe.depth, seed=recipe.seed)
+        history = fit(model, splits.train, splits.val, epochs=recipe.epochs, batch_size=recipe.batch_size,
+                      optimizer="adam", lr=recipe.lr, seed=recipe.seed, device=device, progress=progress,
+                      callbacks=_measure(splits, recipe, p), description=dropout_label(p, method))
+    return model, history
 
 
 def _settings(recipe: DropoutRecipe) -> list[tuple[float, str]]:
@@ -267,12 +254,12 @@ def run_dropout(recipe: DropoutRecipe, *, data: Splits | None = None, threads: i
         rates in the recipe's order; labels from :func:`dropout_label`.
     """
     splits = _data(data, recipe)
-    return {dropout_label(p, m): run_dropout_setting(p, m, recipe=recipe, data=splits, threads=threads,
-                                                     device=device, progress=progress)
+    return {dropout_label(p, m): train_dropout_net(p, m, recipe=recipe, data=splits, threads=threads,
+                                                   device=device, progress=progress)[1]
             for p, m in _settings(recipe)}
 
 
-_HISTORY = Instance(History, desc="a History from run_dropout_setting")
+_HISTORY = Instance(History, desc="a History from train_dropout_net")
 
 
 @validate(history=_HISTORY)
@@ -281,7 +268,7 @@ def test_accuracy(history: History) -> float:
 
     Raises:
         ValueError: the history has no epoch or no ``test_acc`` series (it was not made by
-            :func:`run_dropout_setting`).
+            :func:`train_dropout_net`).
     """
     _require_epochs(history)
     return history.series("test_acc")[-1]
@@ -296,7 +283,7 @@ def train_test_gap(history: History) -> float:
 
     Raises:
         ValueError: the history has no ``train_eval_acc`` or ``test_acc`` series (it was not made by
-            :func:`run_dropout_setting`), or no epoch.
+            :func:`train_dropout_net`), or no epoch.
     """
     _require_epochs(history)
     return history.series("train_eval_acc")[-1] - test_accuracy(history)
@@ -308,7 +295,7 @@ def train_val_gap(history: History) -> float:
 
     Raises:
         ValueError: the history has no epoch or no ``train_eval_acc`` series (it was not made by
-            :func:`run_dropout_setting`).
+            :func:`train_dropout_net`).
     """
     _require_epochs(history)
     return history.series("train_eval_acc")[-1] - history.val_acc[-1]
@@ -400,7 +387,7 @@ def _labels(recipe: DropoutRecipe) -> list[str]:
 def _repeat(recipe: DropoutRecipe) -> tuple[str, History]:
     # The net with dropout at the first positive rate (its masks must repeat too).
     p = min(v for v in recipe.p if v > 0)
-    return dropout_label(p, recipe.method[0]), run_dropout_setting(p, recipe.method[0], recipe=recipe, progress=False)
+    return dropout_label(p, recipe.method[0]), train_dropout_net(p, recipe.method[0], recipe=recipe, progress=False)[1]
 
 
 #: The rates of the p sweep (0.6 left out to keep the file under 100 kB).

@@ -8,7 +8,7 @@ shallow and deep, shortcuts off and on, every other setting equal.
 
 One recipe, one source of truth: :class:`DegradationRecipe` holds every setting of the
 experiment. The notebook, its claim test (``tests/test_claims_residual.py``), the stored
-sweeps (``SWEEPS``, made by ``python assets/precompute.py residual``) and the depth widget's
+sweeps (``DEGRADATION_SWEEPS``, made by ``python assets/precompute.py residual``) and the depth widget's
 live run all take a recipe, so they cannot drift apart; a stored sweep whose recipe differs
 from the current one refuses to load (:func:`load_degradation_sweep`).
 
@@ -22,7 +22,6 @@ error of the final weights to about 0.01.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
@@ -41,7 +40,7 @@ from .sweep import Sweep, SweepSpec, load_sweep
 
 __all__ = [
     "KIND_COLOURS",
-    "SWEEPS",
+    "DEGRADATION_SWEEPS",
     "DegradationRecipe",
     "DegradationSweep",
     "degradation_label",
@@ -51,7 +50,7 @@ __all__ = [
     "gradient_norms_at_init",
     "load_degradation_sweep",
     "run_degradation",
-    "run_degradation_setting",
+    "train_degradation_net",
 ]
 
 _POSITIVE_INT = Int(1)
@@ -161,9 +160,10 @@ _RUN_CONSTRAINTS = {
 
 
 @validate(num_blocks=Int(0, 200), residual=Bool(), **_RUN_CONSTRAINTS)
-def run_degradation_setting(num_blocks: int, residual: bool, *, recipe: DegradationRecipe,
-                            data: Splits | None = None, threads: int | None = 1,
-                            device: str | torch.device | None = "cpu", progress: bool = True) -> History:
+def train_degradation_net(num_blocks: int, residual: bool, *, recipe: DegradationRecipe,
+                          data: Splits | None = None, threads: int | None = 1,
+                          device: str | torch.device | None = "cpu", progress: bool = True
+                          ) -> tuple[ConvNet1d, History]:
     """Train one (depth, shortcuts) setting with ``recipe``'s other settings: the live run.
 
     The depth widget calls it (through ``functools.partial``) to train the chosen setting
@@ -182,18 +182,19 @@ def run_degradation_setting(num_blocks: int, residual: bool, *, recipe: Degradat
         progress: show a tqdm progress bar.
 
     Returns:
-        The run's :class:`History`; training uses ``data.train`` and the held-out curve
-        (``History.val_*``) is ``data.test``, as in the paper's Figure 1 (nothing is selected
-        with it, so it stays an honest test error).
+        ``(net, history)``: the net after the last epoch and the run's :class:`History`; training
+        uses ``data.train`` and the held-out curve (``History.val_*``) is ``data.test``, as in the
+        paper's Figure 1 (nothing is selected with it, so it stays an honest test error).
     """
     splits = _data(data, recipe)
     with torch_threads(threads):
         model = degradation_net(num_blocks, residual, width=recipe.width, batch_norm=recipe.batch_norm,
                                 seed=recipe.seed)
-        return fit(model, splits.train, splits.test, epochs=recipe.epochs, batch_size=recipe.batch_size,
-                   optimizer="sgd", lr=recipe.lr, momentum=recipe.momentum, schedule=recipe.schedule,
-                   seed=recipe.seed, device=device, progress=progress,
-                   description=degradation_label(num_blocks, residual))
+        history = fit(model, splits.train, splits.test, epochs=recipe.epochs, batch_size=recipe.batch_size,
+                      optimizer="sgd", lr=recipe.lr, momentum=recipe.momentum, schedule=recipe.schedule,
+                      seed=recipe.seed, device=device, progress=progress,
+                      description=degradation_label(num_blocks, residual))
+    return model, history
 
 
 @validate(**_RUN_CONSTRAINTS)
@@ -207,7 +208,7 @@ def run_degradation(recipe: DegradationRecipe, *, data: Splits | None = None, th
 
     Args:
         recipe: the experiment's settings, e.g. ``DegradationRecipe()``.
-        data, threads, device, progress: as in :func:`run_degradation_setting`.
+        data, threads, device, progress: as in :func:`train_degradation_net`.
 
     Returns:
         ``{label: History}`` in the order plain before residual, shallow before deep, labels
@@ -215,9 +216,8 @@ def run_degradation(recipe: DegradationRecipe, *, data: Splits | None = None, th
         ``history.train_error[-1]`` (see the module docstring).
     """
     splits = _data(data, recipe)
-    return {degradation_label(n, res): run_degradation_setting(n, res, recipe=recipe, data=splits,
-                                                               threads=threads, device=device,
-                                                               progress=progress)
+    return {degradation_label(n, res): train_degradation_net(n, res, recipe=recipe, data=splits, threads=threads,
+                                                             device=device, progress=progress)[1]
             for res in recipe.residual for n in recipe.num_blocks}
 
 
@@ -333,11 +333,11 @@ def _labels(recipe: DegradationRecipe) -> list[str]:
 def _repeat(recipe: DegradationRecipe) -> tuple[str, History]:
     # The shallowest net with shortcuts (if the sweep has any): seconds, and a net with shortcuts.
     n, res = min(recipe.num_blocks), max(recipe.residual)
-    return degradation_label(n, res), run_degradation_setting(n, res, recipe=recipe, progress=False)
+    return degradation_label(n, res), train_degradation_net(n, res, recipe=recipe, progress=False)[1]
 
 
 #: The stored sweeps of notebook 01, made by ``python assets/precompute.py residual``.
-SWEEPS: dict[str, SweepSpec[DegradationRecipe]] = {
+DEGRADATION_SWEEPS: dict[str, SweepSpec[DegradationRecipe]] = {
     "depth": SweepSpec(
         topic="residual", name="depth", file="residual_depth_sweep.json",
         recipe=DegradationRecipe(num_blocks=(2, 4, 8, 16, 32)), run=_run, labels=_labels, repeat=_repeat,
@@ -353,7 +353,7 @@ SWEEPS: dict[str, SweepSpec[DegradationRecipe]] = {
 }
 
 
-@validate(name=OneOf(*SWEEPS))
+@validate(name=OneOf(*DEGRADATION_SWEEPS))
 def load_degradation_sweep(name: str = "depth") -> DegradationSweep:
     """One of notebook 01's stored sweeps, checked against its current recipe.
 
@@ -369,5 +369,5 @@ def load_degradation_sweep(name: str = "depth") -> DegradationSweep:
         StaleAssetError: the file was made from another recipe; rerun
             ``python assets/precompute.py residual``.
     """
-    sweep = load_sweep(SWEEPS[name])
+    sweep = load_sweep(DEGRADATION_SWEEPS[name])
     return DegradationSweep(sweep.spec, sweep.runs, sweep.made_with)

@@ -212,7 +212,7 @@ def load_sweep(spec: SweepSpec[R], path: str | Path | None = None) -> Sweep[R]:
     """Read a stored sweep and check that it was made from ``spec``'s current recipe.
 
     Args:
-        spec: the sweep's spec, e.g. ``experiments.residual.SWEEPS["depth"]``.
+        spec: the sweep's spec, e.g. ``experiments.DEGRADATION_SWEEPS["depth"]``.
         path: the JSON file; ``None`` for ``spec.file`` among the course's assets.
 
     Returns:

@@ -9,6 +9,7 @@ line (an exception in a widget callback would otherwise vanish) and the button c
 
 from __future__ import annotations
 
+import html
 import io
 import time
 from collections.abc import Callable, Hashable, Iterable
@@ -24,6 +25,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from PIL import Image
+from torch import nn
 
 from .._validation import invalid, show
 from ..language import gettext as tr
@@ -50,8 +52,9 @@ def live_controls(tooltip: str | None = None, hint: str | None = None) -> tuple[
     return button, status, W.Output()
 
 
-def run_live(button: W.Button, status: W.HTML, progress: W.Output, what: str, run: Callable[[], History],
-               done: Callable[[History, float], str]) -> History | None:
+def run_live(button: W.Button, status: W.HTML, progress: W.Output, what: str,
+             run: Callable[[], History | tuple[nn.Module, History]],
+             done: Callable[[History, float], str]) -> History | None:
     """Run ``run()`` with the button disabled and its progress bar in ``progress``.
 
     Args:
@@ -59,9 +62,10 @@ def run_live(button: W.Button, status: W.HTML, progress: W.Output, what: str, ru
         status: says "training {what} …", then ``done(history, seconds)`` or the error.
         progress: where the training's progress bar is drawn (cleared first).
         what: the setting being trained, as HTML (e.g. ``"<b>residual, 8 layers</b> for 30 epochs"``).
-        run: trains the setting and returns its history; the explorer's ``run`` argument, wrapped
-            in a lambda defined inside the explorer (whose name the error for a ``run`` that returns
-            something else than a History then gives).
+        run: trains the setting and returns its history, or the pair ``(net, history)`` that the
+            experiments' ``train_<topic>_net`` functions return (the net is not kept); the
+            explorer's ``run`` argument, wrapped in a lambda defined inside the explorer (whose name
+            the error for a ``run`` that returns something else then gives).
         done: the status line after a successful run, from the history and the seconds it took.
 
     Returns:
@@ -76,8 +80,11 @@ def run_live(button: W.Button, status: W.HTML, progress: W.Output, what: str, ru
         with progress:
             progress.clear_output()
             history = run()
+        if isinstance(history, tuple) and len(history) == 2 and isinstance(history[0], nn.Module):
+            history = history[1]  # (net, history) from a train_<topic>_net function
         if not isinstance(history, History):
-            error = invalid("run", "a callable that returns the History of the run it trains",
+            error = invalid("run", "a callable that returns the History of the run it trains (or a pair "
+                            "(net, History), as the experiments' train_<topic>_net functions do)",
                             f"one that returned {show(history)} of type {type(history).__name__}",
                             "End it with `return history`, e.g. the History that fit returns.", type_error=True)
             owner = getattr(run, "__qualname__", "").split(".")[0]
@@ -85,7 +92,8 @@ def run_live(button: W.Button, status: W.HTML, progress: W.Output, what: str, ru
         status.value = done(history, time.perf_counter() - start)
         return history
     except Exception as err:  # noqa: BLE001 (shown in the widget: a callback's exception would vanish silently)
-        failure = tr("live training failed: {error}").format(error=f"{type(err).__name__}: {err}")
+        # Escaped: the status line is HTML, and a message may hold "<" (e.g. "train_<topic>_net").
+        failure = tr("live training failed: {error}").format(error=html.escape(f"{type(err).__name__}: {err}", quote=False))
         status.value = f"<span style='color:#b00'>{failure}</span>"
         return None
     finally:

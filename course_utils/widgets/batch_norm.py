@@ -113,10 +113,10 @@ def _draw(left: Axes, right: Axes, sweep: BatchNormSweep, lr: float, chosen: str
     right.legend(fontsize="small")
 
 
-@validate(sweep=_StoredSweep(), run=IsCallable("a callable (norm, lr) -> History",
-                                               hint="e.g. lambda norm, lr: experiments.run_norm_setting("
+@validate(sweep=_StoredSweep(), run=IsCallable("a callable (norm, lr) -> History or (net, History)",
+                                               hint="e.g. lambda norm, lr: experiments.train_norm_net("
                                                     "sweep.setting(norm, lr=lr), recipe=sweep.recipe, data=mnist)"))
-def learning_rate_explorer(sweep: BatchNormSweep, run: Callable[[str, float], History]) -> W.VBox:
+def learning_rate_explorer(sweep: BatchNormSweep, run: Callable[[str, float], History | tuple[Any, History]]) -> W.VBox:
     """Learning-rate slider over a stored sweep of the same net with and without batch norm.
 
     Moving the slider redraws at once from the stored runs: on the left the accuracy per epoch of
@@ -130,7 +130,7 @@ def learning_rate_explorer(sweep: BatchNormSweep, run: Callable[[str, float], Hi
 
     Args:
         sweep: a stored sweep, ``experiments.load_batch_norm_sweep("lr")``.
-        run: trains one net at one learning rate and returns its history.
+        run: trains one net at one learning rate and returns its history or ``(net, history)``.
 
     Returns:
         A widget: a ``SelectionSlider`` "learning rate", a ``ToggleButtons`` "train live", a

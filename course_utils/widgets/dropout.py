@@ -142,10 +142,10 @@ def _accuracies(h: History) -> tuple[float, float]:
     return h.series("train_eval_acc")[-1], h.val_acc[-1]
 
 
-@validate(sweep=_StoredSweep(), run=IsCallable("a callable (p, method, seed) -> History",
-                                               hint="e.g. lambda p, m, seed: experiments.run_dropout_setting(p, m, "
+@validate(sweep=_StoredSweep(), run=IsCallable("a callable (p, method, seed) -> History or (net, History)",
+                                               hint="e.g. lambda p, m, seed: experiments.train_dropout_net(p, m, "
                                                     "recipe=dataclasses.replace(sweep.recipe, seed=seed), data=mnist)"))
-def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str, int], History]) -> W.VBox:
+def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str, int], History | tuple[Any, History]]) -> W.VBox:
     """Slider over the drop rate p and a dropout/DropConnect switch over a stored sweep, and live training.
 
     Moving the slider or the switch redraws at once from the stored runs: on the left the chosen
@@ -159,8 +159,8 @@ def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str, int], Histo
 
     Args:
         sweep: a stored sweep, ``experiments.load_dropout_sweep("p")``.
-        run: trains one setting from a seed and returns its history, e.g. ``lambda p, m, seed:
-            experiments.run_dropout_setting(p, m, recipe=dataclasses.replace(sweep.recipe, seed=seed), data=mnist)``.
+        run: trains one setting from a seed and returns its history or ``(net, history)``, e.g. ``lambda p, m, seed:
+            experiments.train_dropout_net(p, m, recipe=dataclasses.replace(sweep.recipe, seed=seed), data=mnist)``.
 
     Returns:
         A widget: a ``SelectionSlider`` "p", a ``ToggleButtons`` "method", a ``BoundedIntText`` "seed",

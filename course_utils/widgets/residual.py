@@ -38,10 +38,10 @@ class _StoredSweep(Constraint):
             None if all(hasattr(value, a) for a in self.needs) else self.wrong_type(value))
 
 
-@validate(sweep=_StoredSweep(), run=IsCallable("a callable (num_blocks, residual) -> History",
-                                               hint="e.g. partial(experiments.run_degradation_setting, "
+@validate(sweep=_StoredSweep(), run=IsCallable("a callable (num_blocks, residual) -> History or (net, History)",
+                                               hint="e.g. partial(experiments.train_degradation_net, "
                                                     "recipe=sweep.recipe, data=mnist)"))
-def depth_explorer(sweep: DegradationSweep, run: Callable[[int, bool], History]) -> W.VBox:
+def depth_explorer(sweep: DegradationSweep, run: Callable[[int, bool], History | tuple[Any, History]]) -> W.VBox:
     """Depth slider x shortcuts switch over a stored degradation sweep, and live training.
 
     Moving the slider or the switch redraws at once from the stored runs: on the left the
@@ -54,8 +54,8 @@ def depth_explorer(sweep: DegradationSweep, run: Callable[[int, bool], History])
 
     Args:
         sweep: a stored sweep, ``experiments.load_degradation_sweep("depth")``.
-        run: trains one setting and returns its history, e.g.
-            ``partial(experiments.run_degradation_setting, recipe=sweep.recipe, data=mnist)``.
+        run: trains one setting and returns its history or ``(net, history)``, e.g.
+            ``partial(experiments.train_degradation_net, recipe=sweep.recipe, data=mnist)``.
 
     Returns:
         A widget: a ``SelectionSlider`` "layers", a ``ToggleButtons`` "shortcuts", a

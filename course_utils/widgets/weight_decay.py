@@ -186,11 +186,12 @@ def ridge_explorer(example: Any, solve: Callable[[float], Mapping[str, Any]], *,
     return W.VBox([lam, status, view.image])
 
 
-@validate(sweep=_SWEEP, run=IsCallable("a callable lam -> History",
-                                       hint="e.g. partial(experiments.run_decay_setting, 'l2', recipe=sweep.recipe, "
+@validate(sweep=_SWEEP, run=IsCallable("a callable lam -> History or (net, History)",
+                                       hint="e.g. partial(experiments.train_decay_net, 'l2', recipe=sweep.recipe, "
                                             "data=mnist)"),
           colours=[None, _COLOURS])
-def decay_explorer(sweep: Any, run: Callable[[float], History], *, colours: Mapping[str, str] | None = None) -> W.VBox:
+def decay_explorer(sweep: Any, run: Callable[[float], History | tuple[Any, History]], *,
+                   colours: Mapping[str, str] | None = None) -> W.VBox:
     """A λ slider over a stored weight-decay sweep, with live training of the chosen λ.
 
     Left: the chosen λ's training (solid) and validation (dashed) error per epoch beside λ = 0's
@@ -200,7 +201,7 @@ def decay_explorer(sweep: Any, run: Callable[[float], History], *, colours: Mapp
 
     Args:
         sweep: a stored sweep, ``experiments.load_weight_decay_sweep("lambda")``.
-        run: trains one λ with the sweep's recipe and returns its history.
+        run: trains one λ with the sweep's recipe and returns its history or ``(net, history)``.
         colours: ``{method: colour}``.
 
     Returns:

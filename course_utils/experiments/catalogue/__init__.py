@@ -1,7 +1,7 @@
 """Notebook 07, the regularization catalogue: Goodfellow et al.'s chapter 7, every item measured.
 
 - :mod:`.recipe`: :class:`CatalogueRecipe`, the common MNIST-1D baseline and each technique's strength.
-- :mod:`.mnist1d`: :func:`train_technique` / :func:`run_technique` for every setting of :data:`TECHNIQUES`.
+- :mod:`.mnist1d`: :func:`train_technique` for every setting of :data:`TECHNIQUES`.
 - :mod:`.digits`: :class:`DigitsRecipe`, a CNN with augmentation and FGSM on scikit-learn's 8x8 digits.
 - :mod:`.sweeps`: the stored sweeps (``python assets/precompute.py catalogue``), the sliders' live runs,
   and :func:`catalogue_table`, the closing table built from the measurements.
@@ -20,7 +20,6 @@ from .mnist1d import (
     TECHNIQUES,
     TEST_CURVES,
     catalogue_net,
-    run_technique,
     second_domain,
     train_technique,
 )
@@ -36,7 +35,6 @@ from .sweeps import (
     adversarial_label,
     catalogue_table,
     load_catalogue_sweep,
-    run_adversarial,
     run_shift,
     run_smoothing,
     seed_sweep,
@@ -67,10 +65,8 @@ __all__ = [
     "fgsm_series",
     "load_catalogue_sweep",
     "other_signals",
-    "run_adversarial",
     "run_shift",
     "run_smoothing",
-    "run_technique",
     "second_domain",
     "seed_sweep",
     "shift_label",

@@ -59,8 +59,8 @@ from ...regularizers.tying import tie_to
 from ...train import SMALL_WEIGHT, History, fit, log_accuracy, weight_sparsity
 from .recipe import CatalogueRecipe, catalogue_data, other_signals
 
-__all__ = ["PSEUDO_CAP", "SMALL_WEIGHT", "TECHNIQUES", "TEST_CURVES", "catalogue_net", "run_technique",
-           "second_domain", "train_technique"]
+__all__ = ["PSEUDO_CAP", "SMALL_WEIGHT", "TECHNIQUES", "TEST_CURVES", "catalogue_net", "second_domain",
+           "train_technique"]
 
 #: What each setting trains, by its label: (the catalogue's item, one line).
 TECHNIQUES: dict[str, tuple[int, str]] = {
@@ -476,10 +476,3 @@ def train_technique(name: str, recipe: CatalogueRecipe, *, data: Splits | None =
     splits = catalogue_data(recipe) if data is None else data
     with torch_threads(threads):
         return _RUNNERS[name](recipe, splits, device, progress)
-
-
-@validate(name=_NAME, **_RUN)
-def run_technique(name: str, recipe: CatalogueRecipe, *, data: Splits | None = None, threads: int | None = 1,
-                  device: str | torch.device | None = "cpu", progress: bool = False) -> History:
-    """:func:`train_technique` without the net: the history only (what sweeps and claims store)."""
-    return train_technique(name, recipe, data=data, threads=threads, device=device, progress=progress)[1]

@@ -25,7 +25,7 @@ from ...resources import asset_path
 from ...train import History, _require_epochs
 from ..sweep import Sweep, SweepSpec, load_sweep
 from .digits import DigitsRecipe, fgsm_series, train_digits_cnn, train_digits_mlp
-from .mnist1d import PSEUDO_CAP, run_technique
+from .mnist1d import PSEUDO_CAP, train_technique
 from .recipe import CatalogueRecipe
 
 __all__ = [
@@ -39,7 +39,6 @@ __all__ = [
     "adversarial_label",
     "catalogue_table",
     "load_catalogue_sweep",
-    "run_adversarial",
     "run_shift",
     "run_smoothing",
     "seed_sweep",
@@ -74,7 +73,6 @@ ADVERSARIAL_EPS = (0.0, 0.05, 0.1, 0.2)
 CNN_LABELS = ("CNN", "CNN + augmentation")
 
 _MNIST = Instance(CatalogueRecipe, hint="Pass e.g. recipe=experiments.CatalogueRecipe().")
-_DIGITS = Instance(DigitsRecipe, hint="Pass e.g. recipe=experiments.DigitsRecipe().")
 _LIVE = {"data": [None, Instance(Splits, desc="a Splits")], "progress": Bool()}
 
 
@@ -100,23 +98,16 @@ def adversarial_label(eps_train: float) -> str:
 def run_shift(max_shift: int, *, recipe: CatalogueRecipe, data: Splits | None = None,
               progress: bool = True) -> History:
     """The shift-augmentation run with ``max_shift`` (0: no augmentation): the shift widget's live run."""
-    return run_technique("shift augmentation", dataclasses.replace(recipe, max_shift=max_shift), data=data,
-                         progress=progress)
+    return train_technique("shift augmentation", dataclasses.replace(recipe, max_shift=max_shift), data=data,
+                           progress=progress)[1]
 
 
 @validate(alpha=Float(0, 1), recipe=_MNIST, **_LIVE)
 def run_smoothing(alpha: float, *, recipe: CatalogueRecipe, data: Splits | None = None,
                   progress: bool = True) -> History:
     """The label-smoothing run with factor ``alpha`` (0: one-hot targets): the smoothing widget's live run."""
-    return run_technique("label smoothing", dataclasses.replace(recipe, smoothing=alpha), data=data,
-                         progress=progress)
-
-
-@validate(eps_train=Float(0, 1), recipe=_DIGITS, **_LIVE)
-def run_adversarial(eps_train: float, *, recipe: DigitsRecipe, data: Splits | None = None,
-                    progress: bool = True) -> History:
-    """The digits MLP trained with FGSM examples at ``eps_train`` (0: normally): the ε widget's live run."""
-    return train_digits_mlp(eps_train, recipe, data=data, progress=progress)[1]
+    return train_technique("label smoothing", dataclasses.replace(recipe, smoothing=alpha), data=data,
+                           progress=progress)[1]
 
 
 # ------------------------------------------------------------------------------------------ sweep specs
@@ -150,6 +141,14 @@ def _cnn(label: str, recipe: DigitsRecipe) -> History:
     return train_digits_cnn(label != "CNN", recipe)[1]
 
 
+def _technique(label: str, recipe: CatalogueRecipe) -> History:
+    return train_technique(label, recipe)[1]
+
+
+def _adversarial(eps_train: float, *, recipe: DigitsRecipe, progress: bool) -> History:
+    return train_digits_mlp(eps_train, recipe, progress=progress)[1]
+
+
 def _per_seed(name: str, make: Callable[[str, int], SweepSpec]) -> dict[str, SweepSpec]:
     return {seed_sweep(name, s): make(seed_sweep(name, s), s) for s in TABLE_SEEDS}
 
@@ -164,10 +163,10 @@ _CNN_LONG = dataclasses.replace(DigitsRecipe(), cnn_epochs=LONG_FACTOR * DigitsR
 CATALOGUE_SWEEPS: dict[str, SweepSpec] = {}
 for _group, _what in _ITEMS.items():
     CATALOGUE_SWEEPS |= _per_seed(_group, lambda name, s, g=_group, w=_what: _runs_spec(
-        name, dataclasses.replace(CatalogueRecipe(), seed=s), TABLE_SWEEPS[g], run_technique, _CHEAPEST[g],
+        name, dataclasses.replace(CatalogueRecipe(), seed=s), TABLE_SWEEPS[g], _technique, _CHEAPEST[g],
         f"Notebooks 07a-07b, {w}; seed {s}."))
 CATALOGUE_SWEEPS |= _per_seed("long", lambda name, s: _runs_spec(
-    name, dataclasses.replace(_LONG, seed=s), LONG_RUNS, run_technique, "baseline",
+    name, dataclasses.replace(_LONG, seed=s), LONG_RUNS, _technique, "baseline",
     f"Notebooks 07a-07b: the runs the budget changes, with {_LONG.epochs} epochs instead of "
     f"{CatalogueRecipe().epochs}; seed {s}."))
 CATALOGUE_SWEEPS |= _per_seed("digits_cnn", lambda name, s: _runs_spec(
@@ -183,7 +182,7 @@ CATALOGUE_SWEEPS |= _per_seed("smoothing", lambda name, s: _slider_spec(
     name, dataclasses.replace(CatalogueRecipe(), seed=s), SMOOTHINGS, smoothing_label, run_smoothing,
     f"Notebook 07a's smoothing slider: label smoothing with α from 0 to 0.5; seed {s}."))
 CATALOGUE_SWEEPS |= _per_seed("epsilon", lambda name, s: _slider_spec(
-    name, dataclasses.replace(DigitsRecipe(), seed=s), ADVERSARIAL_EPS, adversarial_label, run_adversarial,
+    name, dataclasses.replace(DigitsRecipe(), seed=s), ADVERSARIAL_EPS, adversarial_label, _adversarial,
     f"Notebook 07b's ε slider: the digits MLP trained normally and adversarially, robust accuracy at every "
     f"test ε; seed {s}."))
 

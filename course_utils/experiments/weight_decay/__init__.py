@@ -18,7 +18,6 @@ from .decay import (
     decay_param_groups,
     final_decay_errors,
     run_decay,
-    run_decay_setting,
     train_decay_net,
     weight_sparsity,
 )
@@ -28,7 +27,7 @@ from .early_stopping import (
     early_stopping_point,
     early_stopping_summary,
     run_early_stopping,
-    run_early_stopping_setting,
+    train_early_stopping_net,
 )
 from .ridge import ridge_fit
 from .sweeps import WEIGHT_DECAY_SWEEPS, DecaySweep, load_weight_decay_sweep
@@ -51,9 +50,8 @@ __all__ = [
     "load_weight_decay_sweep",
     "ridge_fit",
     "run_decay",
-    "run_decay_setting",
     "run_early_stopping",
-    "run_early_stopping_setting",
+    "train_early_stopping_net",
     "train_decay_net",
     "weight_sparsity",
 ]

@@ -53,7 +53,6 @@ __all__ = [
     "decay_param_groups",
     "final_decay_errors",
     "run_decay",
-    "run_decay_setting",
     "train_decay_net",
     "weight_sparsity",
 ]
@@ -195,7 +194,7 @@ _RUN = {
 def train_decay_net(method: str, lam: float, *, recipe: DecayRecipe, width: int | None = None,
                     data: Splits | None = None, threads: int | None = 1, progress: bool = True
                     ) -> tuple[MLP, History]:
-    """Train one (method, λ, width) setting with ``recipe``'s other settings; return the net too.
+    """Train one (method, λ, width) setting with ``recipe``'s other settings: the live run of the λ slider.
 
     Args:
         method: ``"l2"``, ``"l1"`` or ``"adamw"`` (see the module docstring); ignored when λ = 0.
@@ -226,15 +225,6 @@ def train_decay_net(method: str, lam: float, *, recipe: DecayRecipe, width: int 
     return model.eval(), history
 
 
-@validate(method=_METHOD, lam=_LAM, width=[None, _POSITIVE_INT],
-          recipe=Instance(DecayRecipe, hint="Pass e.g. recipe=experiments.DecayRecipe()."), **_RUN)
-def run_decay_setting(method: str, lam: float, *, recipe: DecayRecipe, width: int | None = None,
-                      data: Splits | None = None, threads: int | None = 1, progress: bool = True) -> History:
-    """:func:`train_decay_net`'s history only: the live run of the λ slider."""
-    return train_decay_net(method, lam, recipe=recipe, width=width, data=data, threads=threads,
-                           progress=progress)[1]
-
-
 @validate(recipe=Instance(DecayRecipe, hint="Pass e.g. experiments.DecayRecipe()."), **_RUN)
 def run_decay(recipe: DecayRecipe, *, data: Splits | None = None, threads: int | None = 1,
               progress: bool = False) -> dict[str, History]:
@@ -245,8 +235,8 @@ def run_decay(recipe: DecayRecipe, *, data: Splits | None = None, threads: int |
         :func:`decay_label` (with the width only when the recipe has several).
     """
     splits = _mnist(data, recipe.n_train, recipe.data_seed)
-    return {_label(recipe, lam, width): run_decay_setting(recipe.method, lam, recipe=recipe, width=width, data=splits,
-                                                          threads=threads, progress=progress)
+    return {_label(recipe, lam, width): train_decay_net(recipe.method, lam, recipe=recipe, width=width, data=splits,
+                                                        threads=threads, progress=progress)[1]
             for width in recipe.widths for lam in recipe.lambdas}
 
 

@@ -37,7 +37,7 @@ __all__ = [
     "early_stopping_point",
     "early_stopping_summary",
     "run_early_stopping",
-    "run_early_stopping_setting",
+    "train_early_stopping_net",
 ]
 
 _FRACTION = Float(0, 1, high_open=True, hint="The share of labels replaced by wrong ones, e.g. 0.4.")
@@ -112,9 +112,9 @@ def _noisy_splits(splits: Splits, label_noise: float, noisy_validation: bool, se
 @validate(label_noise=_FRACTION, noisy_validation=Bool(),
           recipe=Instance(EarlyStoppingRecipe, hint="Pass e.g. experiments.EarlyStoppingRecipe()."),
           early_stopping=[None, _POSITIVE_INT], **_RUN)
-def run_early_stopping_setting(label_noise: float, noisy_validation: bool = False, *, recipe: EarlyStoppingRecipe,
-                               early_stopping: int | None = None, data: Splits | None = None,
-                               threads: int | None = 1, progress: bool = True) -> tuple[MLP, History]:
+def train_early_stopping_net(label_noise: float, noisy_validation: bool = False, *, recipe: EarlyStoppingRecipe,
+                             early_stopping: int | None = None, data: Splits | None = None,
+                             threads: int | None = 1, progress: bool = True) -> tuple[MLP, History]:
     """Train the net on labels with ``label_noise`` wrong; log the clean test set every epoch.
 
     Args:
@@ -151,8 +151,8 @@ def run_early_stopping(recipe: EarlyStoppingRecipe, *, data: Splits | None = Non
         ``{early_stopping_label(noise, noisy_validation): History}`` in the recipe's order.
     """
     splits = _mnist(data, recipe.n_train, recipe.data_seed)
-    return {early_stopping_label(noise, nv): run_early_stopping_setting(noise, nv, recipe=recipe, data=splits,
-                                                                        threads=threads, progress=progress)[1]
+    return {early_stopping_label(noise, nv): train_early_stopping_net(noise, nv, recipe=recipe, data=splits,
+                                                                      threads=threads, progress=progress)[1]
             for noise, nv in recipe.settings()}
 
 

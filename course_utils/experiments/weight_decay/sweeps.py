@@ -12,8 +12,8 @@ import dataclasses
 from ..._validation import OneOf, validate
 from ...train import History
 from ..sweep import Sweep, SweepSpec, load_sweep
-from .decay import _LAM, _POSITIVE_INT, DecayRecipe, _label, run_decay, run_decay_setting
-from .early_stopping import EarlyStoppingRecipe, early_stopping_label, run_early_stopping, run_early_stopping_setting
+from .decay import _LAM, _POSITIVE_INT, DecayRecipe, _label, run_decay, train_decay_net
+from .early_stopping import EarlyStoppingRecipe, early_stopping_label, run_early_stopping, train_early_stopping_net
 
 __all__ = ["WEIGHT_DECAY_SWEEPS", "DecaySweep", "load_weight_decay_sweep"]
 
@@ -47,8 +47,8 @@ def _decay_labels(recipe: DecayRecipe) -> list[str]:
 def _decay_repeat(recipe: DecayRecipe) -> tuple[str, History]:
     # The narrowest net with the largest λ: the cheapest run that still uses the penalty.
     width, lam = min(recipe.widths), max(recipe.lambdas)
-    return _label(recipe, lam, width), run_decay_setting(recipe.method, lam, recipe=recipe, width=width,
-                                                         progress=False)
+    return _label(recipe, lam, width), train_decay_net(recipe.method, lam, recipe=recipe, width=width,
+                                                       progress=False)[1]
 
 
 def _early_run(recipe: EarlyStoppingRecipe) -> dict[str, History]:
@@ -61,7 +61,7 @@ def _early_labels(recipe: EarlyStoppingRecipe) -> list[str]:
 
 def _early_repeat(recipe: EarlyStoppingRecipe) -> tuple[str, History]:
     noise, nv = recipe.settings()[-1]
-    return early_stopping_label(noise, nv), run_early_stopping_setting(noise, nv, recipe=recipe, progress=False)[1]
+    return early_stopping_label(noise, nv), train_early_stopping_net(noise, nv, recipe=recipe, progress=False)[1]
 
 
 _ADAMW = DecayRecipe(method="adamw", lambdas=(0.0, 0.3, 1.0, 3.0, 10.0, 30.0))

@@ -216,11 +216,12 @@ def smoothing_explorer(sweep: CatalogueSweep, run: Callable[[float], History]) -
 @validate(sweep=_SliderSweep("epsilon"),
           models=MappingOf(str, Instance(nn.Module, desc="a trained classifier"), desc="a dict {label: trained net}"),
           data=Pair(TensorOf("floating"), TensorOf(torch.int64, ndim=1)),
-          run=IsCallable("a callable eps_train -> History",
-                         hint="e.g. partial(experiments.run_adversarial, recipe=sweep.recipe, data=digits)"),
+          run=IsCallable("a callable eps_train -> History or (net, History)",
+                         hint="e.g. partial(experiments.train_digits_mlp, recipe=sweep.recipe, data=digits, progress=True)"),
           series=IsCallable("a callable eps -> the name of its robust-accuracy series, e.g. experiments.fgsm_series"))
 def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], data: tuple[Tensor, Tensor],
-                     run: Callable[[float], History], series: Callable[[float], str]) -> W.VBox:
+                     run: Callable[[float], History | tuple[nn.Module, History]],
+                     series: Callable[[float], str]) -> W.VBox:
     """FGSM's ε: adversarial examples against live nets, and robust accuracy from the stored sweep.
 
     The test-ε slider sets the attack's step, and only that. Top: one test digit (the example slider
@@ -234,7 +235,7 @@ def epsilon_explorer(sweep: CatalogueSweep, models: Mapping[str, nn.Module], dat
         sweep: ``experiments.load_catalogue_sweep("epsilon")``.
         models: trained nets to attack, e.g. ``{"standard": net, "adversarial, ε = 0.1": robust_net}``.
         data: the test set ``(x, y)``, ``x`` (N, 64) pixels in [0, 1] of 8x8 images.
-        run: trains one setting, e.g. ``partial(experiments.run_adversarial, recipe=sweep.recipe, data=digits)``.
+        run: trains one setting, e.g. ``partial(experiments.train_digits_mlp, recipe=sweep.recipe, data=digits, progress=True)``.
         series: the name of the robust-accuracy series of an ε, ``experiments.fgsm_series``.
 
     Returns:
