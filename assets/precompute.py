@@ -1,7 +1,7 @@
 """Make the course's stored sweeps again: ``python assets/precompute.py <topic> [<topic> ...]``.
 
 A notebook's slider shows runs that take too long to train live. Each topic's experiment
-module declares its stored sweeps (``SWEEPS``: file, recipe, run function); this script
+module declares its stored sweeps (``<TOPIC>_SWEEPS``: file, recipe, run function); this script
 trains them with the same run function and recipe the notebook and the claim test use, and
 writes one JSON file per sweep here, in ``assets/`` (atomically: a crash leaves the old file).
 A sweep file records its full recipe, and the notebook refuses a file whose recipe differs
