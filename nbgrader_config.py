@@ -143,3 +143,55 @@ else:
             return output.replace(cdn, self.mathjax_url), resources
 
     c.GenerateFeedback.exporter_class = OfflineFeedbackExporter
+
+
+# Export (`nbgrader export`): grades.csv with one more column, `ungraded_test_cells`. A student who
+# deleted a test cell scores 0 for it and the cell waits for manual grading, which nbgrader's CSV
+# does not show: a silent zero. The column names each such test cell (a code cell that is graded
+# and is no answer), so the instructor sees it; `tools/course_notebooks.py grade` reports the same
+# and repairs the submission first (docs/instructors.md, section 4).
+try:
+    from nbgrader.api import MissingEntry as _MissingEntry
+    from nbgrader.plugins.export import CsvExportPlugin as _CsvExportPlugin
+except ImportError:
+    _CsvExportPlugin = None
+else:
+    class FlaggedCsvExport(_CsvExportPlugin):
+        """nbgrader's CSV export, with the test cells of each submission that have no automatic score."""
+
+        @staticmethod
+        def ungraded_tests(gradebook, submission) -> list:
+            """``["<notebook>/<grade_id>", ...]``: the submission's test cells waiting for a manual score."""
+            found = []
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    if not grade.needs_manual_grade or grade.cell.cell_type != "code":
+                        continue
+                    try:  # a graded code cell that is also an answer is graded by hand on purpose
+                        gradebook.find_solution_cell(grade.name, notebook.name, submission.assignment.name)
+                    except _MissingEntry:
+                        found.append(f"{notebook.name}/{grade.name}")
+            return found
+
+        def export(self, gradebook) -> None:
+            import csv
+
+            super().export(gradebook)
+            dest = self.to or "grades.csv"
+            with open(dest, newline="") as handle:
+                reader = csv.DictReader(handle)
+                rows = list(reader)
+                fields = [*(reader.fieldnames or []), "ungraded_test_cells"]
+            for row in rows:
+                try:
+                    submission = gradebook.find_submission(row["assignment"], row["student_id"])
+                except _MissingEntry:
+                    row["ungraded_test_cells"] = ""
+                    continue
+                row["ungraded_test_cells"] = " ".join(self.ungraded_tests(gradebook, submission))
+            with open(dest, "w", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=fields)
+                writer.writeheader()
+                writer.writerows(rows)
+
+    c.ExportApp.plugin_class = FlaggedCsvExport

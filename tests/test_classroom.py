@@ -461,10 +461,16 @@ def test_classroom_through_jupyterhub(hub):
 # --------------------------------------------------------------------------- without the hub
 BROKEN = {
     "dupe": "a copied answer cell (two cells with one grade_id)",
+    "dupetest": "a copied test cell",
     "notest": "the test cell deleted",
     "retyped": "the answer cell changed to markdown",
     "nometa": "the notebook's metadata cleared",
 }
+# Submissions no repair can save: named, not graded, and the rest of the class is graded.
+UNREADABLE = {"empty": "an empty file in place of the notebook",
+              "notnb": "a file that is no notebook (a Python script saved as .ipynb)"}
+# Sound in structure, only odd: graded like any other, with nothing to report.
+ERROR_SAVED = "errorsaved"
 
 
 def break_submission(kind: str, nb) -> None:
@@ -475,8 +481,18 @@ def break_submission(kind: str, nb) -> None:
         if nb.nbformat_minor >= 5:
             twin["id"] = "copied-answer"
         nb.cells.insert(answer + 1, twin)
+    elif kind == "dupetest":
+        twin = copy.deepcopy(nb.cells[test])
+        twin.pop("id", None)
+        if nb.nbformat_minor >= 5:
+            twin["id"] = "copied-test"
+        nb.cells.insert(test + 1, twin)
     elif kind == "notest":
         del nb.cells[test]
+    elif kind == ERROR_SAVED:  # the student ran a broken version, fixed the code and saved without running it
+        nb.cells[answer].outputs = [nbformat.v4.new_output("error", ename="NameError", evalue="name 'y' is not defined",
+                                                            traceback=["NameError: name 'y' is not defined"])]
+        nb.cells[answer].execution_count = 3
     elif kind == "retyped":
         cell = nb.cells[answer]
         cell.cell_type = "markdown"
@@ -508,6 +524,11 @@ class FastClassroom:
         result = getattr(self.api, action)(ASSIGNMENT, *args)
         assert result["success"], f"nbgrader {action} failed:\n{result.get('error')}\n{result['log'][-3000:]}"
         return result
+
+    def nbgrader(self, *args: str) -> subprocess.CompletedProcess:
+        """The nbgrader command line in the course folder (it reads the course's nbgrader_config.py)."""
+        return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=self.course, capture_output=True,
+                              text=True, timeout=120)
 
     def home(self, student: str) -> Path:
         return self.base / "home" / student
@@ -556,38 +577,51 @@ def fast(tmp_path_factory):
     room = FastClassroom(tmp_path_factory.mktemp("fast-classroom"))
     room.instructor("generate_assignment")
     room.instructor("release_assignment")
-    room.students = [*STUDENTS, "carol", *BROKEN]
+    room.students = [*STUDENTS, "carol", *BROKEN, ERROR_SAVED, *UNREADABLE]
     for name in room.students:
         room.student(name, "FetchAssignment")
         path = room.notebook(name)
         nb = nbformat.read(path, as_version=4)
-        if name == "alice" or name in BROKEN:
+        if name == "alice" or name in BROKEN or name == ERROR_SAVED:
             solve(nb)
         if name == "carol":
             nb.cells[_cell(nb, "class_counts")].source = CAROL_ANSWER
-        if name in BROKEN:
+        if name in BROKEN or name == ERROR_SAVED:
             break_submission(name, nb)
         nbformat.write(nb, path)
+        if name == "empty":
+            path.write_text("")
+        if name == "notnb":
+            path.write_text("import torch\nprint(torch.__version__)\n")
         room.student(name, "Submit")
     room.instructor("collect")
     assert sorted(p.name for p in (room.course / "submitted").iterdir()) == sorted(room.students)
 
-    # nbgrader alone, on the copied cell (costs nothing: it stops before running the notebook).
-    alone = room.api.autograde(ASSIGNMENT, "dupe")
-    room.dupe_alone = alone
-    # The pre-flight check, then one autograde of the whole class, as `nbgrader autograde` does.
-    room.preflight = course_notebooks.preflight(ASSIGNMENT, root=room.course, repair=True)
+    # nbgrader alone, on the copied cell (costs nothing: it stops before running the notebook), and on
+    # the deleted test cell, whose silent zero the course's export flags.
+    room.dupe_alone = room.api.autograde(ASSIGNMENT, "dupe")
+    room.alone = {name: room.api.autograde(ASSIGNMENT, name) for name in ("dupetest", "empty")}
+    room.notest_alone = room.api.autograde(ASSIGNMENT, "notest")
+    room.export_csv = room.course / "grades-before-repair.csv"
+    room.export_log = room.nbgrader("export", "--to", str(room.export_csv))
+    # The course's grading: the pre-flight check with repairs, then every student alone.
     grade_start = time.monotonic()
-    room.batch = room.api.autograde(ASSIGNMENT, "*")
+    room.rows = course_notebooks.grade(ASSIGNMENT, root=room.course)
     room.grade_seconds = time.monotonic() - grade_start
+    room.preflight = {name: [p for p in row["problems"] if not p.startswith("not autograded")]
+                      for name, row in room.rows.items() if row["problems"]}
+    room.export_after = room.nbgrader("export", "--to", str(room.course / "grades.csv"))
+    room.check_again = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "course_notebooks.py"), "check", ASSIGNMENT, "--repair",
+         "--course", str(room.course)], capture_output=True, text=True, timeout=120)
     room.final = room.scores()
     room.instructor("generate_feedback")
     room.instructor("release_feedback")
     for name in room.students:
         room.student(name, "FetchFeedback")
     room.seconds = time.monotonic() - start
-    REPORT["fast classroom, no hub (7 students)"] = (
-        f"{room.seconds:.0f} s, of which {room.grade_seconds:.0f} s one batch autograde")
+    REPORT[f"fast classroom, no hub ({len(room.students)} students)"] = (
+        f"{room.seconds:.0f} s, of which {room.grade_seconds:.0f} s grading, one student at a time")
     return room
 
 
@@ -597,7 +631,7 @@ def _feedback(room: FastClassroom, name: str) -> list[Path]:
 
 def test_fast_classroom_flow(fast):
     """Release, fetch, submit, collect, autograde and feedback without a hub: alice full, bob zero."""
-    assert fast.batch["success"], f"the batch autograde failed:\n{fast.batch.get('error')}"
+    assert all(row["graded"] for name, row in fast.rows.items() if name not in UNREADABLE), fast.rows
     secrets_ = secret_lines()
     fetched = (fast.home("bob") / ASSIGNMENT / NOTEBOOK).read_text()
     assert not leaks(fetched, secrets_), f"bob's fetched copy gives away answers: {leaks(fetched, secrets_)}"
@@ -606,6 +640,9 @@ def test_fast_classroom_flow(fast):
     assert bob["score"] == 0 < bob["max_score"], bob
     for name in fast.students:
         files = _feedback(fast, name)
+        if name in UNREADABLE:  # not graded: no feedback (the instructor asks them for the notebook)
+            assert not files, f"{name} was not graded but fetched feedback"
+            continue
         assert len(files) == 1, f"{name} fetched {len(files)} feedback files"
         own = fast.course / "feedback" / name / ASSIGNMENT / f"{ASSIGNMENT}.html"
         assert files[0].read_text() == own.read_text(), f"{name} did not get their own feedback"
@@ -674,7 +711,7 @@ def test_broken_submissions_are_reported_and_graded(fast):
     REPORT["broken: copied cell, nbgrader alone"] = (
         "graded" if alone["success"] else f"autograde crashed: {crash[0] if crash else alone.get('error', '')[-200:]}")
     alice = fast.final["alice"]
-    assert fast.batch["success"], f"the batch autograde crashed:\n{fast.batch.get('error')}"
+    assert all(fast.rows[name]["graded"] for name in fast.students if name not in UNREADABLE), fast.rows
     for kind, what in BROKEN.items():
         found = fast.preflight.get(kind, [])
         score = fast.final[kind]
@@ -685,7 +722,56 @@ def test_broken_submissions_are_reported_and_graded(fast):
         assert score["score"] == alice["score"] and score["max_score"] == alice["max_score"], (
             f"{what}: graded {score}, alice's identical answer {alice}")
         assert not score["needs_manual_grade"], f"{what}: left 'needs manual grading'"
-    assert set(fast.preflight) == set(BROKEN), f"the pre-flight check flags sound submissions: {fast.preflight}"
+    assert set(fast.preflight) == set(BROKEN) | set(UNREADABLE), (
+        f"the pre-flight check flags sound submissions: {fast.preflight}")
+    assert fast.final[ERROR_SAVED]["score"] == alice["score"], "an error saved in an answer changes nothing"
+    assert not fast.rows[ERROR_SAVED]["problems"]
+
+
+def test_an_unreadable_submission_is_named_and_the_class_is_still_graded(fast):
+    """An empty file and a non-notebook: named with what to do, not autograded; everyone else is."""
+    for kind, what in UNREADABLE.items():
+        row = fast.rows[kind]
+        REPORT[f"broken: {what}"] = "; ".join(row["problems"])
+        assert not row["graded"] and row["score"] is None, row
+        assert any("is not a readable notebook" in p and "ask the student" in p for p in row["problems"]), row
+        assert any(p.startswith("not autograded") for p in row["problems"]), row
+    # What the guide says nbgrader alone does with them (and with a copied test cell): it crashes.
+    for name in ("dupetest", "empty"):
+        alone = fast.alone[name]
+        REPORT[f"broken: {name}, nbgrader alone"] = "graded" if alone["success"] else (
+            "autograde crashed: " + [line for line in alone.get("error", "").splitlines() if line.strip()][-1][:160])
+        assert not alone["success"], f"nbgrader alone now grades {name}: update docs/instructors.md"
+    graded = [name for name, row in fast.rows.items() if row["graded"]]
+    assert len(graded) == len(fast.students) - len(UNREADABLE), fast.rows
+    # check --repair cannot repair them: it says so and exits non-zero.
+    assert fast.check_again.returncode == 1, fast.check_again.stdout + fast.check_again.stderr
+    assert "could not be repaired: empty, notnb" in fast.check_again.stdout, fast.check_again.stdout
+
+
+def test_a_deleted_test_cell_is_flagged_in_the_export_and_repaired_by_grade(fast):
+    """nbgrader alone gives the deleted test 0 points, waiting for a manual grade: the course's
+    export names the cell; the course's grade command puts it back and grades it."""
+    import csv
+
+    assert fast.notest_alone["success"], fast.notest_alone.get("error")
+    assert fast.export_log.returncode == 0, fast.export_log.stdout + fast.export_log.stderr
+    with open(fast.export_csv, newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert rows["notest"]["ungraded_test_cells"] == f"{NOTEBOOK.removesuffix('.ipynb')}/test_class_counts", rows["notest"]
+    # The copied cell crashed nbgrader's autograde after the gradebook had the submission: its test
+    # has no score either, and is flagged too.
+    assert rows["dupe"]["ungraded_test_cells"] == rows["notest"]["ungraded_test_cells"], rows["dupe"]
+    # After the course's grade command, nothing is left to flag (the column can be empty).
+    assert fast.export_after.returncode == 0, fast.export_after.stderr
+    with open(fast.course / "grades.csv", newline="") as handle:
+        after = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert set(after) >= set(fast.students) - set(UNREADABLE), sorted(after)
+    assert all(row["ungraded_test_cells"] == "" for name, row in after.items() if name not in UNREADABLE), after
+    assert float(rows["notest"]["score"]) < fast.final["alice"]["score"], "the silent zero the column flags"
+    REPORT["broken: the test cell deleted, nbgrader export"] = (
+        f"score {rows['notest']['score']}, ungraded_test_cells={rows['notest']['ungraded_test_cells']!r}")
+    assert fast.rows["notest"]["graded"] and not fast.rows["notest"]["ungraded_tests"], fast.rows["notest"]
 
 
 def test_preflight_names_each_problem():

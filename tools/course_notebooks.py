@@ -14,6 +14,8 @@ Usage (from the repository root, with the course's virtual environment)::
                                                 # release-ko/ (make lab-ko; sources built by tools/translate.py)
     python tools/course_notebooks.py check 01_residual_learning   # pre-flight check of the collected
     python tools/course_notebooks.py check 01_residual_learning --repair   # submissions, before autograde
+    python tools/course_notebooks.py grade 01_residual_learning   # check --repair, then autograde each
+                                                # student alone; one report names every broken one
 """
 
 from __future__ import annotations
@@ -263,13 +265,25 @@ def repair_submission(released, submitted) -> list[str]:
     return done
 
 
-def preflight(assignment: str, root: Path | None = None, repair: bool = False) -> dict[str, list[str]]:
+class PreflightReport(dict):
+    """``{student: [problem or repair, ...]}`` for the students with a problem, and ``broken``:
+    ``{student: [what still stands, ...]}`` for those whose submission, as it now is in
+    ``submitted/``, autograde would crash on or misgrade (an empty or unreadable file, a missing
+    notebook, a repair that failed, or, without ``repair``, any problem found)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.broken: dict[str, list[str]] = {}
+
+
+def preflight(assignment: str, root: Path | None = None, repair: bool = False) -> PreflightReport:
     """Check every collected submission of ``assignment`` against its released notebooks.
 
-    Returns ``{student: [problem or repair, ...]}`` for the students with a problem. With
-    ``repair``, problems are fixed in ``submitted/`` (see :func:`repair_submission`) and each
-    student's original notebook is kept once in ``preflight_backup/<student>/<assignment>/``
-    under the course root; the lines then say what was found and what was done.
+    Returns a :class:`PreflightReport`: ``{student: [problem or repair, ...]}`` for the students
+    with a problem, and in ``.broken`` those that still cannot be graded. With ``repair``,
+    problems are fixed in ``submitted/`` (see :func:`repair_submission`) and each student's
+    original notebook is kept once in ``preflight_backup/<student>/<assignment>/`` under the
+    course root; the lines then say what was found and what was done.
     """
     import nbformat
 
@@ -282,23 +296,30 @@ def preflight(assignment: str, root: Path | None = None, repair: bool = False) -
     if not released:
         raise FileNotFoundError(f"preflight(): no released notebook in {released_dir}: run "
                                 f"`nbgrader generate_assignment {assignment}` first")
-    report: dict[str, list[str]] = {}
+    report = PreflightReport()
     submitted_root = course / coursedir.submitted_directory
     for folder in sorted(submitted_root.glob(f"*/{assignment}")):
         student = folder.parent.name
-        lines = []
+        lines, broken = [], []
         for reference in released:
             path = folder / reference.name
             if not path.exists():
                 lines.append(f"{reference.name} is missing from the submission (renamed or deleted?)")
+                broken.append(lines[-1])
                 continue
             try:
                 nb = nbformat.read(path, as_version=4)
+                nbformat.validate(nb)
             except Exception as error:  # noqa: BLE001 - any unreadable file is reported, not raised
-                lines.append(f"{reference.name} is not a readable notebook ({type(error).__name__}: {error})")
+                reason = str(error).strip().splitlines()[0] if str(error).strip() else "the file is empty"
+                lines.append(f"{reference.name} is not a readable notebook ({type(error).__name__}: {reason}); "
+                             "ask the student for the notebook again, or grade it by hand")
+                broken.append(lines[-1])
                 continue
             problems = check_submission(nbformat.read(reference, as_version=4), nb)
             lines += [f"{reference.name}: {p}" for p in problems]
+            if problems and not repair:
+                broken += [f"{reference.name}: {p}" for p in problems]
             if repair and problems:
                 backup = course / "preflight_backup" / student / assignment / reference.name
                 if not backup.exists():
@@ -309,20 +330,83 @@ def preflight(assignment: str, root: Path | None = None, repair: bool = False) -
                 except Exception as error:  # noqa: BLE001 - reported: grade this one by hand
                     lines.append(f"{reference.name}: could not repair ({type(error).__name__}: {error}); "
                                  "fix it by hand or grade it alone")
+                    broken.append(lines[-1])
                     continue
                 nbformat.write(nb, path)
                 lines += [f"{reference.name}: repaired: {f}" for f in fixes]
+                left = check_submission(nbformat.read(reference, as_version=4), nb)
+                broken += [f"{reference.name}: still after repair: {p}" for p in left]
         if lines:
             report[student] = lines
+        if broken:
+            report.broken[student] = broken
     return report
+
+
+def grade(assignment: str, root: Path | None = None) -> dict[str, dict]:
+    """Autograde every collected submission of ``assignment``, one student at a time.
+
+    The pre-flight check repairs what it can first (:func:`preflight` with ``repair=True``);
+    a submission it cannot repair is not autograded and is named instead; each other student is
+    autograded alone, so a crash on one never stops the others (nbgrader's ``autograde`` of the
+    whole class stops at the first crash).
+
+    Returns:
+        ``{student: row}``, every student with a submission, each row with ``"graded"`` (bool),
+        ``"score"`` and ``"max_score"`` (None when not graded), ``"needs_manual_grade"`` (nbgrader's
+        flag: written answers always need it), ``"ungraded_tests"`` (test cells without an automatic
+        score: lost from the submission; the column ``nbgrader export`` adds, nbgrader_config.py) and
+        ``"problems"``: what the pre-flight check found and did, what stops grading, or the last line
+        of autograde's error.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    config = load_config(root)
+    coursedir = CourseDirectory(config=config)
+    ungraded_tests = config.ExportApp.plugin_class.ungraded_tests  # nbgrader_config.py's FlaggedCsvExport
+    checked = preflight(assignment, root, repair=True)
+    api = NbGraderAPI(coursedir=coursedir, config=config)
+    students = sorted(p.parent.name for p in (Path(coursedir.root) / coursedir.submitted_directory).glob(
+        f"*/{assignment}"))
+    rows: dict[str, dict] = {}
+    for student in students:
+        row = {"graded": False, "score": None, "max_score": None, "needs_manual_grade": False,
+               "ungraded_tests": [], "problems": list(checked.get(student, []))}
+        rows[student] = row
+        if student in checked.broken:
+            row["problems"].append("not autograded: the pre-flight check could not repair it (above)")
+            continue
+        result = api.autograde(assignment, student, force=True, create=True)
+        if not result["success"]:
+            error = [line for line in (result.get("error") or "").splitlines() if line.strip()]
+            row["problems"].append("autograde failed: " + (error[-1] if error else "no error text; see its log"))
+    with Gradebook(coursedir.db_url) as gradebook:
+        for student, row in rows.items():
+            try:
+                submission = gradebook.find_submission(assignment, student)
+            except MissingEntry:
+                continue
+            if not any(p.startswith(("not autograded", "autograde failed")) for p in row["problems"]):
+                row.update(graded=True, score=submission.score, max_score=submission.max_score,
+                           needs_manual_grade=bool(submission.needs_manual_grade),
+                           ungraded_tests=ungraded_tests(gradebook, submission))
+            if row["ungraded_tests"]:
+                row["problems"].append(f"test cells without an automatic score (0 until graded by hand): "
+                                       f"{', '.join(row['ungraded_tests'])}")
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["list", "release", "check"])
-    parser.add_argument("assignment", nargs="?", help="check: the assignment whose submissions to check")
+    parser.add_argument("command", choices=["list", "release", "check", "grade"])
+    parser.add_argument("assignment", nargs="?", help="check, grade: the assignment whose submissions to check "
+                                                      "or grade")
     parser.add_argument("--repair", action="store_true",
                         help="check: repair what can be repaired in submitted/ (originals kept in preflight_backup/)")
+    parser.add_argument("--course", type=Path, help="check, grade: the course folder, if not this repository "
+                                                    "(its nbgrader_config.py is this one's)")
     parser.add_argument("--into", type=Path, help="folder for the student versions (default: release/)")
     parser.add_argument("--lang", default="en", help="release: the edition, en (default) or ko")
     parser.add_argument("--missing-only", action="store_true",
@@ -335,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.assignment:
             parser.error("check needs the assignment, e.g. `check 01_residual_learning`")
         try:
-            report = preflight(args.assignment, repair=args.repair)
+            report = preflight(args.assignment, root=args.course, repair=args.repair)
         except FileNotFoundError as error:
             print(error, file=sys.stderr)
             return 2
@@ -345,7 +429,26 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {line}")
         print(f"{len(report)} submission(s) of {args.assignment} with problems" if report
               else f"every submission of {args.assignment} matches its released notebook")
-        return 1 if report and not args.repair else 0
+        if args.repair and report.broken:
+            print(f"{len(report.broken)} of them could not be repaired: {', '.join(report.broken)}")
+        return 1 if report.broken else 0
+    elif args.command == "grade":
+        if not args.assignment:
+            parser.error("grade needs the assignment, e.g. `grade 01_residual_learning`")
+        try:
+            rows = grade(args.assignment, root=args.course)
+        except FileNotFoundError as error:
+            print(error, file=sys.stderr)
+            return 2
+        for student, row in rows.items():
+            score = f"{row['score']:g} / {row['max_score']:g}" if row["graded"] else "NOT GRADED"
+            print(f"{student}: {score}")
+            for line in row["problems"]:
+                print(f"  {line}")
+        bad = [s for s, row in rows.items() if not row["graded"] or row["ungraded_tests"]]
+        print(f"{len(rows) - len(bad)} of {len(rows)} submission(s) of {args.assignment} graded automatically"
+              + (f"; to look at: {', '.join(bad)}" if bad else ""))
+        return 1 if bad else 0
     else:
         for path in release(into=args.into, missing_only=args.missing_only, lang=args.lang):
             print("student version:", os.path.relpath(path, ROOT))
