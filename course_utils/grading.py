@@ -29,10 +29,25 @@ class DelegationError(AssertionError):
     """
 
 
+def _public_name(reference: Callable[..., Any]) -> str:
+    """The name a learner imports ``reference`` by: ``experiments.robust_average``, not the module
+    it is defined in (``experiments.overfitting.noise_maps.robust_average``)."""
+    module = getattr(reference, "__module__", None) or "?"
+    qualname = getattr(reference, "__qualname__", repr(reference))
+    top = qualname.split(".")[0]
+    parts = module.split(".")
+    owner = getattr(sys.modules.get(module), top, None)
+    for end in range(2 if parts[0] == "course_utils" else 1, len(parts)):  # the shortest package that exports it
+        package = sys.modules.get(".".join(parts[:end]))
+        if owner is not None and getattr(package, top, None) is owner:
+            module = ".".join(parts[:end])
+            break
+    return f"{module}.{qualname}".removeprefix("course_utils.")
+
+
 def _code_objects(reference: Callable[..., Any]) -> dict[Any, str]:
     """What runs when ``reference`` is called (code objects, or the C function itself), each with its name."""
-    name = f"{getattr(reference, '__module__', '?')}.{getattr(reference, '__qualname__', repr(reference))}"
-    name = name.removeprefix("course_utils.")
+    name = _public_name(reference)
     if inspect.isclass(reference):
         codes = {}
         for attr in vars(reference).values():

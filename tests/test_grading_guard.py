@@ -32,7 +32,7 @@ def test_an_answer_that_does_the_work_passes():
 
 @pytest.mark.parametrize("answer", [_delegates, _imports_inside, _through_a_helper])
 def test_delegation_fails_however_the_reference_is_reached(answer):
-    with pytest.raises(DelegationError, match=r"f calls experiments\.\w*\.?robust_average, a finished version"):
+    with pytest.raises(DelegationError, match=r"f calls experiments\.robust_average, a finished version"):
         with forbid([experiments.robust_average], answer="f"):
             answer(torch.arange(5.0))
 
