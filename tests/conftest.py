@@ -40,7 +40,7 @@ TIERS: dict[str, set[str]] = {
         "test_regularizers_smoothing.py", "test_regularizers_sparsity.py", "test_regularizers_tying.py",
         "test_widgets_batch_norm.py", "test_widgets_catalogue.py", "test_widgets_dropout.py",
         "test_widgets_live.py", "test_widgets_overfitting.py", "test_widgets_residual.py",
-        "test_widgets_weight_decay.py", "test_widgets_welcome.py",
+        "test_tiers.py", "test_widgets_weight_decay.py", "test_widgets_welcome.py",
     },
     "claims": {
         "test_claims_batch_norm.py", "test_claims_catalogue.py", "test_claims_dropout.py",
