@@ -475,18 +475,13 @@ ERROR_SAVED = "errorsaved"
 
 def break_submission(kind: str, nb) -> None:
     answer, test = _cell(nb, "class_counts"), _cell(nb, "test_class_counts")
-    if kind == "dupe":
-        twin = copy.deepcopy(nb.cells[answer])
+    if kind in ("dupe", "dupetest"):  # a copy of the answer or the test cell, just below it
+        index = answer if kind == "dupe" else test
+        twin = copy.deepcopy(nb.cells[index])
         twin.pop("id", None)
         if nb.nbformat_minor >= 5:
-            twin["id"] = "copied-answer"
-        nb.cells.insert(answer + 1, twin)
-    elif kind == "dupetest":
-        twin = copy.deepcopy(nb.cells[test])
-        twin.pop("id", None)
-        if nb.nbformat_minor >= 5:
-            twin["id"] = "copied-test"
-        nb.cells.insert(test + 1, twin)
+            twin["id"] = f"copied-{kind}"
+        nb.cells.insert(index + 1, twin)
     elif kind == "notest":
         del nb.cells[test]
     elif kind == ERROR_SAVED:  # the student ran a broken version, fixed the code and saved without running it
@@ -778,7 +773,8 @@ def test_preflight_names_each_problem():
     """The pre-flight check on notebooks in memory: each break is named, a sound copy passes."""
     released = nbformat.read(SOURCE, as_version=4)
     assert course_notebooks.check_submission(released, copy.deepcopy(released)) == []
-    expected = {"dupe": "grade_id 'class_counts' is on 2 cells", "notest": "cell 'test_class_counts' is missing",
+    expected = {"dupe": "grade_id 'class_counts' is on 2 cells", "dupetest": "grade_id 'test_class_counts' is on 2 cells",
+                "notest": "cell 'test_class_counts' is missing",
                 "retyped": "changed from code to markdown", "nometa": "kernelspec"}
     for kind, words in expected.items():
         nb = copy.deepcopy(released)
