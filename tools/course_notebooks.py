@@ -371,15 +371,18 @@ def grade(assignment: str, root: Path | None = None) -> dict[str, dict]:
     students = sorted(p.parent.name for p in (Path(coursedir.root) / coursedir.submitted_directory).glob(
         f"*/{assignment}"))
     rows: dict[str, dict] = {}
+    not_graded: set[str] = set()
     for student in students:
         row = {"graded": False, "score": None, "max_score": None, "needs_manual_grade": False,
                "ungraded_tests": [], "problems": list(checked.get(student, []))}
         rows[student] = row
         if student in checked.broken:
             row["problems"].append("not autograded: the pre-flight check could not repair it (above)")
+            not_graded.add(student)
             continue
         result = api.autograde(assignment, student, force=True, create=True)
         if not result["success"]:
+            not_graded.add(student)
             error = [line for line in (result.get("error") or "").splitlines() if line.strip()]
             row["problems"].append("autograde failed: " + (error[-1] if error else "no error text; see its log"))
     with Gradebook(coursedir.db_url) as gradebook:
@@ -388,7 +391,7 @@ def grade(assignment: str, root: Path | None = None) -> dict[str, dict]:
                 submission = gradebook.find_submission(assignment, student)
             except MissingEntry:
                 continue
-            if not any(p.startswith(("not autograded", "autograde failed")) for p in row["problems"]):
+            if student not in not_graded:
                 row.update(graded=True, score=submission.score, max_score=submission.max_score,
                            needs_manual_grade=bool(submission.needs_manual_grade),
                            ungraded_tests=ungraded_tests(gradebook, submission))
