@@ -27,6 +27,13 @@ from course_utils.experiments import TOPICS, make_sweep, save_sweep
 HERE = Path(__file__).resolve().parent
 
 
+def _held_out_error(h) -> str:
+    """The run's last test error when it recorded one (``test_acc``), else its validation error."""
+    if "test_acc" in h.series_names():
+        return f"test error {h.test_error[-1]:.3f}"
+    return f"validation error {h.val_error[-1]:.3f}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("topics", nargs="*", metavar="topic", help=f"one or more of {sorted(TOPICS)}")
@@ -55,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  wrote {out} ({out.stat().st_size / 1024:.1f} kB) in {sweep.made_with['seconds']} s")
             for label, h in sweep.runs.items():
                 print(f"  {label:>24}: final training error {h.train_error[-1]:.3f}, "
-                      f"test error {h.val_error[-1]:.3f}")
+                      + _held_out_error(h))
     return 0
 
 

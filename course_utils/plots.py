@@ -34,6 +34,8 @@ _METRICS = {
     "error": ("train_error", "val_error"),
     "acc": ("train_acc", "val_acc"),
 }
+#: The test-set series of each pair, recorded by ``fit(..., test=...)``.
+_TEST_SERIES = {"loss": "test_loss", "error": "test_error", "acc": "test_acc"}
 
 
 def _axis_label(metric: str) -> str:
@@ -72,8 +74,14 @@ def _check_history_metrics(args: Mapping[str, Any]) -> None:
 def _check_compared_metric(args: Mapping[str, Any]) -> None:
     _check_metric(args["metric"], list(args["histories"].values()), "metric")
     if args["metric"] not in _METRICS and args["split"] != "train":
-        raise invalid("split", f"'train' (the default) for the single series {args['metric']!r}; 'val' and "
-                      f"'both' apply to {list(_METRICS)}", repr(args["split"]))
+        raise invalid("split", f"'train' (the default) for the single series {args['metric']!r}; 'val', 'test' "
+                      f"and 'both' apply to {list(_METRICS)}", repr(args["split"]))
+    if args["split"] == "test":
+        untested = [name for name, h in args["histories"].items() if "test_acc" not in h.series_names()]
+        if untested:
+            raise invalid("split", "'train', 'val' or 'both' for runs trained without a test set",
+                          f"'test', and these runs have no test series: {untested}",
+                          "fit(..., test=splits.test) records the series test_loss and test_acc.")
 
 
 def _series_label(name: str) -> str:
@@ -122,7 +130,7 @@ def plot_history(history: History, *, metrics: Sequence[str] = ("loss", "error")
 
 
 @validate(histories=MappingOf(Instance(str, desc="a str"), _HISTORY, desc="a non-empty dict {label: History}"),
-          metric=_NAME, split=OneOf("train", "val", "both"), ax=_AX, title=_TITLE,
+          metric=_NAME, split=OneOf("train", "val", "test", "both"), ax=_AX, title=_TITLE,
           styles=_STYLES, checks=[_check_compared_metric])
 def compare_histories(histories: Mapping[str, History], *, metric: str = "error",
                       split: str = "train", ax: Axes | None = None,
@@ -134,8 +142,10 @@ def compare_histories(histories: Mapping[str, History], *, metric: str = "error"
         histories: ``{label: History}``, e.g. ``{"plain, 20 blocks": h1, ...}``.
         metric: ``"loss"``, ``"error"`` or ``"acc"``, or the name of a series
             every history has (e.g. ``"weight_norm"``, recorded by a callback).
-        split: ``"train"``, ``"val"`` or ``"both"`` (validation dashed); a
-            single series (``metric`` not a pair) needs the default ``"train"``.
+        split: ``"train"``, ``"val"`` (validation), ``"test"`` (the test set
+            that ``fit(..., test=...)`` recorded) or ``"both"`` (training, and
+            validation dashed); a single series (``metric`` not a pair) needs
+            the default ``"train"``.
         ax: axes to draw into; a new figure when ``None``.
         title: the panel's title.
         styles: ``{label: keyword arguments of Axes.plot}`` for some or all runs, e.g.
@@ -163,9 +173,11 @@ def compare_histories(histories: Mapping[str, History], *, metric: str = "error"
                         **{**style, "color": line.get_color(), "linestyle": "--"})
             elif split == "val":
                 ax.plot(_epochs(h), getattr(h, val_key), label=name, **{"linestyle": "--", **style})
+            elif split == "test":
+                ax.plot(_epochs(h), h.series(_TEST_SERIES[metric]), label=name, **{"linestyle": "--", **style})
         label = _axis_label(metric)
-        ylabel = (tr("training {metric}").format(metric=label) if split == "train"
-                  else tr("validation {metric}").format(metric=label) if split == "val" else label)
+        ylabel = {"train": tr("training {metric}"), "val": tr("validation {metric}"),
+                  "test": tr("test {metric}")}.get(split, "{metric}").format(metric=label)
     ax.set_xlabel(tr("epoch"))
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)

@@ -83,23 +83,34 @@ def curves(final: float, epochs: int, *, train_gap: float = 0.1) -> History:
     return history(ramp(min(final + train_gap, 1.0), epochs), ramp(final, epochs))
 
 
+def tested(h: History) -> History:
+    """``h`` with its held-out curves as the test set's: ``extra`` ``test_loss``/``test_acc``, ``val_*`` nan.
+
+    The shape ``fit(..., test=...)`` gives the runs of notebooks 01 and 06, which use no validation set.
+    """
+    return History(train_loss=h.train_loss, train_acc=h.train_acc, val_loss=[NAN] * h.epochs,
+                   val_acc=[NAN] * h.epochs, lr=h.lr, epoch_time=h.epoch_time, stopped_early=h.stopped_early,
+                   extra={"test_loss": h.val_loss, "test_acc": h.val_acc, **h.extra})
+
+
 def diverged(epochs: int, *, before: float = 0.3, lr: float = 1e-3) -> History:
     """A run whose loss became NaN in epoch ``epochs``: the finite epochs before, then one of NaN, stopped early.
 
-    The shape ``experiments.batch_norm`` stores for a diverged run.
+    The shape ``experiments.batch_norm`` stores for a diverged run (its test curves in ``extra``).
     """
     finite = curves(before, epochs - 1) if epochs > 1 else history([], [])
-    return history([*finite.train_acc, NAN], [*finite.val_acc, NAN], train_loss=[*finite.train_loss, NAN],
-                   val_loss=[*finite.val_loss, NAN], lr=lr, stopped_early=True)
+    return tested(history([*finite.train_acc, NAN], [*finite.val_acc, NAN], train_loss=[*finite.train_loss, NAN],
+                          val_loss=[*finite.val_loss, NAN], lr=lr, stopped_early=True))
 
 
 def sweep(kind: type, spec: experiments.SweepSpec, recipe: Any, make: Callable[[int, str], History]) -> Any:
     """``kind(spec with recipe, {label: make(k, label)})``, the runs in the order of ``spec.labels(recipe)``."""
     spec = dataclasses.replace(spec, recipe=recipe)
     runs = {label: make(k, label) for k, label in enumerate(spec.labels(recipe))}
-    finals = [h.val_acc[-1] for h in runs.values() if not math.isnan(h.val_acc[-1])]
+    finals = [h.series("test_acc" if "test_acc" in h.extra else "val_acc")[-1] for h in runs.values()]
+    finals = [a for a in finals if not math.isnan(a)]
     if len(set(finals)) != len(finals):  # a test could not tell one run's line from another's
-        raise ValueError(f"made-up runs with the same final validation accuracy: {sorted(finals)}")
+        raise ValueError(f"made-up runs with the same final held-out accuracy: {sorted(finals)}")
     return kind(spec, runs)
 
 
@@ -150,7 +161,7 @@ def batch_norm_sweep(lr: Sequence[float] = (0.5, 2.0, 10000.0), epochs: int = 2,
         s = settings[label]
         if (s.norm, s.lr) in diverge:
             return diverged(diverge[(s.norm, s.lr)], lr=s.lr)
-        return curves(stored_final(k), epochs)
+        return tested(curves(stored_final(k), epochs))
 
     return sweep(experiments.BatchNormSweep, experiments.BATCH_NORM_SWEEPS["lr"], recipe, make)
 
@@ -158,7 +169,7 @@ def batch_norm_sweep(lr: Sequence[float] = (0.5, 2.0, 10000.0), epochs: int = 2,
 def degradation_sweep(num_blocks: Sequence[int] = (1, 2), epochs: int = 2) -> experiments.DegradationSweep:
     recipe = experiments.DegradationRecipe(num_blocks=tuple(num_blocks), epochs=epochs)
     return sweep(experiments.DegradationSweep, experiments.DEGRADATION_SWEEPS["depth"], recipe,
-                 lambda k, _: curves(stored_final(k), epochs))
+                 lambda k, _: tested(curves(stored_final(k), epochs)))
 
 
 def decay_run(final: float, epochs: int = 3) -> History:

@@ -3,8 +3,19 @@
 A sweep in ``assets/`` is made by ``python assets/precompute.py <topic>`` with the topic's run
 function and recipe; re-running one setting here must give the stored curves. On the machine
 that made the file the numbers repeat exactly (one thread, CPU, same seed); elsewhere other CPU
-kernels may change the last bits and training amplifies them, so the comparison allows 0.03 of
-error per epoch. A sweep whose recipe was edited after it was made must refuse to load.
+kernels may change the last bits and training amplifies them. Measured on an Intel Xeon against
+sweeps made on an AMD EPYC, every run of every sweep: the first epoch agrees within 0.002 (error
+and relative loss); later, the training curves within 0.016, and the held-out curves within 0.02,
+except those of BN nets in eval mode, whose error swings from epoch to epoch (residual/long: 0.107
+in one epoch, 0.005 at the end; batch_norm/init2 at gain 0.25: 0.056 at the end). So the test is:
+
+* the first epoch within FIRST_EPOCH (a changed recipe, data or model moves it far more);
+* the training curves within TOLERANCE in every epoch;
+* the held-out errors (validation, test) within HELD_OUT in every epoch, the held-out losses in
+  the last (residual/long's test loss spikes by 0.21 in one epoch): a run that learns something
+  else, or diverges, is caught; the eval-mode swings of BN are not a failure.
+
+A sweep whose recipe was edited after it was made must refuse to load.
 """
 
 from __future__ import annotations
@@ -22,7 +33,9 @@ import pytest
 from course_utils import experiments
 from course_utils.resources import asset_path, list_assets
 
+FIRST_EPOCH = 0.01
 TOLERANCE = 0.03
+HELD_OUT = 0.12
 PRECOMPUTE = Path(__file__).resolve().parents[1] / "assets" / "precompute.py"
 SPECS = [spec for specs in experiments.TOPICS.values() for spec in specs.values()]
 IDS = [f"{spec.topic}-{spec.name}" for spec in SPECS]
@@ -44,20 +57,54 @@ def test_the_stored_depth_sweep_shows_the_claim() -> None:
     assert final["residual, 66 layers"] <= final["residual, 6 layers"] + 0.02
 
 
+def _repeat_failures(where: str, rerun, stored) -> list[str]:
+    """Why ``rerun`` does not repeat the ``stored`` run (the rules in the module docstring); empty if it does."""
+    failures = []
+    if rerun.epochs != stored.epochs:
+        return [f"{where}: {rerun.epochs} epochs, stored {stored.epochs}"]
+    missing = sorted(set(stored.series_names()) - set(rerun.series_names()))
+    if missing:
+        failures.append(f"{where}: the stored run records series that a new run does not: {missing}")
+    for key in ("train_error", "val_error", "train_loss", "val_loss", "test_error", "test_loss"):
+        if key not in stored.series_names() or key not in rerun.series_names():
+            continue
+        new, old = rerun.series(key), stored.series(key)
+        # NaN must be where it was (no validation set, no accuracy in a regression, a diverged epoch).
+        if [math.isnan(v) for v in new] != [math.isnan(v) for v in old]:
+            failures.append(f"{where}: {key} is NaN in other epochs than in the stored sweep")
+            continue
+        # Errors absolutely, losses relative to their size.
+        diffs = [math.nan if math.isnan(x) else abs(x - y) / (1.0 if "error" in key else max(1.0, abs(y)))
+                 for x, y in zip(new, old)]
+        if diffs[0] > FIRST_EPOCH:
+            failures.append(f"{where}: {key} differs from the stored sweep by {diffs[0]:.4f} in the first epoch")
+        # A held-out loss in eval mode spikes where one confident mistake is made: its last epoch only.
+        compared = diffs[-1:] if key in ("val_loss", "test_loss") else diffs
+        worst = max((d for d in compared if not math.isnan(d)), default=0.0)
+        if worst > (TOLERANCE if key.startswith("train") else HELD_OUT):
+            failures.append(f"{where}: {key} differs from the stored sweep by {worst:.4f}")
+    if rerun.lr != pytest.approx(stored.lr, abs=1e-6):
+        failures.append(f"{where}: another learning rate schedule")
+    return failures
+
+
 @pytest.mark.claims  # trains one run of every sweep again (minutes in all)
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_one_stored_run_repeats(spec) -> None:
     sweep = experiments.load_sweep(spec)
     label, rerun = spec.repeat(spec.recipe)
-    stored = sweep.runs[label]
-    assert rerun.epochs == stored.epochs
-    for key in ("train_error", "val_error", "train_loss", "val_loss"):
-        # Errors absolutely, losses relative to their size; NaN (no accuracy in a regression) skipped.
-        pairs = [(x, y) for x, y in zip(getattr(rerun, key), getattr(stored, key))
-                 if not (math.isnan(x) or math.isnan(y))]
-        diff = max((abs(x - y) / (1.0 if "error" in key else max(1.0, abs(y))) for x, y in pairs), default=0.0)
-        assert diff <= TOLERANCE, f"{spec.topic}/{spec.name} {label}: {key} differs from the stored sweep by {diff:.4f}"
-    assert rerun.lr == pytest.approx(stored.lr, abs=1e-6)
+    failures = _repeat_failures(f"{spec.topic}/{spec.name} {label}", rerun, sweep.runs[label])
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.claims
+def test_a_run_of_another_seed_does_not_repeat_the_stored_one() -> None:
+    """The control: the rules catch a run that is not the stored one (here: another initialisation seed)."""
+    spec = experiments.DEGRADATION_SWEEPS["depth"]
+    stored = experiments.load_sweep(spec)
+    label, other = spec.repeat(dataclasses.replace(spec.recipe, seed=1))
+    failures = _repeat_failures(label, other, stored.runs[label])
+    assert any("in the first epoch" in f for f in failures), failures
 
 
 def test_a_changed_recipe_makes_the_stored_sweep_stale() -> None:

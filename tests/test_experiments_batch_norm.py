@@ -89,7 +89,8 @@ def test_a_diverging_run_ends_with_nan_instead_of_an_error(small) -> None:
     recipe = experiments.BatchNormRecipe(norm=("none",), lr=(50.0,), epochs=(4,), width=16)
     h = experiments.train_norm_net(NormSetting("none", 50.0, 4, 128), recipe=recipe, data=small, progress=False)[1]
     assert experiments.diverged(h) and h.stopped_early
-    assert math.isnan(h.val_acc[-1]) and experiments.final_test_acc(h) == 0.1
+    assert math.isnan(h.series("test_acc")[-1]) and experiments.final_test_acc(h) == 0.1
+    assert all(math.isnan(a) for a in h.val_acc), "no validation set: the test curve is test_acc, not val_acc"
     assert len(h.lr) == h.epochs == len(h.train_acc), "every series has one entry per epoch"
     assert h.epochs <= 4
 

@@ -42,8 +42,8 @@ def _first(stored: dict[str, Any]) -> str:
     (lambda s: s["runs"].__setitem__("plain, 7 layers", s["runs"][_first(s)]),
      r"holds runs its recipe does not make \['plain, 7 layers'\]"),
     (lambda s: s["runs"].__setitem__(_first(s), None), r"holds a run that is not a History: 'plain, 6 layers'"),
-    (lambda s: s["runs"].__setitem__(_first(s), {k: [] if isinstance(v, list) else v
-                                                 for k, v in s["runs"][_first(s)].items() if k != "best_epoch"}),
+    (lambda s: s["runs"].__setitem__(_first(s), {k: [] if isinstance(v, list) else {n: [] for n in v} if k == "extra"
+                                                 else v for k, v in s["runs"][_first(s)].items() if k != "best_epoch"}),
      r"holds a run 'plain, 6 layers' without any epoch"),
 ], ids=["recipe-null", "recipe-list", "runs-null", "made-with-null", "run-deleted", "run-added", "run-null",
         "run-emptied"])

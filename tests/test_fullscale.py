@@ -308,7 +308,7 @@ def test_stopped_run_resumes_to_the_same_weights(tmp_path):
     final, reference = _state(last), _state(whole)
     assert final.keys() == reference.keys() and any("running_mean" in k for k in final)
     assert all(torch.equal(final[k], reference[k]) for k in final), "resuming changed the weights"
-    assert last.history.train_loss == whole.history.train_loss and last.history.val_acc == whole.history.val_acc
+    assert last.history.train_loss == whole.history.train_loss and last.history.extra["test_acc"] == whole.history.extra["test_acc"]
     assert last.history.extra["iteration"] == [3, 6, 9, 12] and last.history.lr == [0.1, 0.1, 0.01, 0.001]
     assert all(torch.equal(v, final[k]) for k, v in _state(again).items())
 
@@ -361,7 +361,9 @@ def test_two_processes_match_one_with_groupnorm_and_differ_with_batchnorm(fake_c
     """torchrun --nproc_per_node=2 (gloo), each process on half of every global batch of 16, vs one process.
 
     GroupNorm normalises each example on its own, so the two runs compute the same updates and
-    end within rounding (measured: ~1e-7). BatchNorm normalises over the examples of a process:
+    end within rounding: 2.5e-7 measured on an AMD EPYC, 1.1e-4 on an Intel Xeon, where the CPU's
+    convolution kernels for 8 and for 16 examples add in another order and ten steps amplify it.
+    BatchNorm normalises over the examples of a process:
     over 8 in each of the two, over 16 in the single one; so the updates, and the final weights,
     differ -- by far more than rounding. That is the lesson, not a bug: SyncBatchNorm (on GPUs)
     restores the statistics of the whole batch.
@@ -387,12 +389,12 @@ def test_two_processes_match_one_with_groupnorm_and_differ_with_batchnorm(fake_c
     bn = max_weight_difference(checkpoint_model(two / "resnet-8.pt"), checkpoint_model(one / "resnet-8.pt"))
     print(f"\ntwo processes vs one, max weight difference: GroupNorm {gn:.1e}, BatchNorm {bn:.1e} "
           f"(torchrun run: {seconds:.0f} s)")
-    assert gn <= 1e-5, f"GroupNorm: two processes differ from one by {gn:.1e}"
-    assert bn > 1e-4, f"BatchNorm: expected per-process batch statistics to show (got {bn:.1e})"
+    assert gn <= 1e-3 and gn <= bn / 100, f"GroupNorm: two processes differ from one by {gn:.1e} (BatchNorm {bn:.1e})"
+    assert bn > 1e-2, f"BatchNorm: expected per-process batch statistics to show (got {bn:.1e})"
     h2, h1 = (load_results(d / "results.json").histories["resnet-8-gn"] for d in (two, one))
     assert h2.extra["iteration"] == h1.extra["iteration"] == [5, 10]
     np.testing.assert_allclose(h2.train_loss, h1.train_loss, rtol=1e-5)
-    assert h2.val_acc == h1.val_acc
+    assert h2.extra["test_acc"] == h1.extra["test_acc"]
 
 
 # --------------------------------------------------------------------------- results, figure, GPU check
@@ -410,6 +412,8 @@ def test_stored_cpu_run_is_labelled_and_plots():
     for name, h in results.histories.items():
         assert isinstance(h, History) and h.epochs >= 2 and results.runs[name]["finished"]
         assert h.extra["iteration"][-1] == results.recipes[name].iterations
+        assert all(a != a for a in h.val_acc) and len(h.extra["test_acc"]) == h.epochs, "the test curve is test_*"
+        assert results.runs[name]["final_test_error"] == pytest.approx(100 * h.test_error[-1])
     fig = plot_figure6(results.histories, title=results.label())
     assert len(fig.axes) == 2
     import matplotlib.pyplot as plt
@@ -417,9 +421,20 @@ def test_stored_cpu_run_is_labelled_and_plots():
     plt.close(fig)
 
 
+def test_a_results_file_of_the_old_format_is_refused_with_the_reason(tmp_path):
+    old = tmp_path / "results.json"
+    old.write_text(json.dumps({"format": 1, "meta": {}, "runs": {}}))
+    with pytest.raises(ValueError, match=r"must be a results.json of format 2 .* \(format 1\)\. Format 1 files "
+                                         r"hold the test curves as val_\*"):
+        load_results(old)
+
+
 def test_plot_figure6_needs_full_scale_histories():
     h = History(train_loss=[1.0], train_acc=[0.5], val_loss=[1.0], val_acc=[0.5], lr=[0.1], epoch_time=[1.0])
     with pytest.raises(ValueError, match=r"'histories' parameter of plot_figure6 must be Histories of full-scale"):
+        plot_figure6({"plain-20": h})
+    h.log("iteration", 10)  # a run whose test curve was logged as val_* (results format 1) is refused too
+    with pytest.raises(ValueError, match=r"the History 'plain-20' without \['test_acc'\]"):
         plot_figure6({"plain-20": h})
 
 

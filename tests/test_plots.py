@@ -37,6 +37,23 @@ def test_compare_histories_draws_one_line_per_run_with_legend():
     plt.close(ax.figure)
 
 
+def test_compare_histories_draws_the_test_curves_that_fit_recorded():
+    tested = _history()
+    tested.extra.update(test_loss=[1.2, 0.8, 0.7], test_acc=[0.3, 0.5, 0.65])
+    ax = compare_histories({"residual": tested}, metric="error", split="test")
+    assert list(ax.get_lines()[0].get_ydata()) == pytest.approx([0.7, 0.5, 0.35]), "1 − test_acc, not val_acc"
+    assert ax.get_ylabel() == "test error (1 − accuracy)" and ax.get_lines()[0].get_linestyle() == "--"
+    plt.close(ax.figure)
+    ax = compare_histories({"residual": tested}, metric="loss", split="test")
+    assert list(ax.get_lines()[0].get_ydata()) == [1.2, 0.8, 0.7] and ax.get_ylabel() == "test loss"
+    plt.close(ax.figure)
+    # A run without a test set is named, not drawn from its validation curve.
+    with pytest.raises(ValueError, match=r"'split' parameter of compare_histories must be 'train', 'val' or 'both' "
+                                         r"for runs trained without a test set\. Got 'test', and these runs have no "
+                                         r"test series: \['plain'\]"):
+        compare_histories({"residual": tested, "plain": _history()}, split="test")
+
+
 def test_plot_bars_labels_values():
     ax = plot_bars({"a": 1.0, "b": 2.0}, ylabel="GMACs")
     assert ax.get_ylabel() == "GMACs" and len(ax.patches) == 2
@@ -47,7 +64,7 @@ def test_plot_bars_labels_values():
     (lambda: plot_history("h"), TypeError),
     (lambda: plot_history(_history(), metrics=("f1",)), ValueError),
     (lambda: compare_histories({}), ValueError),
-    (lambda: compare_histories({"a": _history()}, split="test"), ValueError),
+    (lambda: compare_histories({"a": _history()}, split="testing"), ValueError),
     (lambda: plot_bars({}, ylabel="x"), ValueError),
 ], ids=["history_type", "unknown_metric", "no_runs", "unknown_split", "no_bars"])
 def test_plots_reject_bad_input(call, exc):

@@ -39,6 +39,50 @@ def test_fit_returns_one_entry_per_epoch_and_learns():
     assert h.best_epoch is not None and 0 <= h.best_epoch < 5
 
 
+def test_a_test_set_is_recorded_as_test_series_and_never_as_validation():
+    """``val_*`` always means validation: fit(test=...) records test_loss/test_acc and chooses nothing on them."""
+    train, val, test = _blobs(256, 0), _blobs(128, 1), _blobs(96, 2)
+    seen = []
+    h = fit(_model(), train, test=test, epochs=4, lr=0.1, progress=False,
+            callbacks=lambda epoch, m, history: seen.append(history.series("test_acc")[-1]))
+    assert all(math.isnan(v) for v in h.val_loss + h.val_acc) and h.best_epoch is None
+    assert h.extra["test_acc"] == seen, "the test series is there before the callbacks run"
+    final = evaluate(_model_after(h, train, test), test)
+    assert h.series("test_acc")[-1] == pytest.approx(final["acc"]) and h.extra["test_loss"][-1] == pytest.approx(final["loss"])
+    assert h.test_error == [1 - a for a in h.extra["test_acc"]] and "test_error" in h.series_names()
+    assert h.series("test_error") == h.test_error
+    back = History.from_dict(json.loads(json.dumps(h.to_dict())))
+    assert back.extra == h.extra and back.test_error == h.test_error
+    # With both, early stopping and best_epoch watch the validation set: the test set changes nothing of the run.
+    with_val = fit(_model(), train, val, test=test, epochs=4, lr=0.1, early_stopping=2, progress=False)
+    without = fit(_model(), train, val, epochs=4, lr=0.1, early_stopping=2, progress=False)
+    assert with_val.val_loss == without.val_loss and with_val.best_epoch == without.best_epoch
+    assert with_val.train_loss == without.train_loss
+
+
+def _model_after(h: History, train, test) -> nn.Module:
+    """The net of the first run of the test above, trained again the same way (fit is repeatable on CPU)."""
+    model = _model()
+    again = fit(model, train, test=test, epochs=h.epochs, lr=0.1, progress=False)
+    assert again.extra["test_acc"] == h.extra["test_acc"]
+    return model
+
+
+def test_a_history_without_a_test_set_has_no_test_error():
+    h = fit(_model(), _blobs(64), epochs=1, progress=False)
+    assert "test_error" not in h.series_names()
+    with pytest.raises(ValueError, match=r"'name' parameter of History.series must be one of the series"):
+        h.test_error
+
+
+def test_a_test_set_that_does_not_fit_the_model_is_refused():
+    x, y = _blobs(32, 2)
+    with pytest.raises(ValueError, match=r"'test' parameter of fit must be a pair like train"):
+        fit(_model(), _blobs(64), test=(x[:, :1], y), epochs=1, progress=False)
+    with pytest.raises(ValueError, match=r"'test' parameter of fit must be a pair whose labels y are in \[0, 2\]"):
+        fit(_model(), _blobs(64), test=(x, y + 3), epochs=1, progress=False)
+
+
 def test_same_seed_gives_identical_history_on_cpu():
     train, val = _blobs(256, 0), _blobs(128, 1)
     runs = [fit(_model(3, dropout=0.3), train, val, epochs=3, seed=7, progress=False, device="cpu")

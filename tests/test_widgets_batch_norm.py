@@ -24,7 +24,7 @@ def sweep() -> experiments.BatchNormSweep:
 
 def _live(norm: str, lr: float):
     """The stub's live run: it diverges where the stored run did, else ends at a made-up accuracy of its own."""
-    return fake_runs.diverged(1, lr=lr) if lr == 10000.0 else fake_runs.curves(fake_runs.live_final(int(lr)), 2)
+    return fake_runs.diverged(1, lr=lr) if lr == 10000.0 else fake_runs.tested(fake_runs.curves(fake_runs.live_final(int(lr)), 2))
 
 
 def test_the_explorer_redraws_and_trains_live(sweep, monkeypatch) -> None:
@@ -36,8 +36,8 @@ def test_the_explorer_redraws_and_trains_live(sweep, monkeypatch) -> None:
     slider, (which, button, status) = widget.children[0], widget.children[1].children
     assert slider.value == 2.0 and which.value == "batch"
     bn = sweep.history("batch", lr=2.0)
-    assert fake_runs.line(fig, "BN, training") == bn.train_acc and fake_runs.line(fig, "BN, test") == bn.val_acc
-    finals = [sweep.history("batch", lr=r).val_acc[-1] for r in (0.5, 2.0)] + [0.1]
+    assert fake_runs.line(fig, "BN, training") == bn.train_acc and fake_runs.line(fig, "BN, test") == bn.series("test_acc")
+    finals = [sweep.history("batch", lr=r).series("test_acc")[-1] for r in (0.5, 2.0)] + [0.1]
     assert fake_runs.line(fig, "BN") == finals, "final accuracy against the learning rate, a diverged run at chance"
     slider.value = 10000.0  # draws the diverged run's cross
     which.value = "none"
@@ -50,9 +50,9 @@ def test_the_explorer_redraws_and_trains_live(sweep, monkeypatch) -> None:
     which.value = "batch"
     button.click()
     assert run.calls[-1] == ("batch", 0.5)
-    stored, live = sweep.history("batch", lr=0.5).val_acc[-1], run.returned[-1].val_acc[-1]
+    stored, live = (h.series("test_acc")[-1] for h in (sweep.history("batch", lr=0.5), run.returned[-1]))
     assert f"final test accuracy {live:.3f} (stored: {stored:.3f})" in status.value, status.value
-    assert fake_runs.line(fig, "BN (live), test") == run.returned[-1].val_acc, "the live run's curves are added"
+    assert fake_runs.line(fig, "BN (live), test") == run.returned[-1].series("test_acc"), "the live run's curves are added"
     plt.close("all")
 
 

@@ -36,7 +36,7 @@ def test_depth_explorer_redraws_and_trains_live(sweep, monkeypatch) -> None:
     chosen = sweep.history(1, True)
     assert fake_runs.line(fig, "residual, 4 layers (stored)") == chosen.train_error
     assert fake_runs.line(fig, "chosen setting") == [chosen.train_error[-1]], "the chosen setting circled"
-    assert fake_runs.line(fig, "residual, test") == [sweep.history(n, True).val_error[-1] for n in (1, 2)]
+    assert fake_runs.line(fig, "residual, test") == [sweep.history(n, True).test_error[-1] for n in (1, 2)]
     assert not run.calls, "a control change must not train"
     button.click()
     assert run.calls == [(1, True)], "train live must train the chosen setting, once"

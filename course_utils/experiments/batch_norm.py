@@ -298,7 +298,7 @@ def _diverged_history(partial: History | None, lr: float, seconds: float) -> His
     nan = math.nan
     if partial is None or partial.epochs == 0:
         return History(train_loss=[nan], train_acc=[nan], val_loss=[nan], val_acc=[nan], lr=[lr],
-                       epoch_time=[seconds], stopped_early=True)
+                       epoch_time=[seconds], stopped_early=True, extra={"test_loss": [nan], "test_acc": [nan]})
     h = partial
     # fit records the epoch's learning rate before it checks the loss: it is there already.
     return History(train_loss=[*h.train_loss, nan], train_acc=[*h.train_acc, nan], val_loss=[*h.val_loss, nan],
@@ -326,14 +326,16 @@ def train_norm_net(setting: NormSetting, *, recipe: BatchNormRecipe, data: Split
         setting: the value on every axis, e.g. ``NormSetting("batch", 2.0, 10, 128)``.
         recipe: the experiment's fixed settings (its axes are not used).
         data: MNIST-1D ``Splits``; ``None`` loads ``load_mnist1d(n_train=recipe.n_train,
-            seed=recipe.data_seed)``. Training uses ``data.train``, the test curve ``data.test``.
+            seed=recipe.data_seed)``. Training uses ``data.train``; ``data.test`` is evaluated
+            after every epoch (``fit(..., test=...)``).
         threads: PyTorch CPU threads during the run (restored afterwards); ``None`` keeps the setting.
         device: ``"cpu"`` (the default, for repeatable numbers), ``None`` for the best available.
         progress: show a tqdm progress bar.
 
     Returns:
         ``(net, history)``: the net after its last epoch (in training mode) and the run's
-        :class:`History` (``val_*`` is the test set). A run that diverges ends early, with NaN in
+        :class:`History` (the series ``test_loss`` and ``test_acc``; ``val_*`` is ``nan``: no
+        validation set is used, nothing is chosen). A run that diverges ends early, with NaN in
         its last epoch (:func:`diverged`).
     """
     if setting.norm in _CONV_ONLY and recipe.model != "conv":
@@ -352,7 +354,7 @@ def train_norm_net(setting: NormSetting, *, recipe: BatchNormRecipe, data: Split
                          seed=recipe.seed)
         start = time.perf_counter()
         try:
-            history = fit(model, splits.train, splits.test, epochs=setting.epochs, batch_size=setting.batch_size,
+            history = fit(model, splits.train, test=splits.test, epochs=setting.epochs, batch_size=setting.batch_size,
                           optimizer=recipe.optimizer, lr=setting.lr, momentum=recipe.momentum,
                           weight_decay=setting.weight_decay, schedule=recipe.schedule, seed=recipe.seed,
                           device=device, progress=progress, callbacks=[keep], description=norm_label(setting))
@@ -393,10 +395,11 @@ def final_test_acc(history: History) -> float:
     A diverged net's weights are NaN: it can no longer tell the classes apart.
 
     Raises:
-        TypeError, ValueError: ``history`` is not a History or has no epoch.
+        TypeError, ValueError: ``history`` is not a History, has no epoch or no ``test_acc``
+            series (it was trained without ``fit(..., test=...)``).
     """
     _require_epochs(history)
-    return 0.1 if diverged(history) else history.val_acc[-1]
+    return 0.1 if diverged(history) else history.series("test_acc")[-1]
 
 
 def _same_length(x: torch.Tensor, y: torch.Tensor) -> None:

@@ -26,7 +26,8 @@ __all__ = ["CHECKPOINT_FORMAT", "CheckpointError", "load_for_resume", "read_chec
 
 #: Version of the checkpoint layout; a checkpoint of another version is refused.
 #: 2: adds the position inside an epoch (a run stopped by SIGTERM) and the wall time so far.
-CHECKPOINT_FORMAT = 2
+#: 3: the History holds the test set's curves as ``test_loss``/``test_acc``, no longer as ``val_*``.
+CHECKPOINT_FORMAT = 3
 
 
 class CheckpointError(ValueError):

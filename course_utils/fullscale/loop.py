@@ -69,8 +69,9 @@ class FullscaleRun:
         recipe: the run's recipe.
         model: the trained net, unwrapped from DDP (``SyncBatchNorm`` layers
             stay as they are on GPUs), on the run's device.
-        history: one entry per epoch; ``val_loss`` and ``val_acc`` are the
-            *test* set's (Figure 6 plots test error), and the extra series
+        history: one entry per epoch; the extra series ``test_loss`` and
+            ``test_acc`` are the test set's (Figure 6 plots test error; no
+            validation set is used, so ``val_*`` is ``nan``), and
             ``"iteration"`` holds the step count at the end of each epoch.
         finished: whether all ``recipe.iterations`` steps are done.
         stopped: whether ``should_stop`` ended it (inside an epoch, with a checkpoint).
@@ -347,10 +348,12 @@ def train_cifar(recipe: CifarRecipe, data: FullscaleData, *, checkpoint: str | o
         test_loss, test_acc = _evaluate(model, data.test, ctx, eval_batch_size, speed)
         history.train_loss.append(train_loss)
         history.train_acc.append(total_correct / total_seen)
-        history.val_loss.append(test_loss)
-        history.val_acc.append(test_acc)
+        history.val_loss.append(math.nan)  # no validation set: nothing is chosen on the test set
+        history.val_acc.append(math.nan)
         history.lr.append(lr)
         history.epoch_time.append(before + time.perf_counter() - start)
+        history.log("test_loss", test_loss)
+        history.log("test_acc", test_acc)
         history.log("iteration", step)
         epoch += 1
         epochs_here += 1

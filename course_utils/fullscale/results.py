@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FullscaleResults", "describe_hardware", "load_results", "plot_figure6", "stored_cpu_run"]
 
-#: Version of the results-file layout.
-RESULTS_FORMAT = 1
+#: Version of the results-file layout. 2: the test curves are the series ``test_loss``/``test_acc``, no longer ``val_*``.
+RESULTS_FORMAT = 2
 
 #: The stored CPU run shipped with the course (``assets/``).
 CPU_RUN_ASSET = "fullscale_cpu_run.json"
@@ -90,7 +90,7 @@ class FullscaleResults:
 
     def final_test_errors(self) -> dict[str, float]:
         """``{run name: test error (%) after the last epoch}``."""
-        return {name: 100 * (1 - h.val_acc[-1]) for name, h in self.histories.items() if h.epochs}
+        return {name: 100 * h.test_error[-1] for name, h in self.histories.items() if h.epochs}
 
     def label(self) -> str:
         """One line saying what, where and when, for a figure's title."""
@@ -114,7 +114,7 @@ def _make_results(runs: Mapping[str, tuple[CifarRecipe, History, bool, float]],
     """
     stored = {}
     for name, (recipe, history, finished, wall) in runs.items():
-        final = 100 * (1 - history.val_acc[-1]) if history.epochs else None
+        final = 100 * history.test_error[-1] if history.epochs else None
         stored[name] = {"recipe": recipe.to_dict(), "history": history.to_dict(), "finished": finished,
                         "final_test_error": final, "wall_time_s": round(wall, 1)}
     label = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "hardware": describe_hardware(),
@@ -138,8 +138,11 @@ def load_results(path: str | os.PathLike[str]) -> FullscaleResults:
     """
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     if not isinstance(data, dict) or data.get("format") != RESULTS_FORMAT or not isinstance(data.get("runs"), dict):
+        found = data.get("format") if isinstance(data, dict) else None
         raise invalid("path", f"a results.json of format {RESULTS_FORMAT} written by "
-                      "python -m course_utils.fullscale", repr(str(path)))
+                      "python -m course_utils.fullscale", f"{str(path)!r} (format {found!r})",
+                      "Format 1 files hold the test curves as val_*; run them again with this version."
+                      if found == 1 else None)
     return FullscaleResults(runs=data["runs"], meta=data.get("meta", {}))
 
 
@@ -168,21 +171,23 @@ def plot_figure6(histories: Mapping[str, History], *, title: str | None = None) 
         histories: ``{run name: History}`` as written by the full-scale
             runs (names such as ``"plain-20"``, ``"resnet-56"``,
             ``"resnet-20-gn"``); each History has the extra series
-            ``"iteration"``. Names starting with ``"plain"`` go left.
+            ``"iteration"`` and ``"test_acc"``. Names starting with ``"plain"`` go left.
         title: the figure's title, e.g. :meth:`FullscaleResults.label`.
 
     Returns:
         The matplotlib ``Figure``.
 
     Raises:
-        ValueError: a History has no ``"iteration"`` series.
+        ValueError: a History has no ``"iteration"`` or ``"test_acc"`` series.
     """
     import matplotlib.pyplot as plt  # here: a training process never pays for importing it
 
     for name, h in histories.items():
-        if "iteration" not in h.extra:
-            raise invalid("histories", "Histories of full-scale runs, which record the series 'iteration'",
-                          f"the History {name!r} without it", "Use the histories of a results.json.")
+        missing = [series for series in ("iteration", "test_acc") if series not in h.extra]
+        if missing:
+            raise invalid("histories", "Histories of full-scale runs, which record the series 'iteration' and "
+                          f"'test_acc'", f"the History {name!r} without {missing}",
+                          "Use the histories of a results.json.")
     panels = [(kind, label) for kind, label in (("plain", "plain nets"), ("resnet", "ResNets"))
               if any(name.startswith("plain") == (kind == "plain") for name in histories)]
     last = max((h.extra["iteration"][-1] for h in histories.values() if h.epochs), default=0)
@@ -196,7 +201,7 @@ def plot_figure6(histories: Mapping[str, History], *, title: str | None = None) 
             colour = _DEPTH_COLOURS.get(depth)
             steps = [s / unit for s in h.extra["iteration"]]
             ax.plot(steps, [100 * e for e in h.train_error], linestyle="--", linewidth=1, color=colour)
-            ax.plot(steps, [100 * e for e in h.val_error], linewidth=2, color=colour, label=name)
+            ax.plot(steps, [100 * e for e in h.test_error], linewidth=2, color=colour, label=name)
         ax.set_xlabel("iterations (1e4)" if unit > 1 else "iterations")
         ax.set_title(f"{label} (dashed: training, bold: test)", fontsize="medium")
         ax.grid(alpha=0.3)

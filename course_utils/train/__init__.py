@@ -10,11 +10,14 @@ holds one module per concept:
 * :mod:`.callbacks`: ready-made callbacks (:func:`log_accuracy`, :func:`log_weights`) and the
   weight statistics they record (:func:`weight_sparsity`, :data:`SMALL_WEIGHT`).
 
-A notebook passes what it varies as arguments: ``callbacks`` ``(epoch, model, history)`` after
-every epoch (they may record extra series with :meth:`History.log` or stop the run) and a
-``batch_transform`` ``(x, y) -> (x, y)`` for every training batch::
+``val_*`` always means the validation set, the one early stopping and ``best_epoch`` watch; a
+test set passed as ``fit(..., test=...)`` is recorded as the series ``test_loss`` and ``test_acc``
+and chooses nothing. A notebook passes what it varies as arguments: ``callbacks``
+``(epoch, model, history)`` after every epoch (they may record extra series with
+:meth:`History.log` or stop the run) and a ``batch_transform`` ``(x, y) -> (x, y)`` for every
+training batch::
 
-    history = fit(model, splits.train, splits.val, callbacks=[log_accuracy(splits.test)],
+    history = fit(model, splits.train, splits.val, test=splits.test,
                   batch_transform=regularizers.input_noise(0.1))
     plot_history(history, metrics=("loss", "test_acc"))
 """

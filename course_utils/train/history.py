@@ -74,12 +74,13 @@ class History:
         val_loss: loss on the validation set at the end of the epoch (eval mode).
         val_acc: accuracy on the validation set at the end of the epoch.
         lr: learning rate used during the epoch.
-        epoch_time: wall-clock seconds of the epoch, validation included.
+        epoch_time: wall-clock seconds of the epoch, evaluation included.
         best_epoch: index of the epoch with the best monitored value, or
             ``None`` without a validation set.
         stopped_early: whether early stopping (or a callback returning
             ``True``) ended the run.
-        extra: further per-epoch series recorded by ``fit``'s callbacks with
+        extra: further per-epoch series: ``test_loss`` and ``test_acc`` when
+            ``fit`` was given a test set, and those recorded by its callbacks with
             :meth:`log`, e.g. ``{"weight_norm": [3.1, 2.8, ...]}``; each has one
             entry per epoch (``nan`` where nothing was recorded). They
             serialise, load and plot like the built-in series.
@@ -159,13 +160,19 @@ class History:
         """
         if name in self.extra:
             return self.extra[name]
+        if name == "test_error" and "test_acc" in self.extra:
+            return self.test_error
         if name in _BUILTIN_SERIES:
             return getattr(self, name)
         raise invalid("name", f"one of the series of this History {self.series_names()}", repr(name))
 
     def series_names(self) -> list[str]:
-        """Names accepted by :meth:`series`: the built-in series, then the recorded ones."""
-        return [*_BUILTIN_SERIES, *self.extra]
+        """Names accepted by :meth:`series`: the built-in series, then the recorded ones.
+
+        ``test_error`` (``1 - test_acc``) is among them when ``test_acc`` is.
+        """
+        derived = ["test_error"] if "test_acc" in self.extra else []
+        return [*_BUILTIN_SERIES, *self.extra, *derived]
 
     @property
     def train_error(self) -> list[float]:
@@ -176,6 +183,15 @@ class History:
     def val_error(self) -> list[float]:
         """``1 - val_acc`` per epoch."""
         return [1.0 - a for a in self.val_acc]
+
+    @property
+    def test_error(self) -> list[float]:
+        """``1 - test_acc`` per epoch, from the series ``fit(..., test=...)`` records.
+
+        Raises:
+            ValueError: the History has no ``test_acc`` series (it was trained without ``test``).
+        """
+        return [1.0 - a for a in self.series("test_acc")]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain ``dict`` for JSON files (``nan`` becomes ``None``).

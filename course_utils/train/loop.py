@@ -182,6 +182,7 @@ _PENALTY = IsCallable("a callable model -> scalar tensor")
     model=_MODEL,
     train=_DATA,
     val=[None, _DATA],
+    test=[None, _DATA],
     epochs=Int(1),
     batch_size=Int(1),
     optimizer=[OneOf(*_OPTIMIZERS, hint="Or pass a callable, e.g. lambda p: torch.optim.RMSprop(p, lr=1e-3)."),
@@ -206,15 +207,16 @@ _PENALTY = IsCallable("a callable model -> scalar tensor")
                  "Pass val=(x_val, y_val) or early_stopping=None."),
         requires("monitor", lambda a: a["monitor"] == "val_loss" or a["loss"] == "cross_entropy",
                  "'val_loss' for loss='mse' (a regression has no accuracy)"),
-        _data_checks("train", "val"),
+        _data_checks("train", "val", "test"),
     ],
-    always=("train", "val"),  # data: checked in every fit, also one the package calls (run_*'s Splits)
+    always=("train", "val", "test"),  # data: checked in every fit, also one the package calls (run_*'s Splits)
 )
 def fit(
     model: nn.Module,
     train: TensorPair,
     val: TensorPair | None = None,
     *,
+    test: TensorPair | None = None,
     epochs: int = 10,
     batch_size: int = 128,
     optimizer: OptimizerSpec = "sgd",
@@ -240,7 +242,14 @@ def fit(
         train: ``(x, y)``, ``x`` of shape ``(N, ...)``; ``y`` of shape ``(N,)``
             with class indices (``loss="cross_entropy"``) or the shape of the
             model's output (``loss="mse"``).
-        val: optional ``(x, y)`` evaluated at the end of every epoch.
+        val: optional validation pair ``(x, y)``, evaluated at the end of every
+            epoch (``History.val_loss``, ``val_acc``); early stopping and
+            ``best_epoch`` watch it.
+        test: optional test pair ``(x, y)``, evaluated at the end of every epoch
+            and recorded as the series ``test_loss`` and ``test_acc``
+            (``History.series``; ``History.test_error``). Nothing is chosen on
+            it: pass it to *report* a held-out score per epoch, as the
+            degradation and batch-norm figures do.
         epochs: number of passes over ``train``.
         batch_size: examples per optimizer step; the last batch may be smaller.
         optimizer: ``"sgd"`` (with ``momentum``), ``"adam"``, ``"adamw"``, or a
@@ -284,7 +293,8 @@ def fit(
         TypeError, ValueError: an argument is of the wrong type or out of
             range; ``train`` or ``val`` hold NaN or infinite values, do not fit
             the model (dtype, shape) or the loss (labels out of range, targets
-            of another shape than the output); ``val`` differs from ``train``;
+            of another shape than the output); ``val`` or ``test`` differs from
+            ``train``;
             a penalty does not return a scalar; a hook (``callbacks``,
             ``batch_transform``, ``penalty``) cannot take the arguments fit
             passes; ``batch_transform`` returns NaN, infinite values or labels
@@ -314,6 +324,8 @@ def fit(
     x_train, y_train = x_train.to(dev), y_train.to(dev)
     if val is not None:
         x_val, y_val = x_val.to(dev), y_val.to(dev)
+    if test is not None:
+        x_test, y_test = test[0].to(dev), test[1].to(dev)
     loss_fn = _loss_fn(loss)
     opt = _make_optimizer(optimizer, model.parameters(), lr, momentum, weight_decay)
     sched = _make_schedule(schedule, opt, epochs)
@@ -378,9 +390,16 @@ def fit(
                 v_loss, v_acc = math.nan, math.nan
             history.val_loss.append(v_loss)
             history.val_acc.append(v_acc)
+            if test is not None:
+                t_loss, t_acc = _evaluate(model, x_test, y_test, loss_fn, classify, max(batch_size, 1024))
             history.epoch_time.append(time.perf_counter() - start)
+            if test is not None:  # before the callbacks, which may read it
+                history.log("test_loss", t_loss if math.isfinite(t_loss) else math.nan)  # a History holds no inf
+                history.log("test_acc", t_acc)
             stop = _run_callbacks(hooks, epoch, model, history)
             postfix = {"loss": f"{train_loss:.3f}"}
+            if test is not None and classify:
+                postfix["test_acc"] = f"{t_acc:.3f}"
             if val is not None:
                 postfix["val_loss"] = f"{v_loss:.3f}"
                 if classify:

@@ -59,12 +59,12 @@ def _diverged(h: History) -> bool:
 
 
 def _final(h: History) -> float:
-    return 0.1 if _diverged(h) else h.val_acc[-1]
+    return 0.1 if _diverged(h) else h.series("test_acc")[-1]
 
 
 def _curves(ax: Axes, sweep: BatchNormSweep, h: History, norm: str, label: str, **extra: Any) -> None:
     # Only the epochs with a finite value are drawn, and a curve with none gets no legend entry.
-    for values, name, dashed in ((h.train_acc, tr("{label}, training"), False), (h.val_acc, tr("{label}, test"), True)):
+    for values, name, dashed in ((h.train_acc, tr("{label}, training"), False), (h.series("test_acc"), tr("{label}, test"), True)):
         points = [(e, a) for e, a in enumerate(values, start=1) if math.isfinite(a)]
         if points:
             ax.plot(*zip(*points), label=name.format(label=label),
@@ -159,7 +159,7 @@ def learning_rate_explorer(sweep: BatchNormSweep, run: Callable[[str, float], Hi
         was = tr("diverged") if _diverged(stored) else f"{_final(stored):.3f}"
 
         def done(h: History, seconds: float) -> str:
-            result = tr("diverged") if _diverged(h) else tr("final test accuracy {acc:.3f}").format(acc=h.val_acc[-1])
+            result = tr("diverged") if _diverged(h) else tr("final test accuracy {acc:.3f}").format(acc=_final(h))
             return tr("<b>{net}</b> at learning rate {lr:g} trained live in {seconds:.0f} s: {result} "
                       "(stored: {stored})").format(net=_name(norm), lr=lr, seconds=seconds, result=result, stored=was)
 

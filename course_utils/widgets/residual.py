@@ -81,7 +81,7 @@ def depth_explorer(sweep: DegradationSweep, run: Callable[[int, bool], History |
     for r in kinds:
         finals = [sweep.history(m, r) for m in blocks]
         summary[summary_name(r, "training")] = ([2 * m + 2 for m in blocks], [h.train_error[-1] for h in finals])
-        summary[summary_name(r, "test")] = ([2 * m + 2 for m in blocks], [h.val_error[-1] for h in finals])
+        summary[summary_name(r, "test")] = ([2 * m + 2 for m in blocks], [h.test_error[-1] for h in finals])
     summary_styles = {summary_name(r, split):
                       {"color": sweep.style(blocks[0], r)["color"], "marker": "o",
                        "linestyle": "-" if split == "training" else ":"}

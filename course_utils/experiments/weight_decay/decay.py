@@ -76,6 +76,10 @@ DECAY_COLOURS = {"none": "#555555", "l2": "#0072B2", "l1": "#009E73", "adamw": "
 class DecayRecipe:
     """Every setting of the weight-decay experiments (measured on this kind of machine).
 
+    ``method``, ``lambdas`` and ``widths`` say which settings :func:`run_decay` trains (every
+    width with every λ, all with ``method``); :func:`train_decay_net` trains one setting, given as
+    its arguments, with the recipe's other attributes.
+
     Attributes:
         method: how λ enters: ``"l2"`` (½λΣw² in the loss, Adam), ``"l1"`` (λΣ|w| in the loss,
             Adam) or ``"adamw"`` (decoupled decay, ``torch.optim.AdamW``).
@@ -199,7 +203,8 @@ def train_decay_net(method: str, lam: float, *, recipe: DecayRecipe, width: int 
     Args:
         method: ``"l2"``, ``"l1"`` or ``"adamw"`` (see the module docstring); ignored when λ = 0.
         lam: the strength λ.
-        recipe: the experiment's settings; its ``method``, ``lambdas`` and ``widths`` are not used.
+        recipe: the experiment's settings; its ``method``, ``lambdas`` and ``widths`` choose the
+            settings of a sweep (:func:`run_decay`) and are not used here: the setting is given.
         width: hidden units per layer; ``None`` takes the recipe's first width.
         data: MNIST-1D ``Splits``; ``None`` loads ``load_mnist1d(n_train=recipe.n_train, seed=recipe.data_seed)``.
         threads: PyTorch CPU threads during the run (restored after); 1 gives the same numbers everywhere.
