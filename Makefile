@@ -123,10 +123,11 @@ hub-proxy: $(STAMP)
 feedback-mathjax: $(STAMP)
 	$(BIN)/python tools/feedback_mathjax.py
 
-# Only the classroom tests (tests/test_classroom.py): the JupyterHub flow, then the same flow
-# without the hub with feedback and broken submissions. FAST=1: without the hub.
+# Only the classroom tests (tests/test_classroom.py, tests/test_hub_users.py): the JupyterHub flows
+# (the second with unix users: as root), then the same flow without the hub with feedback and
+# broken submissions. FAST=1: without the hubs.
 classroom: $(STAMP) hub-proxy
-	$(RUN) $(BIN)/python -m pytest tests/test_classroom.py $(if $(FAST),-k "not jupyterhub")
+	$(RUN) $(BIN)/python -m pytest tests/test_classroom.py $(if $(FAST),-k "not jupyterhub",tests/test_hub_users.py)
 
 # Training-loop speed, the explorer widgets' CPU time per control change (target 0.15 s, also in
 # build/bench_widgets.json), then every notebook on one core with one thread (Binder's CPU):

@@ -795,8 +795,9 @@ def test_the_guide_shows_the_tested_configuration_files():
     guide = (ROOT / "docs" / "instructors.md").read_text()
     blocks = re.findall(r"<!-- file: (\S+) -->\n```[a-z]*\n(.*?)```", guide, re.S)
     expected = {f"tests/classroom/{name}" for name in (
-        "nbgrader_config.py", "instructor_nbgrader_config.py", "jupyterhub_course.py",
-        "z2jh_exchange_pvc.yaml", "z2jh_config.yaml")}
+        "nbgrader_config.py", "instructor_nbgrader_config.py", "jupyterhub_course.py", "jupyterhub_roles.py",
+        "student_jupyter/jupyter_server_config.d/dissecting-cnns-3-student.json",
+        "student_jupyter/labconfig/page_config.json", "z2jh_exchange_pvc.yaml", "z2jh_config.yaml")}
     assert {name for name, _ in blocks} == expected, "the guide's configuration files changed"
     for name, text in blocks:
         assert text == (ROOT / name).read_text(), f"docs/instructors.md shows another {name}"
