@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 from pathlib import Path
 
 import feedback_mathjax
@@ -50,8 +51,10 @@ from testkit import REPORTS, require_tool
 COURSE_ID, ASSIGNMENT, NOTEBOOK = classroom.COURSE_ID, classroom.ASSIGNMENT, classroom.NOTEBOOK
 CLASSROOM = classroom.CLASSROOM
 ROLES = ("instructor", "alice", "bob")
-# Every user this test creates carries this comment (GECOS): how a later run finds leftovers.
+# Every user this test creates carries this comment (GECOS) and the id of the pytest process that
+# made it: a later run removes the users (and temporary folders) of a run that is no longer alive.
 MARKER = "dissecting-cnns-3 hub test (throw-away)"
+TEMP_PREFIX = "dcnn3-hub-users-"
 STUDENT_CONFIG = "/etc/jupyter/student"  # jupyterhub_roles.py's production folder
 # A formula for the feedback: notebook 00 has none in its text, so the test's copy gets this cell.
 FORMULA_CELL = r"The count of class $k$ among $N$ labels: $$n_k = \sum_{i=1}^{N} [y_i = k]$$"
@@ -104,7 +107,7 @@ def remove_user(name: str) -> list[str]:
         entry = pwd.getpwnam(name)
     except KeyError:
         return []
-    if entry.pw_gecos != MARKER:  # never touch an account this test did not create
+    if not entry.pw_gecos.startswith(MARKER):  # never touch an account this test did not create
         raise RuntimeError(f"refusing to delete {name}: not a user of this test (comment {entry.pw_gecos!r})")
     killed = []
     for proc in _processes_of(entry.pw_uid):
@@ -118,15 +121,27 @@ def remove_user(name: str) -> list[str]:
     return killed
 
 
-def stale_users() -> list[str]:
-    """Users of an earlier run that did not clean up (killed): found by their comment."""
-    return [entry.pw_name for entry in pwd.getpwall() if entry.pw_gecos == MARKER]
+def _alive(pid: str) -> bool:
+    import psutil
+
+    return pid.isdigit() and psutil.pid_exists(int(pid))
+
+
+def remove_leftovers() -> None:
+    """Users and temporary folders of earlier runs that were killed before they cleaned up (a run
+    still going, in another pytest, is left alone)."""
+    for entry in pwd.getpwall():
+        if entry.pw_gecos.startswith(MARKER) and not _alive(entry.pw_gecos.rsplit(" ", 1)[-1]):
+            remove_user(entry.pw_name)
+    for folder in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
+        if not _alive(folder.name[len(TEMP_PREFIX):].split("-")[0]):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def create_user(name: str, home: Path, password: str) -> None:
     """A unix user with a home of its own (useradd's default mode) and a password for PAM."""
-    _run("useradd", "--create-home", "--home-dir", str(home), "--comment", MARKER, "--user-group",
-         "--shell", "/bin/bash", name)
+    _run("useradd", "--create-home", "--home-dir", str(home), "--comment", f"{MARKER} pid {os.getpid()}",
+         "--user-group", "--shell", "/bin/bash", name)
     done = subprocess.run(["chpasswd"], input=f"{name}:{password}\n", capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"chpasswd failed for {name}: {done.stderr.strip()}")
@@ -136,7 +151,8 @@ def as_user(name: str, *argv: str, env: dict[str, str] | None = None) -> subproc
     """Run a command as a unix user, with only that user's own group (what a student's terminal can do)."""
     entry = pwd.getpwnam(name)
     return subprocess.run(argv, user=entry.pw_uid, group=entry.pw_gid, extra_groups=[], cwd="/",
-                          env={"PATH": "/usr/bin:/bin", "HOME": entry.pw_dir, **(env or {})}, capture_output=True, text=True, errors="replace",
+                          env={"PATH": "/usr/bin:/bin", "HOME": entry.pw_dir, **(env or {})}, capture_output=True,
+                          text=True, errors="replace",
                           timeout=60)
 
 
@@ -296,7 +312,8 @@ class Visitor:
     def open_server(self) -> None:
         """Open JupyterLab: the server sends the user through the hub's OAuth and sets its own cookies."""
         page = self.http.get(f"{self.hub.url}/user/{self.name}/lab", timeout=120)
-        assert page.ok and f"/user/{self.name}/lab" in page.url, f"{self.name}'s JupyterLab: {page.status_code} {page.url}"
+        assert page.ok and f"/user/{self.name}/lab" in page.url, (
+            f"{self.name}'s JupyterLab: {page.status_code} {page.url}")
         self.lab_page = page.text
 
     def call(self, method: str, path: str, user: str | None = None, ok: bool = True, **kwargs):
@@ -307,7 +324,8 @@ class Visitor:
                                      **kwargs)
         if ok:
             assert response.status_code < 300, (
-                f"{self.name}: {method} /user/{owner}/{path}: {response.status_code} {response.text[:800]}\n{self.hub.tail()}")
+                f"{self.name}: {method} /user/{owner}/{path}: {response.status_code} {response.text[:800]}\n"
+                f"{self.hub.tail()}")
         return response
 
 
@@ -327,21 +345,24 @@ def unix_class(tmp_path):
     users, the users with their homes and groups, the temporary folders; then the ports are checked.
     """
     require_tool(problem(), WHAT)
-    proxy = classroom.hub_proxy.install()
+    try:
+        classroom.hub_proxy.install()
+    except RuntimeError as error:  # npm could not fetch it (no network)
+        require_tool(str(error), WHAT)
     if not feedback_mathjax.problem():
         feedback_mathjax.install()
     require_tool(None if feedback_mathjax.installed() else feedback_mathjax.NPM_MISSING, WHAT)
-    for name in stale_users():
-        remove_user(name)
+    remove_leftovers()
     # Homes and the exchange live where every user can reach them (pytest's tmp_path is root's, mode 700).
-    base = Path(tempfile.mkdtemp(prefix="dcnn3-hub-users-"))
+    base = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
     base.chmod(0o755)
     run = secrets.token_hex(3)
     names = {role: f"dcnn3hub{run}-{role}" for role in ROLES}
     passwords = {role: secrets.token_urlsafe(12) for role in ROLES}
     hub = UsersHub(tmp_path, token="")
-    room = type("Room", (), {})()
+    room = types.SimpleNamespace()
     killed: list[str] = []
+    failures: list[str] = []
     try:
         (base / "home").mkdir(mode=0o755)
         for role in ROLES:
@@ -352,8 +373,11 @@ def unix_class(tmp_path):
         yield room
     finally:
         survivors = hub.stop()
-        for name in names.values():
-            killed += remove_user(name)
+        for name in names.values():  # each user, even when removing another failed
+            try:
+                killed += remove_user(name)
+            except Exception as error:  # noqa: BLE001 - reported below, after the rest is cleaned up
+                failures.append(f"{name}: {error}")
         shutil.rmtree(base, ignore_errors=True)
         deadline = time.monotonic() + 15
         busy = hub.ports()
@@ -363,7 +387,7 @@ def unix_class(tmp_path):
         left = [name for name in names.values() if name in {e.pw_name for e in pwd.getpwall()}]
         REPORT["hub with unix users: processes killed / users left / ports busy after stop"] = (
             f"{len(survivors) + len(killed)} / {len(left)} / {len(busy)}")
-        assert not left, f"users not removed: {left}"
+        assert not left and not failures, f"users not removed: {left} {failures}"
         assert not survivors and not killed, f"processes outlived the hub and had to be killed: {survivors + killed}"
         assert not busy, f"ports still in use after the hub stopped: {sorted(busy)}"
 
@@ -469,7 +493,8 @@ def test_classroom_with_unix_users(unix_class, browser):
 
         def formgrader(path: str, what: str):
             result = staff.call("POST", f"formgrader/api/{path}").json()
-            assert result.get("success"), f"formgrader {what} failed:\n{result.get('log', '')[-3000:]}\n{result.get('error')}"
+            assert result.get("success"), (
+                f"formgrader {what} failed:\n{result.get('log', '')[-3000:]}\n{result.get('error')}")
             return result
 
         query = f"course_id={COURSE_ID}&assignment_id={ASSIGNMENT}"
@@ -497,7 +522,8 @@ def test_classroom_with_unix_users(unix_class, browser):
         collected = formgrader(f"assignment/{ASSIGNMENT}/collect", "collect")
         # Student ids are the unix users: nobody wrote one into a home.
         assert sorted(p.name for p in (course / "submitted").iterdir()) == sorted([alice, bob]), collected["log"]
-        assert not [h for r, h in home.items() if r != "instructor" and (h / ".jupyter" / "nbgrader_config.py").exists()]
+        configs = [h for r, h in home.items() if r != "instructor" and (h / ".jupyter" / "nbgrader_config.py").exists()]
+        assert not configs, f"a student's home configures nbgrader: {configs}"
 
         # ----- the permission model, each check beside its control
         inbound = exchange / COURSE_ID / "inbound"
@@ -539,7 +565,7 @@ def test_classroom_with_unix_users(unix_class, browser):
         off = {v.name: set(page_config(v.lab_page).get("disabledExtensions", [])) for v in (staff, student)}
         assert not off[instructor] & set(plugins), f"control: the instructor's JupyterLab lacks {off[instructor]}"
         assert set(plugins) <= off[alice], f"alice's JupyterLab has the instructor's plugins: {off[alice]}"
-        assert commands["nbgrader:open-assignment-list"], f"control: bob's JupyterLab has nbgrader's commands: {commands}"
+        assert commands["nbgrader:open-assignment-list"], f"control: bob's JupyterLab has nbgrader's: {commands}"
         assert not any(v for c, v in commands.items() if c != "nbgrader:open-assignment-list"), (
             f"bob's JupyterLab offers the formgrader, Create Assignment or the course list: {commands}")
 
@@ -559,13 +585,14 @@ def test_classroom_with_unix_users(unix_class, browser):
         assert in_browser("POST", f"assignments/fetch_feedback?{query}").get("success")
         feedback = {}
         for name in (alice, bob):
-            found = sorted((home["alice" if name == alice else "bob"] / ASSIGNMENT / "feedback").glob(f"*/{ASSIGNMENT}.html"))
+            own_home = home["alice" if name == alice else "bob"]
+            found = sorted((own_home / ASSIGNMENT / "feedback").glob(f"*/{ASSIGNMENT}.html"))
             assert len(found) == 1, f"{name} fetched {len(found)} feedback files"
             own = (course / "feedback" / name / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
             assert found[0].read_text() == own, f"{name} did not get their own feedback"
             assert classroom.feedback_score(own) == scores[name], f"{name}'s feedback shows another score"
             assert found[0].stat().st_uid == pwd.getpwnam(name).pw_uid, f"{name}'s feedback is not {name}'s"
-            feedback[name] = found[0].relative_to(home["alice" if name == alice else "bob"])
+            feedback[name] = found[0].relative_to(own_home)
 
         # ----- bob reads his feedback in Chromium: the formula is typeset, nothing comes from outside
         REPORT["hub with unix users: JupyterLab's requests outside the hub (refused)"] = sorted(set(outside))
