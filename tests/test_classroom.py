@@ -380,7 +380,7 @@ def test_classroom_through_jupyterhub(hub):
     start = time.monotonic()
     exchange = hub.base / "exchange"
     exchange.mkdir()
-    exchange.chmod(0o777)
+    exchange.chmod(0o1777)  # as docs/instructors.md says (the sticky bit: tests/test_hub_users.py)
     (hub.etc / "nbgrader_config.py").write_text(deployed("nbgrader_config.py", {EXCHANGE_ROOT: str(exchange)}))
     course = make_course(hub.homes / "instructor" / "dissecting-cnns-3")
     (hub.homes / "instructor" / ".jupyter").mkdir()

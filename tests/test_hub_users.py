@@ -13,7 +13,8 @@ JupyterHub on one machine:
 - the class runs notebook 00 through the *Assignments* routes and the formgrader's API: release,
   fetch, submit, collect, autograde, feedback, fetch feedback (alice solves it, bob does not);
 - the permission model holds, each check beside a control that shows it can fail: bob cannot
-  list the exchange's inbound folder nor find alice's submission (the instructor can); a
+  list the exchange's inbound folder nor find alice's submission (the instructor can), nor move
+  the course's folder in the exchange aside (in an exchange of mode 777 he can, hence 1777); a
   student cannot read the instructor's source notebook or gradebook (readable with the home mode
   Debian's useradd gives; the instructor can); a student cannot write into the outbound folder
   (the instructor can); a student's server has no formgrader, no "Create Assignment" and no
@@ -24,7 +25,8 @@ JupyterHub on one machine:
 
 Needs root (useradd, userdel, setuid servers): elsewhere it skips loudly; in CI it must run.
 Users, homes, processes and ports are removed whatever happens; users left by a killed run are
-recognised by their comment field and removed first.
+recognised by their comment field (the id of a pytest process no longer running) and removed
+first, with the temporary folders of that run.
 """
 
 from __future__ import annotations
@@ -117,6 +119,18 @@ def remove_user(name: str) -> list[str]:
         except psutil.Error:
             pass
     psutil.wait_procs(_processes_of(entry.pw_uid), timeout=10)
+    # What the user's programs left in the shared temporary folders (PyTorch's compile cache,
+    # /tmp/torchinductor_<user>, among them): userdel removes only the home and the mail spool.
+    for shared in (Path(tempfile.gettempdir()), Path("/var/tmp"), Path("/dev/shm")):
+        for entry_path in shared.glob("*") if shared.is_dir() else []:
+            try:
+                owned = entry_path.lstat().st_uid == entry.pw_uid
+            except OSError:
+                continue
+            if owned and entry_path.is_dir() and not entry_path.is_symlink():
+                shutil.rmtree(entry_path, ignore_errors=True)
+            elif owned:
+                entry_path.unlink(missing_ok=True)
     _run("userdel", "--remove", name)
     return killed
 
@@ -174,11 +188,17 @@ def can(name: str, action: str, path: Path) -> bool:
             probe.unlink()
     elif action == "append":  # change the file ``path``
         done = as_user(name, "sh", "-c", 'printf "" >> "$1"', "sh", str(path))
+    elif action == "rename":  # move ``path`` aside (and back, as root, when that worked)
+        aside = path.with_name(f"{path.name}-moved-{secrets.token_hex(4)}")
+        done = as_user(name, "mv", "-T", "--", str(path), str(aside))
+        if done.returncode == 0:
+            aside.rename(path)
     else:
-        raise ValueError(f"action must be read, list, write or append, not {action!r}")
+        raise ValueError(f"action must be read, list, write, append or rename, not {action!r}")
     if done.returncode == 0:
         return True
-    if "Permission denied" in done.stderr:
+    # A folder with the sticky bit refuses to rename another's entry with EPERM, not EACCES.
+    if "Permission denied" in done.stderr or "Operation not permitted" in done.stderr:
         return False
     raise RuntimeError(f"{name} could not {action} {path} for another reason: {done.stderr.strip()}")
 
@@ -385,9 +405,10 @@ def unix_class(tmp_path):
             busy = {p for p in busy if not classroom.port_is_free(p)}
             time.sleep(0.2) if busy else None
         left = [name for name in names.values() if name in {e.pw_name for e in pwd.getpwall()}]
+        left += [str(p) for p in Path(tempfile.gettempdir()).glob(f"*dcnn3hub{run}-*")]
         REPORT["hub with unix users: processes killed / users left / ports busy after stop"] = (
             f"{len(survivors) + len(killed)} / {len(left)} / {len(busy)}")
-        assert not left and not failures, f"users not removed: {left} {failures}"
+        assert not left and not failures, f"users or their files not removed: {left} {failures}"
         assert not survivors and not killed, f"processes outlived the hub and had to be killed: {survivors + killed}"
         assert not busy, f"ports still in use after the hub stopped: {sorted(busy)}"
 
@@ -415,9 +436,22 @@ def test_classroom_with_unix_users(unix_class, browser):
     etc = room.base / "etc"
     (etc / "student").mkdir(parents=True)
     shutil.copytree(CLASSROOM / "student_jupyter", etc / "student", dirs_exist_ok=True)
+    # Control for the exchange's mode: in a folder every user may write to (777), bob moves a folder
+    # of the instructor's aside, and could put one of his own in its place; the sticky bit (1777)
+    # stops that. Whoever owns the course's folder in the exchange receives every submission.
+    modes = {}
+    for mode in (0o777, 0o1777):
+        scratch = room.base / f"scratch-{mode:o}"
+        (scratch / "course").mkdir(parents=True)
+        _run("chown", f"{instructor}:{instructor}", str(scratch / "course"))
+        scratch.chmod(mode)
+        modes[f"{mode:o}"] = can(bob, "rename", scratch / "course")
+        shutil.rmtree(scratch)
+    REPORT["hub with unix users: a student can move the instructor's folder in an exchange of mode"] = modes
+    assert modes == {"777": True, "1777": False}, f"the rename check does not tell the modes apart: {modes}"
     exchange = room.base / "exchange"
     exchange.mkdir()
-    exchange.chmod(0o777)  # as docs/instructors.md says
+    exchange.chmod(0o1777)  # as docs/instructors.md says
     (etc / "nbgrader_config.py").write_text(
         classroom.deployed("nbgrader_config.py", {classroom.EXCHANGE_ROOT: str(exchange)}))
     roles = hub.state / "jupyterhub_roles.py"
@@ -548,6 +582,7 @@ def test_classroom_with_unix_users(unix_class, browser):
         assert denied.status_code == 403, f"alice reached the instructor's server: {denied.status_code}"
         assert staff.call("GET", f"api/contents/{COURSE_ID}/notebooks/{ASSIGNMENT}/{NOTEBOOK}").ok
 
+        assert not can(bob, "rename", exchange / COURSE_ID), "a student moves the course's exchange folder aside"
         outbound = exchange / COURSE_ID / "outbound"
         for folder in (outbound, outbound / ASSIGNMENT):
             assert can(instructor, "write", folder), f"control: the instructor writes into {folder.name}"
