@@ -515,6 +515,20 @@ def test_classroom_with_unix_users(unix_class, browser):
         assert not waiting, f"servers of {[v.name for v in waiting]} not ready:\n{hub.tail()}"
         for visitor in (staff, student):
             visitor.open_server()
+        # Each server is its user's process, started without --allow-root (this hub's children only:
+        # other hubs on the machine are none of the test's business).
+        import psutil
+
+        servers = {}
+        for proc in psutil.Process(hub.process.pid).children(recursive=True):
+            try:
+                command = " ".join(proc.cmdline())
+                if "jupyterhub-singleuser" in command:
+                    servers[pwd.getpwuid(proc.uids().real).pw_name] = command
+            except (psutil.Error, KeyError):
+                pass
+        assert set(servers) == set(names.values()), f"servers by unix user: {servers}"
+        assert not any("--allow-root" in command for command in servers.values()), servers
 
         def in_browser(method: str, path: str):
             """bob's server from bob's page: fetch() with the server's XSRF cookie, as JupyterLab does."""
