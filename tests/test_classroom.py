@@ -699,6 +699,18 @@ def test_feedback_works_offline(fast):
     REPORT["feedback MathJax"] = f"inside each feedback file ({len(html) / 1e6:.1f} MB for notebook 00)"
 
 
+def test_feedback_exporter_names_a_missing_mathjax_file(tmp_path):
+    """A configured MathJax file that is not there stops the feedback with its path; nbconvert's
+    MathJax block is replaced, never left pointing at the CDN."""
+    exporter_class = course_notebooks.load_config().GenerateFeedback.exporter_class
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("$x^2$")])
+    with pytest.raises(FileNotFoundError, match="nowhere.js"):
+        exporter_class(mathjax_file=str(tmp_path / "nowhere.js")).from_notebook_node(nb)
+    require_tool(feedback_mathjax.problem(), "the feedback MathJax test")
+    html, _ = exporter_class(mathjax_file=str(feedback_mathjax.install())).from_notebook_node(nb)
+    assert "libs/mathjax" not in html and "window.MathJax = " in html and "MathJax.Hub.Config" not in html
+
+
 def test_broken_submissions_are_reported_and_graded(fast):
     """Each broken submission is graded like alice's, after the pre-flight check names and repairs
     its problem; nbgrader alone crashes on the copied cell. No crash of the batch, no silent score."""
