@@ -13,7 +13,7 @@ RUN    := PATH="$(CURDIR)/$(BIN):$$PATH"
 # Cuts the network for the command after it (see tools/offline.sh); in CI it must succeed.
 OFFLINE := tools/offline.sh
 
-.PHONY: install lab lab-ko korean release slides check test test-notebooks test-notebooks-both test-notebooks-ko test-python bench clean help hub-proxy classroom
+.PHONY: install lab lab-ko korean release slides check test test-notebooks test-notebooks-both test-notebooks-ko test-python bench clean help hub-proxy classroom feedback-mathjax
 
 help:
 	@echo "make lab      - open the course in JupyterLab: your student notebooks in release/,"
@@ -29,6 +29,7 @@ help:
 	@echo "make slides   - one offline reveal.js deck per notebook in build/slides/ (Korean: build/slides/ko/)"
 	@echo "                (EXECUTE=1 runs the notebooks first so the decks show their outputs)"
 	@echo "make classroom - (instructors) the JupyterHub + nbgrader exchange tests only (FAST=1: without the hub)"
+	@echo "make feedback-mathjax - (instructors) fetch, once with npm, the MathJax that feedback files carry"
 	@echo "make bench    - run the speed benchmarks (not part of make test)"
 	@echo "make clean    - remove generated files (keeps $(VENV) and release/)"
 
@@ -117,10 +118,16 @@ test-python: $(STAMP)
 hub-proxy: $(STAMP)
 	$(RUN) $(BIN)/python tests/classroom/hub_proxy.py
 
-# Only the classroom tests (tests/test_classroom.py): the JupyterHub flow, then the same flow
-# without the hub with feedback and broken submissions. FAST=1: without the hub.
+# The MathJax that each feedback file carries (nbgrader_config.py inlines it), fetched once with npm
+# into build/npm-feedback; without it feedback shows formulas as TeX (the log says so).
+feedback-mathjax: $(STAMP)
+	$(BIN)/python tools/feedback_mathjax.py
+
+# Only the classroom tests (tests/test_classroom.py, tests/test_hub_users.py): the JupyterHub flows
+# (the second with unix users: as root), then the same flow without the hub with feedback and
+# broken submissions. FAST=1: without the hubs.
 classroom: $(STAMP) hub-proxy
-	$(RUN) $(BIN)/python -m pytest tests/test_classroom.py $(if $(FAST),-k "not jupyterhub")
+	$(RUN) $(BIN)/python -m pytest tests/test_classroom.py $(if $(FAST),-k "not jupyterhub",tests/test_hub_users.py)
 
 # Training-loop speed, the explorer widgets' CPU time per control change (target 0.15 s, also in
 # build/bench_widgets.json), then every notebook on one core with one thread (Binder's CPU):

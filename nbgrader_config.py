@@ -7,7 +7,7 @@ source is ``notebooks/<NN_name>/<NN_name>.ipynb``. nbgrader writes ``release/``,
 """
 
 import os
-import pathlib
+import re
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
@@ -119,28 +119,70 @@ c.GenerateFeedback.preprocessors = [
 ]
 
 # The feedback HTML loads MathJax from a CDN, so formulas break offline; and nbgrader's feedback
-# template asks for the CDN's URL itself, whatever HTMLExporter.mathjax_url says (nbgrader 0.9.6).
-# The course's exporter puts HTMLExporter.mathjax_url in its place: by default the MathJax 2 that
-# the slides bundle (tools/build_slides.py fetches it once with npm into build/npm; `make slides`
-# and the slide tests do that), as a local file, which suits feedback opened on this machine. On a
-# hub, students open feedback through their own server: set another URL after loading this file
-# (docs/instructors.md, "Feedback offline"). tests/test_classroom.py checks the feedback loads
-# nothing from another host.
-MATHJAX = os.path.join(HERE, "build", "npm", "node_modules", "mathjax", "MathJax.js")
-c.HTMLExporter.mathjax_url = pathlib.Path(MATHJAX).as_uri() + "?config=TeX-AMS_CHTML-full,Safe"
+# template writes the CDN's address itself, whatever HTMLExporter.mathjax_url says (nbgrader 0.9.6).
+# A student opens feedback through their own Jupyter server, on a hub, maybe offline, where neither a
+# CDN nor a file of the instructor's disk can be loaded. So the course's exporter makes each feedback
+# file carry its MathJax: MathJax 3's one-file build (TeX in, SVG out: no web fonts, which a page that
+# Jupyter serves with the CSP "sandbox" could not load without CORS), about 2.3 MB per file. It is
+# fetched once with npm into build/npm-feedback (`make feedback-mathjax`; tools/feedback_mathjax.py).
+# tests/test_hub_users.py opens a student's feedback through a hub in Chromium, with no network
+# beyond the machine, and checks the formulas are typeset.
+MATHJAX_SCRIPT = os.path.join(HERE, "build", "npm-feedback", "node_modules", "mathjax", "es5", "tex-svg-full.js")
 
 try:
     from nbconvert.exporters import HTMLExporter as _HTMLExporter
+    from traitlets import Unicode as _Unicode
 except ImportError:
     _HTMLExporter = None
 else:
     class OfflineFeedbackExporter(_HTMLExporter):
-        """nbgrader's feedback exporter, with MathJax loaded from ``HTMLExporter.mathjax_url``."""
+        """nbgrader's feedback exporter, with MathJax inside the HTML instead of a CDN's address.
+
+        Without the MathJax file the feedback keeps the formulas' TeX as text and the log says how to
+        fetch it; with ``mathjax_file`` set to a file that is not there, it is an error.
+        """
+
+        mathjax_file = _Unicode(
+            "", help="MathJax 3's tex-svg-full.js to put into each feedback file (default: build/npm-feedback's)"
+        ).tag(config=True)
+
+        # nbconvert's mathjax macro (templates/base/mathjax.html.j2): a MathJax 2 script and its settings.
+        _BLOCK = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
+        # The same settings for MathJax 3 ($...$ inline needs saying; MathJax 3 leaves it off). No menu:
+        # its accessibility options load more files, from where no file can come.
+        _SETTINGS = ("window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], "
+                     "displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']], processEscapes: true, "
+                     "processEnvironments: true, tags: 'ams'}, svg: {fontCache: 'global'}, "
+                     "options: {enableMenu: false}};")
+
+        def _script(self):
+            path = self.mathjax_file or MATHJAX_SCRIPT
+            if not os.path.exists(path):
+                if self.mathjax_file:
+                    raise FileNotFoundError(f"OfflineFeedbackExporter.mathjax_file: {path} does not exist")
+                self.log.warning("feedback without MathJax (formulas stay TeX): %s is missing; fetch it with "
+                                 "`make feedback-mathjax` (npm, once)", path)
+                return None
+            with open(path, encoding="utf-8") as handle:
+                code = handle.read()
+            # Inside <script>, "</script" would end the element and "<!--" changes how HTML parses
+            # it; "\x3C" is "<" in JavaScript strings and regular expressions, where these occur.
+            for text in ("</script", "</SCRIPT", "<!--"):
+                code = code.replace(text, "\\x3C" + text[1:])
+            return code
 
         def from_notebook_node(self, nb, resources=None, **kw):
             output, resources = super().from_notebook_node(nb, resources, **kw)
-            cdn = _HTMLExporter.mathjax_url.default_value
-            return output.replace(cdn, self.mathjax_url), resources
+            code = self._script()
+            block = "<!-- MathJax 3, carried by the feedback (nbgrader_config.py) -->\n"
+            if code is not None:
+                block += f"<script>{self._SETTINGS}</script>\n<script>{code}</script>"
+            output, found = self._BLOCK.subn(lambda _: block, output)
+            cdn = _HTMLExporter.mathjax_url.default_value.split("?")[0]
+            if found != 1 or cdn in output:
+                raise RuntimeError("nbgrader's feedback template changed how it loads MathJax: update "
+                                   "OfflineFeedbackExporter in nbgrader_config.py")
+            return output, resources
 
     c.GenerateFeedback.exporter_class = OfflineFeedbackExporter
 

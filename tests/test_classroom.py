@@ -42,11 +42,11 @@ import sys
 import time
 from pathlib import Path
 
-import build_slides
 import course_notebooks
+import feedback_mathjax
 import nbformat
 import pytest
-from testkit import REPORTS, ROOT, require_npm, require_tool
+from testkit import REPORTS, ROOT, require_tool
 
 CLASSROOM = Path(__file__).resolve().parent / "classroom"
 if str(CLASSROOM) not in sys.path:
@@ -85,10 +85,13 @@ def make_course(folder: Path) -> Path:
     shutil.copy(ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
     shutil.copytree(SOURCE.parent, folder / "notebooks" / ASSIGNMENT,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    # nbgrader_config.py points the feedback at the MathJax in build/npm: the repository's copy.
-    if (ROOT / "build" / "npm").is_dir():
-        (folder / "build").mkdir()
-        (folder / "build" / "npm").symlink_to(ROOT / "build" / "npm", target_is_directory=True)
+    # nbgrader_config.py puts the MathJax of build/npm-feedback into the feedback: the repository's
+    # copy (a copy of the file, not a link: on a hub with unix users the instructor must read it).
+    script = feedback_mathjax.SCRIPT
+    if script.exists():
+        target = folder / script.relative_to(ROOT)
+        target.parent.mkdir(parents=True)
+        shutil.copy(script, target)
     return folder
 
 
@@ -377,7 +380,7 @@ def test_classroom_through_jupyterhub(hub):
     start = time.monotonic()
     exchange = hub.base / "exchange"
     exchange.mkdir()
-    exchange.chmod(0o777)
+    exchange.chmod(0o1777)  # as docs/instructors.md says (the sticky bit: tests/test_hub_users.py)
     (hub.etc / "nbgrader_config.py").write_text(deployed("nbgrader_config.py", {EXCHANGE_ROOT: str(exchange)}))
     course = make_course(hub.homes / "instructor" / "dissecting-cnns-3")
     (hub.homes / "instructor" / ".jupyter").mkdir()
@@ -569,6 +572,8 @@ class FastClassroom:
 def fast(tmp_path_factory):
     """The whole flow without the hub, run once for the module's tests."""
     start = time.monotonic()
+    if not feedback_mathjax.problem():  # the feedback's MathJax (without npm: test_feedback_works_offline skips)
+        feedback_mathjax.install()
     room = FastClassroom(tmp_path_factory.mktemp("fast-classroom"))
     room.instructor("generate_assignment")
     room.instructor("release_assignment")
@@ -682,20 +687,28 @@ def test_nbgrader_default_feedback_leaks_hidden_tests(fast):
 
 
 def test_feedback_works_offline(fast):
-    """The feedback loads nothing from another host; its MathJax is the slides' bundled copy."""
+    """The feedback loads nothing from anywhere: MathJax is inside it (tests/test_hub_users.py
+    checks in Chromium, through a hub, that its formulas are typeset)."""
     html = _feedback(fast, "alice")[0].read_text()
     assert not external_scripts(html), f"the feedback loads {external_scripts(html)}"
+    require_tool(None if feedback_mathjax.installed() else feedback_mathjax.NPM_MISSING, "the feedback MathJax test")
     scripts = re.findall(r"""<script[^>]*\bsrc=["']([^"']+)""", html)
-    mathjax = [s for s in scripts if "MathJax.js" in s]
-    assert mathjax and mathjax[0].startswith("file://"), f"no local MathJax in the feedback: {scripts}"
-    path = Path(mathjax[0].split("?")[0][len("file://"):])
-    assert path.parts[-5:] == ("build", "npm", "node_modules", "mathjax", "MathJax.js"), path
-    fetched = path.exists()
-    if not fetched:  # the slide tests fetch the libraries too, but may run later or not at all
-        require_npm()
-        build_slides.vendor()
-    REPORT["feedback MathJax"] = f"{mathjax[0]} ({'present' if fetched else 'fetched with npm'})"
-    assert path.exists(), f"{path} is still missing after fetching the slide libraries with npm"
+    assert not scripts, f"the feedback loads scripts: {scripts}"
+    inlined = feedback_mathjax.SCRIPT.read_text().replace("<!--", "\\x3C!--")
+    assert inlined in html, "the feedback does not carry build/npm-feedback's MathJax"
+    REPORT["feedback MathJax"] = f"inside each feedback file ({len(html) / 1e6:.1f} MB for notebook 00)"
+
+
+def test_feedback_exporter_names_a_missing_mathjax_file(tmp_path):
+    """A configured MathJax file that is not there stops the feedback with its path; nbconvert's
+    MathJax block is replaced, never left pointing at the CDN."""
+    exporter_class = course_notebooks.load_config().GenerateFeedback.exporter_class
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("$x^2$")])
+    with pytest.raises(FileNotFoundError, match="nowhere.js"):
+        exporter_class(mathjax_file=str(tmp_path / "nowhere.js")).from_notebook_node(nb)
+    require_tool(feedback_mathjax.problem(), "the feedback MathJax test")
+    html, _ = exporter_class(mathjax_file=str(feedback_mathjax.install())).from_notebook_node(nb)
+    assert "libs/mathjax" not in html and "window.MathJax = " in html and "MathJax.Hub.Config" not in html
 
 
 def test_broken_submissions_are_reported_and_graded(fast):
@@ -794,8 +807,9 @@ def test_the_guide_shows_the_tested_configuration_files():
     guide = (ROOT / "docs" / "instructors.md").read_text()
     blocks = re.findall(r"<!-- file: (\S+) -->\n```[a-z]*\n(.*?)```", guide, re.S)
     expected = {f"tests/classroom/{name}" for name in (
-        "nbgrader_config.py", "instructor_nbgrader_config.py", "jupyterhub_course.py",
-        "z2jh_exchange_pvc.yaml", "z2jh_config.yaml")}
+        "nbgrader_config.py", "instructor_nbgrader_config.py", "jupyterhub_course.py", "jupyterhub_roles.py",
+        "student_jupyter/jupyter_server_config.d/dissecting-cnns-3-student.json",
+        "student_jupyter/labconfig/page_config.json", "z2jh_exchange_pvc.yaml", "z2jh_config.yaml")}
     assert {name for name, _ in blocks} == expected, "the guide's configuration files changed"
     for name, text in blocks:
         assert text == (ROOT / name).read_text(), f"docs/instructors.md shows another {name}"

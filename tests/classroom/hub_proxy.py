@@ -11,6 +11,7 @@ Usage: ``python tests/classroom/hub_proxy.py``
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -48,6 +49,15 @@ def install() -> Path:
     """
     if installed():
         return COMMAND
+    PREFIX.parent.mkdir(parents=True, exist_ok=True)
+    # Two classroom tests (tests/test_classroom.py, tests/test_hub_users.py) may start side by side
+    # in the suite's two processes: one npm at a time into the prefix.
+    with open(PREFIX.parent / "npm-hub.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return COMMAND if installed() else _install()
+
+
+def _install() -> Path:
     why = problem()
     if why:
         raise RuntimeError(why)
