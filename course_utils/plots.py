@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -76,12 +77,25 @@ def _check_compared_metric(args: Mapping[str, Any]) -> None:
     if args["metric"] not in _METRICS and args["split"] != "train":
         raise invalid("split", f"'train' (the default) for the single series {args['metric']!r}; 'val', 'test' "
                       f"and 'both' apply to {list(_METRICS)}", repr(args["split"]))
+    if args["metric"] not in _METRICS:
+        return
+    runs = args["histories"].items()
     if args["split"] == "test":
-        untested = [name for name, h in args["histories"].items() if "test_acc" not in h.series_names()]
+        series = _TEST_SERIES[args["metric"]]
+        untested = [name for name, h in runs if series not in h.series_names()]
         if untested:
-            raise invalid("split", "'train', 'val' or 'both' for runs trained without a test set",
-                          f"'test', and these runs have no test series: {untested}",
+            raise invalid("split", f"'train', 'val' or 'both' for runs without the series {series!r}",
+                          f"'test', and these runs have no {series}: {untested}",
                           "fit(..., test=splits.test) records the series test_loss and test_acc.")
+    if args["split"] in ("val", "both"):
+        key = _METRICS[args["metric"]][1]
+        unvalidated = [name for name, h in runs if all(math.isnan(v) for v in getattr(h, key))]
+        if unvalidated:
+            tested = all("test_acc" in h.series_names() for _, h in runs)
+            raise invalid("split", "'train' or 'test' for runs trained without a validation set",
+                          f"{args['split']!r}, and these runs have no {key}: {unvalidated}",
+                          "They record the test set as test_*: use split='test'." if tested else
+                          "Pass val=(x_val, y_val) to fit to record a validation curve.")
 
 
 def _series_label(name: str) -> str:

@@ -14,6 +14,7 @@ from torch import nn
 
 from course_utils import data, experiments
 from course_utils.regularizers import CovariateShiftNoise
+from course_utils.train import History
 
 NormSetting = experiments.NormSetting
 
@@ -91,6 +92,11 @@ def test_a_diverging_run_ends_with_nan_instead_of_an_error(small) -> None:
     assert experiments.diverged(h) and h.stopped_early
     assert math.isnan(h.series("test_acc")[-1]) and experiments.final_test_acc(h) == 0.1
     assert all(math.isnan(a) for a in h.val_acc), "no validation set: the test curve is test_acc, not val_acc"
+    old = History(train_loss=[1.0], train_acc=[0.3], val_loss=[1.0], val_acc=[0.3], lr=[0.1],
+                   epoch_time=[1.0])  # a run of the layout before fit(test=...)
+    with pytest.raises(ValueError, match=r"'history' parameter of final_test_acc must be a History with the "
+                                         r"series 'test_acc'"):
+        experiments.final_test_acc(old)
     assert len(h.lr) == h.epochs == len(h.train_acc), "every series has one entry per epoch"
     assert h.epochs <= 4
 

@@ -45,8 +45,11 @@ def _first(stored: dict[str, Any]) -> str:
     (lambda s: s["runs"].__setitem__(_first(s), {k: [] if isinstance(v, list) else {n: [] for n in v} if k == "extra"
                                                  else v for k, v in s["runs"][_first(s)].items() if k != "best_epoch"}),
      r"holds a run 'plain, 6 layers' without any epoch"),
+    (lambda s: s["runs"][_first(s)].update(val_loss=s["runs"][_first(s)]["extra"]["test_loss"],
+                                           val_acc=s["runs"][_first(s)]["extra"].pop("test_acc")),
+     r"holds a run 'plain, 6 layers' without the series \['test_acc'\] that the current code records"),
 ], ids=["recipe-null", "recipe-list", "runs-null", "made-with-null", "run-deleted", "run-added", "run-null",
-        "run-emptied"])
+        "run-emptied", "run-old-layout"])
 def test_a_hand_edited_sweep_file_is_refused_naming_the_file_and_what_is_wrong(tmp_path, change, why) -> None:
     path = _edited(tmp_path, change)
     with pytest.raises(experiments.StaleAssetError, match=rf"stale asset: .*edited_sweep.json {why}.*"

@@ -49,9 +49,25 @@ def test_compare_histories_draws_the_test_curves_that_fit_recorded():
     plt.close(ax.figure)
     # A run without a test set is named, not drawn from its validation curve.
     with pytest.raises(ValueError, match=r"'split' parameter of compare_histories must be 'train', 'val' or 'both' "
-                                         r"for runs trained without a test set\. Got 'test', and these runs have no "
-                                         r"test series: \['plain'\]"):
+                                         r"for runs without the series 'test_error'\. Got 'test', and these runs have "
+                                         r"no test_error: \['plain'\]"):
         compare_histories({"residual": tested, "plain": _history()}, split="test")
+    # A test accuracy logged by a callback has no test loss beside it: the error names the series.
+    partly = _history()
+    partly.extra["test_acc"] = [0.3, 0.5, 0.65]
+    with pytest.raises(ValueError, match=r"Got 'test', and these runs have no test_loss: \['partly'\]"):
+        compare_histories({"partly": partly}, metric="loss", split="test")
+
+
+@pytest.mark.parametrize("split", ["val", "both"])
+def test_compare_histories_refuses_a_validation_curve_a_run_does_not_have(split):
+    """A run trained without a validation set (val_* all nan) would draw an empty panel: refused, with the way out."""
+    tested = History(train_loss=[1.0, 0.5], train_acc=[0.5, 0.7], val_loss=[float("nan")] * 2,
+                     val_acc=[float("nan")] * 2, lr=[0.1] * 2, epoch_time=[0.1] * 2,
+                     extra={"test_loss": [1.1, 0.8], "test_acc": [0.4, 0.6]})
+    with pytest.raises(ValueError, match=rf"Got '{split}', and these runs have no val_error: \['residual'\]\. "
+                                         r"They record the test set as test_\*: use split='test'"):
+        compare_histories({"residual": tested}, split=split)
 
 
 def test_plot_bars_labels_values():

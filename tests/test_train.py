@@ -71,8 +71,15 @@ def _model_after(h: History, train, test) -> nn.Module:
 def test_a_history_without_a_test_set_has_no_test_error():
     h = fit(_model(), _blobs(64), epochs=1, progress=False)
     assert "test_error" not in h.series_names()
-    with pytest.raises(ValueError, match=r"'name' parameter of History.series must be one of the series"):
+    with pytest.raises(ValueError, match=r"History.test_error is 1 - test_acc, and this History has no series "
+                                         r"'test_acc': it was trained without fit\(\.\.\., test=\.\.\.\)"):
         h.test_error
+    # A callback that logs the test accuracy too is told that fit already records it.
+    test = _blobs(32, 2)
+    from course_utils.train import log_accuracy
+    with pytest.raises(ValueError, match=r"already has a value of 'test_acc' .* fit\(\.\.\., test=\.\.\.\) "
+                                         r"records test_loss and test_acc itself"):
+        fit(_model(), _blobs(64), test=test, epochs=1, progress=False, callbacks=[log_accuracy(test)])
 
 
 def test_a_test_set_that_does_not_fit_the_model_is_refused():

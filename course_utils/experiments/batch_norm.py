@@ -399,7 +399,11 @@ def final_test_acc(history: History) -> float:
             series (it was trained without ``fit(..., test=...)``).
     """
     _require_epochs(history)
-    return 0.1 if diverged(history) else history.series("test_acc")[-1]
+    if "test_acc" not in history.extra:
+        raise invalid("history", "a History with the series 'test_acc', as train_norm_net makes it "
+                      "(fit(..., test=...))", "one without it", "Histories made before the test curves moved out "
+                      "of val_* must be made again.")
+    return 0.1 if diverged(history) else history.extra["test_acc"][-1]
 
 
 def _same_length(x: torch.Tensor, y: torch.Tensor) -> None:
@@ -519,7 +523,7 @@ _OVERFIT = dict(n_train=1000, width=512, depth=2, optimizer="adam", lr=(1e-3,), 
 
 def _spec(name: str, recipe: BatchNormRecipe, description: str) -> SweepSpec[BatchNormRecipe]:
     return SweepSpec(topic="batch_norm", name=name, file=f"batch_norm_{name}_sweep.json", recipe=recipe, run=_run,
-                     labels=_labels, repeat=_repeat, description=description)
+                     labels=_labels, repeat=_repeat, description=description, records=("test_loss", "test_acc"))
 
 
 _LRN_NORMS = ("none", "lrn", "lrn-alexnet", "group", "batch", "batch+lrn")

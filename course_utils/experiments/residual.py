@@ -338,16 +338,20 @@ def _repeat(recipe: DegradationRecipe) -> tuple[str, History]:
 
 
 #: The stored sweeps of notebook 01, made by ``python assets/precompute.py residual``.
+#: The series every stored run holds (fit's test=): final_errors and the widget read them.
+_RECORDS = ("test_loss", "test_acc")
+
 DEGRADATION_SWEEPS: dict[str, SweepSpec[DegradationRecipe]] = {
     "depth": SweepSpec(
         topic="residual", name="depth", file="residual_depth_sweep.json",
         recipe=DegradationRecipe(num_blocks=(2, 4, 8, 16, 32)), run=_run, labels=_labels, repeat=_repeat,
+        records=_RECORDS,
         description="The depth slider of notebook 01: 6 to 66 layers, plain and residual, "
                     "the experiment's 8 epochs.",
     ),
     "long": SweepSpec(
         topic="residual", name="long", file="residual_long_run.json",
-        recipe=DegradationRecipe(epochs=24), run=_run, labels=_labels, repeat=_repeat,
+        recipe=DegradationRecipe(epochs=24), run=_run, labels=_labels, repeat=_repeat, records=_RECORDS,
         description="The experiment's four nets trained three times longer (24 epochs): "
                     "degradation survives a longer budget.",
     ),

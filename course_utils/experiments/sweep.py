@@ -26,8 +26,8 @@ from typing import Any, Generic, TypeVar
 
 import torch
 
-from .._validation import (Constraint, Instance, IsCallable, MappingOf, PathLike, invalid, requires, show, user_hook,
-                           validate)
+from .._validation import (Constraint, Instance, IsCallable, MappingOf, PathLike, SequenceOf, invalid, requires, show,
+                           user_hook, validate)
 from ..resources import asset_path
 from ..train import History
 
@@ -61,6 +61,7 @@ _RUN_FUNCTION = IsCallable("a callable taking the recipe")
 @validate(
     topic=str, name=str, file=str, recipe=_Recipe(), run=_RUN_FUNCTION, description=str, labels=_RUN_FUNCTION,
     repeat=_RUN_FUNCTION,
+    records=SequenceOf(Instance(str, desc="a str"), min_len=0, desc="a tuple of series names, e.g. ('test_acc',)"),
     checks=[requires("file", lambda a: a["file"].endswith(".json") and "/" not in a["file"],
                      "the name of a .json file in assets/, e.g. 'residual_depth_sweep.json'")],
 )
@@ -78,6 +79,9 @@ class SweepSpec(Generic[R]):
         labels: ``recipe -> [label, ...]``, the runs a complete sweep holds (cheap: no training).
         repeat: ``recipe -> (label, History)``: trains the sweep's cheapest run again, so that
             ``tests/test_assets.py`` can check the stored file against the code that made it.
+        records: series beyond the built-in ones that every run records and the topic's readers
+            need, e.g. ``("test_loss", "test_acc")``; a stored run without one was made by older
+            code and is refused.
     """
 
     topic: str
@@ -88,6 +92,7 @@ class SweepSpec(Generic[R]):
     description: str
     labels: Callable[[R], list[str]]
     repeat: Callable[[R], tuple[str, History]]
+    records: tuple[str, ...] = ()
 
 
 @validate(spec=SweepSpec, runs=MappingOf(str, History, min_len=0, desc="a dict {label: History}"),
@@ -222,7 +227,8 @@ def load_sweep(spec: SweepSpec[R], path: str | Path | None = None) -> Sweep[R]:
         FileNotFoundError: the file is missing; the message says how to make it.
         StaleAssetError: the file is not a sweep of this layout, was made for another topic or
             from another recipe, or was edited by hand (a recipe or a run that is not what
-            ``save_sweep`` writes, a run missing or added, a run without epochs); the message names
+            ``save_sweep`` writes, a run missing or added, a run without epochs or without a series
+            of ``spec.records``); the message names
             the file, what is wrong and how to make it again.
     """
     path = asset_path(spec.file) if path is None else Path(path)
@@ -257,6 +263,11 @@ def load_sweep(spec: SweepSpec[R], path: str | Path | None = None) -> Sweep[R]:
             raise _stale(path, spec, f"holds a run that is not a History: {label!r} ({err})") from None
         if runs[label].epochs == 0:
             raise _stale(path, spec, f"holds a run {label!r} without any epoch")
+        lacking = [name for name in spec.records if name not in runs[label].extra]
+        if lacking:
+            raise _stale(path, spec, f"holds a run {label!r} without the series {lacking} that the current code "
+                                     "records (made by an older version: the degradation and batch-norm runs "
+                                     "kept their test curves in val_* before)")
     expected = user_hook(spec.labels)(spec.recipe)
     if not (isinstance(expected, (list, tuple)) and all(isinstance(label, str) for label in expected)):
         raise invalid("spec", "a SweepSpec whose labels returns the list of the runs' labels",

@@ -7,7 +7,9 @@
 
 Each returns a callable ``(epoch, model, history)`` for ``fit(..., callbacks=[...])``; ``every``
 and ``last`` choose the epochs it records (the others read ``nan``), so that a stored sweep
-stays small. Called once after ``fit`` with the last epoch's index, a callback records the
+stays small. (For the test set in every epoch, ``fit(..., test=...)`` records ``test_loss`` and
+``test_acc`` itself; use :func:`log_accuracy` for other epochs or other sets, under a name
+``fit`` does not use then.) Called once after ``fit`` with the last epoch's index, a callback records the
 returned net instead (after early stopping, the restored one)::
 
     history = fit(net, splits.train, splits.val, callbacks=[log_accuracy(splits.test), log_weights(every=10)])

@@ -146,8 +146,10 @@ class History:
                              "has none yet. Call it from a fit callback, which runs after each epoch.")
         series = self.extra.setdefault(name, [])
         if len(series) >= self.epochs:
+            also = (" fit(..., test=...) records test_loss and test_acc itself: give the callback another name, "
+                    "or leave test out." if name in ("test_loss", "test_acc") else "")
             raise ValueError(f"{func} already has a value of {name!r} for epoch {self.epochs - 1}. "
-                             "Record each series once per epoch.")
+                             f"Record each series once per epoch.{also}")
         series.extend([math.nan] * (self.epochs - 1 - len(series)))
         series.append(float(value))
 
@@ -191,7 +193,11 @@ class History:
         Raises:
             ValueError: the History has no ``test_acc`` series (it was trained without ``test``).
         """
-        return [1.0 - a for a in self.series("test_acc")]
+        if "test_acc" not in self.extra:
+            raise ValueError("History.test_error is 1 - test_acc, and this History has no series 'test_acc': "
+                             "it was trained without fit(..., test=...). (Histories made before that "
+                             "option kept a test curve in val_*; make them again.)")
+        return [1.0 - a for a in self.extra["test_acc"]]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain ``dict`` for JSON files (``nan`` becomes ``None``).
