@@ -9,7 +9,9 @@ checks that no cell failed, steps through the slides with the keyboard to the sl
 a slider, moves the slider with the keyboard, waits for the output beside it to change and checks
 that the deck stayed on that slide. A screenshot goes to build/browser/.
 
-Negative control: on the title slide, which holds no widget, the same slider check fails.
+Negative controls: on the title slide, which holds no widget, the same slider check fails; and
+with a template that lacks the course's key guard (reveal.js then takes the arrow key too), the
+check fails as well.
 
 Where Chromium, playwright or the slide libraries (npm) are missing the tests skip loudly; in CI
 (CI=true) they fail.
@@ -17,7 +19,10 @@ Where Chromium, playwright or the slide libraries (npm) are missing the tests sk
 
 from __future__ import annotations
 
+import re
+import shutil
 import time
+from contextlib import contextmanager
 
 import live_slides
 import nbformat
@@ -97,34 +102,53 @@ def offline(page, url: str) -> list[str]:
     return refused
 
 
-@pytest.fixture
-def lab(tmp_path, live_path):
+@contextmanager
+def live_lab(tmp_path, live_path):
     options = tuple(live_slides.SERVER_OPTIONS)
     with jupyterlab(tmp_path, options=options, env=live_slides.environment(out=live_path)) as url:
         yield url
 
 
-def test_live_deck_in_jupyterlab_moves_a_slider_on_its_slide(browser, lab):
+@pytest.fixture
+def lab(tmp_path, live_path):
+    with live_lab(tmp_path, live_path) as url:
+        yield url
+
+
+def present_widget_slide(browser, url: str, shot=None, timeout_s: float = 60) -> dict:
+    """The whole check: open the deck, go to the widget's slide, move its slider with the keyboard,
+    wait for the output to change, check the deck stayed on that slide; with no network."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    refused = offline(page, lab)
+    refused = offline(page, url)
     try:
-        frame, first_slide = open_deck(page, lab, NOTEBOOK)
+        frame, first_slide = open_deck(page, url, NOTEBOOK)
         errors = cell_errors(frame)
         assert not errors, f"cells of {NOTEBOOK.path.name} failed in the live deck: {errors}"
         slide = go_to_widget_slide(page, frame, widget_slide_steps(NOTEBOOK))
-        moved = move_first_slider(page, frame=frame, within=SHOWN)
+        moved = move_first_slider(page, timeout_s, frame=frame, within=SHOWN)
         assert moved["value_before"] != moved["value_after"], "the slider's value did not change"
-        assert frame.evaluate("location.hash") == slide, "moving the slider also moved the deck to another slide"
-        shot = BUILD / "browser" / f"{NOTEBOOK.name}-live-slide.png"
-        shot.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shot))
-        # Only Voilà's icon font is asked for outside; reveal.js, jQuery and the widgets come from the server.
-        assert all("fontawesome" in address for address in refused), refused
+        now = frame.evaluate("location.hash")
+        assert now == slide, f"moving the slider also moved the deck, from slide {slide} to {now}"
+        if shot is not None:
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shot))
     finally:
         page.close()
-    REPORT[NOTEBOOK.id] = (f"deck's first slide {first_slide:.1f} s after 'Render with Voilà' (the kernel ran every "
-                           f"cell); slide {slide}: slider {moved['value_before']} -> {moved['value_after']}, output "
-                           f"changed; refused off-machine requests: {len(refused)}; screenshot {shot.relative_to(ROOT)}")
+    return {"first_slide": first_slide, "slide": slide, "refused": refused, **moved}
+
+
+def test_live_deck_in_jupyterlab_moves_a_slider_on_its_slide(browser, lab):
+    shot = BUILD / "browser" / f"{NOTEBOOK.name}-live-slide.png"
+    start = time.perf_counter()
+    shown = present_widget_slide(browser, lab, shot=shot)
+    refused = shown["refused"]
+    # Only Voilà's icon font is asked for outside; reveal.js, jQuery and the widgets come from the server.
+    assert all("fontawesome" in address for address in refused), refused
+    REPORT[NOTEBOOK.id] = (f"deck's first slide {shown['first_slide']:.1f} s after 'Render with Voilà' (the kernel "
+                           f"ran every cell); slide {shown['slide']}: slider {shown['value_before']} -> "
+                           f"{shown['value_after']}, output changed, deck stayed; whole check "
+                           f"{time.perf_counter() - start:.0f} s; off-machine requests refused: {len(refused)}; "
+                           f"screenshot {shot.relative_to(ROOT)}")
     print(f"\nscreenshot: {shot}")
 
 
@@ -141,3 +165,21 @@ def test_negative_control_a_slide_without_the_widget(browser, lab):
         page.close()
     REPORT["negative control"] = f"{NOTEBOOK.id}: on the title slide the slider check failed, as it should"
 
+
+def test_negative_control_without_the_key_guard(browser, tmp_path):
+    """The course template stops arrow keys pressed in a widget before reveal.js sees them; a
+    template without that guard lets reveal.js take → as well, and the check fails."""
+    source = tmp_path / "template"
+    shutil.copytree(live_slides.SOURCE, source)
+    page = source / "index.html.j2"
+    unguarded, found = re.subn(r"\{%-? block footer_js -?%\}.*?\{%-? endblock footer_js -?%\}", "",
+                               page.read_text(), flags=re.S)
+    assert found == 1, "the template's key guard (block footer_js) was not found"
+    page.write_text(unguarded)
+    require_npm()
+    with live_lab(tmp_path, live_slides.prepare(tmp_path / "live", source=source)) as url:
+        # reveal.js takes the arrow key: the deck changes slide, and the slider's value either stays or
+        # moves along with it (either way the talk jumps to another slide).
+        with pytest.raises(AssertionError, match="also moved the deck|did not change") as failed:
+            present_widget_slide(browser, url, timeout_s=15)
+    REPORT["negative control (no key guard)"] = f"the check failed, as it should: {str(failed.value).splitlines()[0]}"

@@ -45,15 +45,16 @@ SOURCE = Path(__file__).resolve().parent / "slides" / TEMPLATE
 SERVER_OPTIONS = [f"--VoilaConfiguration.template={TEMPLATE}", "--VoilaConfiguration.strip_sources=False"]
 
 
-def prepare(out: Path = LIVE) -> Path:
-    """Copy the template into ``out``/voila/templates/ and the libraries into its static/vendor/.
+def prepare(out: Path = LIVE, source: Path = SOURCE) -> Path:
+    """Copy the template (from ``source``) into ``out``/voila/templates/ and the libraries into
+    its static/vendor/.
 
     Returns ``out``, the folder to put on ``JUPYTER_PATH``. Raises build_slides.NpmMissing where the
     libraries are not fetched yet and there is no npm.
     """
     template = out / "voila" / "templates" / TEMPLATE
     template.mkdir(parents=True, exist_ok=True)
-    for path in SOURCE.iterdir():
+    for path in source.iterdir():
         shutil.copy2(path, template / path.name)
     build_slides.vendor(template / "static")
     return out
@@ -72,7 +73,7 @@ def deck_path(url: str, notebook: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--prepare-only", action="store_true", help="only build build/live/, start nothing")
     args, lab_options = parser.parse_known_args(argv)
     try:
