@@ -13,7 +13,7 @@ RUN    := PATH="$(CURDIR)/$(BIN):$$PATH"
 # Cuts the network for the command after it (see tools/offline.sh); in CI it must succeed.
 OFFLINE := tools/offline.sh
 
-.PHONY: install lab lab-ko korean release slides check test test-notebooks test-notebooks-both test-notebooks-ko test-python bench clean help hub-proxy classroom feedback-mathjax
+.PHONY: install lab lab-ko korean release slides present check test test-notebooks test-notebooks-both test-notebooks-ko test-python bench clean help hub-proxy classroom feedback-mathjax
 
 help:
 	@echo "make lab      - open the course in JupyterLab: your student notebooks in release/,"
@@ -28,6 +28,8 @@ help:
 	@echo "                OVERWRITES release/, including a learner's answers there"
 	@echo "make slides   - one offline reveal.js deck per notebook in build/slides/ (Korean: build/slides/ko/)"
 	@echo "                (EXECUTE=1 runs the notebooks first so the decks show their outputs)"
+	@echo "make present  - live slides for a talk: JupyterLab where a notebook's 'Render with Voila' button"
+	@echo "                shows it as a deck whose widgets work and whose cells run (see README, Slides)"
 	@echo "make classroom - (instructors) the JupyterHub + nbgrader exchange tests only (FAST=1: without the hub)"
 	@echo "make feedback-mathjax - (instructors) fetch, once with npm, the MathJax that feedback files carry"
 	@echo "make bench    - run the speed benchmarks (not part of make test)"
@@ -70,6 +72,13 @@ slides: $(STAMP)
 	$(RUN) $(BIN)/python tools/build_slides.py $(if $(EXECUTE),--execute)
 	$(RUN) $(BIN)/python tools/build_slides.py --lang ko $(if $(EXECUTE),--execute)
 	@echo "open build/slides/index.html (works offline; copy the whole build/slides/ folder to present elsewhere)"
+
+# Live slides (tools/live_slides.py): JupyterLab with Voila's reveal template `course_live`, so that a
+# notebook's "Render with Voila" button shows it as a deck with a running kernel and live widgets.
+# reveal.js and jQuery are fetched with npm once (build/npm, as for `make slides`) and served locally.
+present: $(STAMP)
+	$(RUN) $(BIN)/python tools/live_slides.py --port $(PORT) $(if $(filter 0,$(shell id -u)),--allow-root) \
+	    --ServerApp.root_dir="$(CURDIR)" notebooks/00_welcome/00_welcome.ipynb
 
 # Notebooks first: they are also the offline proof and the memory report (build/notebook_budgets.json).
 # `make -k test` (as in .ci/run) runs the second step even when the first fails.

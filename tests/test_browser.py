@@ -60,8 +60,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def jupyterlab(tmp: Path, disabled: tuple[str, ...] = ()):
-    """JupyterLab on a copy of the notebooks in ``tmp``; yields its URL; stops it by PID."""
+def jupyterlab(tmp: Path, disabled: tuple[str, ...] = (), options: tuple[str, ...] = (),
+               env: dict[str, str] | None = None):
+    """JupyterLab on a copy of the notebooks in ``tmp``; yields its URL; stops it by PID.
+
+    ``options`` are added to its command line, ``env`` replaces this process's environment
+    (the live-slides test, tests/test_live_slides.py, passes both)."""
     root, config, state = tmp / "root", tmp / "config", tmp / "state"
     if not root.exists():
         shutil.copytree(ROOT / "notebooks", root / "notebooks",
@@ -78,8 +82,8 @@ def jupyterlab(tmp: Path, disabled: tuple[str, ...] = ()):
            "--allow-root", "--IdentityProvider.token=", "--ServerApp.password=",
            "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={root}",
            f"--LabApp.workspaces_dir={state / 'workspaces'}", f"--LabApp.user_settings_dir={state / 'settings'}",
-           "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    env = dict(__import__("os").environ, JUPYTER_CONFIG_DIR=str(config), JUPYTER_RUNTIME_DIR=str(state / "rt"))
+           "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *options]
+    env = dict(os.environ if env is None else env, JUPYTER_CONFIG_DIR=str(config), JUPYTER_RUNTIME_DIR=str(state / "rt"))
     log = (tmp / f"jupyterlab-{port}.log").open("w")
     server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root)
     url = f"http://127.0.0.1:{port}"
@@ -145,17 +149,22 @@ FINGERPRINT = """(cell) => {
     return parts.join('|'); }"""
 
 
-def move_first_slider(page, timeout_s: float = 60) -> dict:
+def move_first_slider(page, timeout_s: float = 60, frame=None, within: str = "") -> dict:
     """Find the first rendered slider, press → on it, wait for its cell's output to change.
+
+    ``frame``: look in this frame of ``page`` (an iframe, e.g. a live deck inside JupyterLab);
+    ``within``: a CSS selector the slider must be inside (e.g. the slide shown).
 
     Raises:
         AssertionError: no rendered slider (e.g. it shows as text) or no output change.
     """
-    sliders = page.locator(".jp-OutputArea .widget-slider")
+    keyboard, page = page.keyboard, frame or page
+    sliders = page.locator(f"{within} .jp-OutputArea .widget-slider".strip())
     if sliders.count() == 0:
         texts = page.evaluate("""() => [...document.querySelectorAll('.jp-OutputArea-output')]
             .map(e => e.textContent).filter(t => /Slider\\(|VBox\\(|interactive\\(/.test(t)).slice(0, 2)""")
-        raise AssertionError(f"no rendered slider in the notebook; widget text shown instead: {texts}")
+        where = f"inside {within!r}" if within else "in the notebook"
+        raise AssertionError(f"no rendered slider {where}; widget text shown instead: {texts}")
     slider = sliders.first
     slider.scroll_into_view_if_needed()
     cell = slider.locator("xpath=ancestor::div[contains(@class,'jp-CodeCell')][1]")
@@ -167,7 +176,7 @@ def move_first_slider(page, timeout_s: float = 60) -> dict:
     knob.focus()
     # One step right; a slider that starts at its maximum goes one step left instead.
     for key in ("ArrowRight", "ArrowLeft"):
-        page.keyboard.press(key)
+        keyboard.press(key)
         if value_before is None:
             break
         try:
