@@ -159,9 +159,11 @@ class LiveFigure:
             if self._restore is not None:
                 self._restore()
                 self._restore = None
+                state = self._layout_state(key)
             if not fitted and self._overflows():  # text reaches past the figure's edge
                 if self.tight:  # fit the layout as a fresh figure would
                     fig.tight_layout()
+                    state = self._layout_state(key)
                 else:  # grow the canvas to show it, as a notebook's tight crop does
                     for artist in changing:
                         artist.set_animated(False)
@@ -169,9 +171,10 @@ class LiveFigure:
                     for artist in changing:
                         artist.set_animated(True)
                     self._restore = adjust_bbox(fig, box, canvas.get_renderer(), fig.dpi)
+                    state = self._layout_state(key)
             canvas.draw()  # everything but the changing artists
-            # The background holds the state before the draw and the state the draw left: drawing moves
-            # what a locator places (e.g. a colour bar beside its axes) and what an aspect fixes.
+            # The background serves the state it was drawn from and the state the draw left: drawing
+            # moves what a locator places (e.g. a colour bar beside its axes) and what an aspect fixes.
             self._background, self._state, self._drawn_state = (canvas.copy_from_bbox(fig.bbox), state,
                                                                 self._layout_state(key))
         else:
