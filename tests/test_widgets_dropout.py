@@ -96,6 +96,29 @@ def test_the_explorer_redraws_and_trains_live(sweep, monkeypatch) -> None:
     plt.close("all")
 
 
+def _picture(ax) -> tuple:
+    """What a net picture shows: its visible lines and discs with their styles, and its title."""
+    lines = [(tuple(ln.get_xdata()), tuple(ln.get_ydata()), ln.get_color(), ln.get_linewidth(), ln.get_alpha(),
+              ln.get_linestyle()) for ln in ax.lines if ln.get_visible()]
+    discs = [(c.get_offsets().tolist(), c.get_facecolor().tolist(), c.get_edgecolor().tolist()) for c in ax.collections]
+    return sorted(lines), discs, ax.get_title()
+
+
+def test_the_explorers_net_picture_is_the_deck_picture_of_each_setting(sweep, monkeypatch) -> None:
+    # The explorer restyles one set of artists: after any sequence of changes, the picture must be the one
+    # draw_dropout_net draws for the chosen setting, with no unit, weight or cross left from an earlier one.
+    figures = fake_runs.capture_figures(monkeypatch)
+    widget = dropout_explorer(sweep, lambda p, method, seed: None)
+    fig, = figures
+    slider, method = widget.children[0].children
+    for p, m in ((0.5, "dropout"), (0.0, "dropout"), (0.5, "dropconnect"), (0.0, "dropconnect"), (0.5, "dropout")):
+        slider.value, method.value = p, m
+        _, reference = plt.subplots()
+        draw_dropout_net((4, 7, 7, 2), p, seed=round(100 * p), connected=True, method=m, ax=reference)
+        assert _picture(fig.axes[2]) == _picture(reference), f"the picture of p = {p}, {m}"
+    plt.close("all")
+
+
 def test_the_explorer_shows_a_failure_and_rejects_bad_input(sweep) -> None:
     def broken(p, method, seed):
         raise ValueError("no data")

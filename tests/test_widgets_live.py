@@ -19,6 +19,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 from course_utils import experiments, models, widgets  # noqa: E402
+from course_utils.widgets._live import LiveFigure  # noqa: E402
 
 
 def _never(*args):
@@ -105,4 +106,30 @@ def test_a_control_change_updates_the_one_figure_in_place(name, monkeypatch) -> 
     assert len(made) == 1, f"{name}: a control change must not make a new figure"
     assert _content(made[0]) != before, f"{name}: the figure's content must follow the control"
     assert bytes(image.value) != first_png, f"{name}: the shown image must follow the control"
+    plt.close("all")
+
+
+def test_a_colour_bar_does_not_make_the_next_change_draw_the_whole_figure(monkeypatch) -> None:
+    # Drawing moves a colour bar (its locator places it): the background drawn must still serve the next
+    # change, and a new key must still draw the whole figure once, its layout fitted once.
+    fig, (live, ax) = plt.subplots(1, 2, figsize=(8, 3))
+    fig.colorbar(ax.pcolormesh([[0.0, 1.0], [2.0, 3.0]]), ax=ax)
+    view = LiveFigure(fig, live_axes=[live])
+    full_draws, layouts = [], []
+    real_draw, real_layout = type(fig.canvas).draw, fig.tight_layout
+
+    def draw(canvas, *args, **kwargs):
+        full_draws.append(1)
+        return real_draw(canvas, *args, **kwargs)
+
+    def tight_layout(*args, **kwargs):
+        layouts.append(1)
+        return real_layout(*args, **kwargs)
+
+    monkeypatch.setattr(type(fig.canvas), "draw", draw)
+    monkeypatch.setattr(fig, "tight_layout", tight_layout)
+    for step, key in enumerate(("first", "first", "first", "second", "second")):
+        view.repaint(lambda: live.plot([0, 1], [0, step]), key=key)
+    assert len(full_draws) == 2, "one full draw per key; the other changes reuse its background"
+    assert len(layouts) == 2, "the layout is fitted once per key (not again to look for text past the edge)"
     plt.close("all")

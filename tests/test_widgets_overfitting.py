@@ -80,6 +80,31 @@ def test_noise_explorer_redraws_and_measures_live(maps, monkeypatch) -> None:
     plt.close("all")
 
 
+def _fits_panel(ax) -> tuple:
+    """What a data-set panel shows: its lines and points with their labels, its range, legend and axis labels."""
+    lines = [(ln.get_label(), tuple(ln.get_xdata()), tuple(ln.get_ydata()), ln.get_color(), ln.get_linestyle())
+             for ln in ax.get_lines()]
+    points = [(c.get_label(), c.get_offsets().tolist()) for c in ax.collections]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    return lines, points, ax.get_xlim(), ax.get_ylim(), legend, ax.get_xlabel(), ax.get_ylabel()
+
+
+def test_noise_explorer_draws_each_data_set_as_draw_fits_does(maps, monkeypatch) -> None:
+    # The explorer moves one set of artists to each new data set: after any sequence of changes, its panel
+    # must be what draw_fits draws for the chosen data set, nothing left from an earlier one.
+    figures = fake_runs.capture_figures(monkeypatch)
+    widget = noise_explorer(maps, _example, fake_runs.LiveRun(_measures), colours=experiments.DEGREE_COLOURS)
+    n, sigma2, q_f, seed = widget.children[0].children
+    fig, = figures
+    for control, value in ((n, 80), (sigma2, 2.0), (q_f, 5), (seed, 7), (n, 12), (q_f, 60)):
+        control.value = value
+        _, reference = plt.subplots()
+        draw_fits(_example(n.value, round(sigma2.value, 2), q_f.value, seed.value), reference,
+                  colours=experiments.DEGREE_COLOURS)
+        assert _fits_panel(fig.axes[0]) == _fits_panel(reference), f"after {control.description} = {value}"
+    plt.close("all")
+
+
 def test_noise_explorer_shows_a_failure_in_the_widget(maps) -> None:
     def broken(*args):
         raise ValueError("The 'runs' parameter of overfit_runs must be ...")

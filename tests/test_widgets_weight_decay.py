@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 
 import fake_runs  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from course_utils import experiments  # noqa: E402
@@ -37,6 +38,25 @@ def test_ridge_explorer_moves_the_fit_with_lambda() -> None:
     assert calls[-1] == pytest.approx(1e-2)
     expected = experiments.ridge_fit(example, 1e-2)
     assert f"E_out {expected['e_out']:.3f}" in status.value, status.value
+    plt.close("all")
+
+
+def test_ridge_explorer_bars_follow_every_lambda(monkeypatch) -> None:
+    # The chosen λ's bars are made once and take new heights on each change: none may keep an earlier λ's.
+    example = experiments.lfd_example(15, 0.5, 10, seed=4, degrees=(10,))
+    figures = fake_runs.capture_figures(monkeypatch)
+    lam = ridge_explorer(example, lambda value: experiments.ridge_fit(example, value)).children[0]
+    fig, = figures
+    weights = fig.axes[1]
+    for value in (1e-2, 1.0, 1e-6):
+        lam.value = value
+        expected = np.abs(np.asarray(experiments.ridge_fit(example, lam.value)["coefs"], dtype=float))
+        shown = {c.get_label(): [bar.get_height() for bar in c] for c in weights.containers}
+        assert list(shown) == ["λ = 0", f"λ = {lam.value:.1e}"], "the λ = 0 bars and the chosen λ's, one set each"
+        assert np.allclose(shown[f"λ = {lam.value:.1e}"], expected), f"the bars are λ = {lam.value:g}'s"
+        legend = [t.get_text() for t in weights.get_legend().get_texts()]
+        assert legend == ["λ = 0", f"λ = {lam.value:.1e}"], legend
+        assert weights.get_ylim()[0] <= expected.min(), "the log axis shows the smallest |c_q|"
     plt.close("all")
 
 

@@ -130,14 +130,19 @@ class LiveFigure:
         for ax in self.live_axes:
             ax.set_animated(True)
         self._state: tuple | None = None
+        self._drawn_state: tuple | None = None
         self._background = None
         self._changing: list[Artist] = []
         self._painted: list[Artist] = []
         self._containers: list = []
         self._restore: Callable[[], None] | None = None
 
-    def show(self, changing: Iterable[Artist] = (), key: Hashable = None) -> None:
-        """Render the figure into :attr:`image`; ``changing``: the artists a control change may alter."""
+    def show(self, changing: Iterable[Artist] = (), key: Hashable = None, *, fitted: bool = False) -> None:
+        """Render the figure into :attr:`image`; ``changing``: the artists a control change may alter.
+
+        ``fitted``: the layout was just fitted (``tight_layout``) to what the figure now holds, so
+        nothing is looked for past the figure's edge (a second fit would change nothing).
+        """
         fig, canvas = self.fig, self.fig.canvas
         for artist in self._changing:
             artist.set_animated(False)
@@ -145,15 +150,17 @@ class LiveFigure:
         for artist in changing:
             artist.set_animated(True)
         self._changing = changing
-        if self.tight and self._state is not None and self._overflows(self.live_axes):
+        fitted = fitted and self.tight
+        if self.tight and self._state is not None and not fitted and self._overflows(self.live_axes):
             fig.tight_layout()  # a live panel's new labels left the figure: fit the layout as a fresh figure would
+            fitted = True
         state = self._layout_state(key)
-        if self._background is None or state != self._state:
+        if self._background is None or state not in (self._state, self._drawn_state):
             if self._restore is not None:
                 self._restore()
                 self._restore = None
                 state = self._layout_state(key)
-            if self._overflows():  # text reaches past the figure's edge
+            if not fitted and self._overflows():  # text reaches past the figure's edge
                 if self.tight:  # fit the layout as a fresh figure would
                     fig.tight_layout()
                     state = self._layout_state(key)
@@ -166,7 +173,10 @@ class LiveFigure:
                     self._restore = adjust_bbox(fig, box, canvas.get_renderer(), fig.dpi)
                     state = self._layout_state(key)
             canvas.draw()  # everything but the changing artists
-            self._background, self._state = canvas.copy_from_bbox(fig.bbox), state
+            # The background serves the state it was drawn from and the state the draw left: drawing
+            # moves what a locator places (e.g. a colour bar beside its axes) and what an aspect fixes.
+            self._background, self._state, self._drawn_state = (canvas.copy_from_bbox(fig.bbox), state,
+                                                                self._layout_state(key))
         else:
             canvas.restore_region(self._background)
         # Drawn in the order a full draw would use (z-order), legends last, as each axes draws them.
@@ -221,17 +231,19 @@ class LiveFigure:
         self._painted = painted
         # bar() and errorbar() also keep a container, whose label a legend lists: it goes with its artists.
         self._containers = [(ax, c) for ax in axes for c in ax.containers if id(c) not in containers]
-        if self.tight and (self._state is None or key != self._state[0]):
+        fitted = self.tight and (self._state is None or key != self._state[0])
+        if fitted:
             self.fig.tight_layout()
         titles = [t for ax in axes for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]
-        self.show([*painted, *titles, *keep], key=key)
+        self.show([*painted, *titles, *keep], key=key, fitted=fitted)
 
 
 def _png(canvas: FigureCanvasAgg) -> bytes:
     """The rendered canvas as PNG bytes, cropped to its content plus 0.1 inch on each side."""
     rgba = np.asarray(canvas.buffer_rgba())
     face = np.array([round(255 * c) for c in to_rgba(canvas.figure.get_facecolor())], dtype=np.uint8)
-    ink = (rgba != face).any(axis=2)
+    # One comparison per pixel (its four bytes read as one 32-bit word), not four.
+    ink = rgba.view(np.uint32)[..., 0] != face.view(np.uint32)[0]
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     if len(rows):
         pad = round(0.1 * canvas.figure.dpi)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as W
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 
 from .._validation import Bool, Constraint, Float, Instance, Int, IsCallable, OneOf, SequenceOf, validate
@@ -39,6 +40,89 @@ def _reachable(layer_sizes: Sequence[int], kept: list[list[bool]], weights: list
         reach.append([kept[i][b] and any(reach[i - 1][a] and weights[i - 1][a][b] for a in range(layer_sizes[i - 1]))
                       for b in range(layer_sizes[i])])
     return reach
+
+
+def _sample_masks(sizes: list[int], p: float, seed: int, method: str,
+                  connected: bool) -> tuple[list[list[bool]], list[list[list[bool]]], bool, int]:
+    """The kept units and weights of a sampled mask (see :func:`draw_dropout_net`).
+
+    Returns:
+        ``(kept, weights, connected, draws)``: a bool per unit per layer, an in x out bool grid per
+        layer pair, whether every output is reached from the inputs, and how many masks were drawn.
+    """
+    g = torch.Generator().manual_seed(seed)
+    for draws in range(1, 10_001):
+        kept, weights = [], []
+        for i, n in enumerate(sizes):
+            hidden = 0 < i < len(sizes) - 1
+            kept.append((torch.rand(n, generator=g) >= p).tolist() if hidden and method == "dropout" else [True] * n)
+        for i in range(len(sizes) - 1):
+            drop = method == "dropconnect" and i > 0
+            weights.append((torch.rand(sizes[i], sizes[i + 1], generator=g) >= p).tolist() if drop
+                           else [[True] * sizes[i + 1] for _ in range(sizes[i])])
+        reach = _reachable(sizes, kept, weights)
+        if all(reach[-1]) or not connected:
+            break
+    return kept, weights, all(reach[-1]), draws
+
+
+def _positions(sizes: list[int]) -> list[list[tuple[float, float]]]:
+    """Each unit's place in the picture, layer by layer (left to right), each layer centred on y = 0."""
+    return [[(1.6 * i, (n - 1) / 2 - j) for j in range(n)] for i, n in enumerate(sizes)]
+
+
+def _edges(sizes: list[int]) -> list[tuple[int, int, int]]:
+    """Every connection ``(layer, from unit, to unit)``, in the order the picture draws them."""
+    return [(i, a, b) for i in range(len(sizes) - 1) for a in range(sizes[i]) for b in range(sizes[i + 1])]
+
+
+def _edge_state(kept: list[list[bool]], weights: list[list[list[bool]]], i: int, a: int, b: int) -> tuple[bool, bool]:
+    """Whether connection ``(i, a, b)`` carries signal, and whether DropConnect dropped its weight (both units kept)."""
+    both = kept[i][a] and kept[i + 1][b]
+    return both and weights[i][a][b], both and not weights[i][a][b]
+
+
+def _edge_style(on: bool, dropped_weight: bool) -> dict[str, Any]:
+    """A connection's line: dark when it carries signal, dashed orange when DropConnect dropped its weight,
+    light grey when a dropped unit cuts it."""
+    return {"color": "#333333" if on else "#D55E00" if dropped_weight else "#dddddd",
+            "lw": 0.9 if on else 0.7 if dropped_weight else 0.5, "alpha": 0.7 if dropped_weight else 1.0,
+            "ls": (0, (2, 2)) if dropped_weight else "-"}
+
+
+def _unit_style(on: bool) -> dict[str, str]:
+    """A unit's disc: white with a blue ring when kept, grey when dropped."""
+    return {"facecolor": "white" if on else "#f2f2f2", "edgecolor": "#0072B2" if on else "#bbbbbb"}
+
+
+#: A unit's disc, and a stroke of the cross over a dropped one (the colours of the disc: ``_unit_style``).
+_DISC = {"s": 260, "zorder": 2, "linewidths": 1.5}
+_STROKE = {"color": "#D55E00", "lw": 1.5, "zorder": 3}
+
+
+def _cross(x: float, y: float) -> list[tuple[list[float], list[float]]]:
+    """The two strokes (x data, y data) that cross out a dropped unit at ``(x, y)``."""
+    return [([x - 0.12, x + 0.12], [y - 0.25, y + 0.25]), ([x - 0.12, x + 0.12], [y + 0.25, y - 0.25])]
+
+
+def _net_title(sizes: list[int], p: float, method: str, kept: list[list[bool]],
+               weights: list[list[list[bool]]]) -> str:
+    """The picture's default title: the standard net, or p with how many units (weights) it kept (dropped)."""
+    if p == 0:
+        return tr("(a) standard net")
+    if method == "dropout":
+        return tr("(b) after dropout, p = {p:g}:\n{kept} of {total} hidden units kept (crossed out: dropped)").format(
+            p=p, kept=sum(sum(k) for k in kept[1:-1]), total=sum(sizes[1:-1]))
+    dropped = [sum(not w for row in weights[i] for w in row) for i in range(1, len(sizes) - 1)]
+    return tr("after DropConnect, p = {p:g}:\n{dropped} of {total} weights dropped (dashed, orange)").format(
+        p=p, dropped=sum(dropped), total=sum(sizes[i] * sizes[i + 1] for i in range(1, len(sizes) - 1)))
+
+
+def _frame_net(ax: Axes) -> None:
+    """The picture's axes: equal aspect, a margin around the outermost units, no axis."""
+    ax.set_aspect("equal", adjustable="datalim")  # round units and symmetric crosses in any panel shape
+    ax.margins(x=0.05, y=0.1)  # the outermost units stay whole
+    ax.set_axis_off()
 
 
 @validate(layer_sizes=SequenceOf(Int(1, 12), min_len=2, desc="a list of at least 2 layer sizes in [1, 12]"),
@@ -71,54 +155,64 @@ def draw_dropout_net(layer_sizes: Sequence[int] = (4, 6, 6, 2), p: float = 0.5, 
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 3.2))
-    g = torch.Generator().manual_seed(seed)
     sizes = list(layer_sizes)
-    for draws in range(1, 10_001):
-        kept, weights = [], []
-        for i, n in enumerate(sizes):
-            hidden = 0 < i < len(sizes) - 1
-            kept.append((torch.rand(n, generator=g) >= p).tolist() if hidden and method == "dropout" else [True] * n)
-        for i in range(len(sizes) - 1):
-            drop = method == "dropconnect" and i > 0
-            weights.append((torch.rand(sizes[i], sizes[i + 1], generator=g) >= p).tolist() if drop
-                           else [[True] * sizes[i + 1] for _ in range(sizes[i])])
-        reach = _reachable(sizes, kept, weights)
-        if all(reach[-1]) or not connected:
-            break
-    pos = [[(1.6 * i, (n - 1) / 2 - j) for j in range(n)] for i, n in enumerate(sizes)]
+    kept, weights, reached, draws = _sample_masks(sizes, p, seed, method, connected)
+    pos = _positions(sizes)
     live = total = 0
-    for i in range(len(sizes) - 1):
-        for a, (xa, ya) in enumerate(pos[i]):
-            for b, (xb, yb) in enumerate(pos[i + 1]):
-                on = kept[i][a] and kept[i + 1][b] and weights[i][a][b]
-                live, total = live + on, total + 1
-                dropped_weight = kept[i][a] and kept[i + 1][b] and not weights[i][a][b]
-                ax.plot([xa, xb], [ya, yb], color="#333333" if on else "#D55E00" if dropped_weight else "#dddddd",
-                        lw=0.9 if on else 0.7 if dropped_weight else 0.5, alpha=0.7 if dropped_weight else 1.0,
-                        ls=(0, (2, 2)) if dropped_weight else "-", zorder=1)
+    for i, a, b in _edges(sizes):
+        (xa, ya), (xb, yb) = pos[i][a], pos[i + 1][b]
+        on, dropped_weight = _edge_state(kept, weights, i, a, b)
+        live, total = live + on, total + 1
+        ax.plot([xa, xb], [ya, yb], zorder=1, **_edge_style(on, dropped_weight))
     for i, layer in enumerate(pos):
         for j, (x, y) in enumerate(layer):
-            on = kept[i][j]
-            ax.scatter([x], [y], s=260, zorder=2, color="white" if on else "#f2f2f2",
-                       edgecolors="#0072B2" if on else "#bbbbbb", linewidths=1.5)
-            if not on:
-                ax.plot([x - 0.12, x + 0.12], [y - 0.25, y + 0.25], color="#D55E00", lw=1.5, zorder=3)
-                ax.plot([x - 0.12, x + 0.12], [y + 0.25, y - 0.25], color="#D55E00", lw=1.5, zorder=3)
-    if p == 0:
-        default = tr("(a) standard net")
-    elif method == "dropout":
-        default = tr("(b) after dropout, p = {p:g}:\n{kept} of {total} hidden units kept (crossed out: dropped)").format(
-            p=p, kept=sum(sum(k) for k in kept[1:-1]), total=sum(sizes[1:-1]))
-    else:
-        dropped = [sum(not w for row in weights[i] for w in row) for i in range(1, len(sizes) - 1)]
-        default = tr("after DropConnect, p = {p:g}:\n{dropped} of {total} weights dropped (dashed, orange)").format(
-            p=p, dropped=sum(dropped), total=sum(sizes[i] * sizes[i + 1] for i in range(1, len(sizes) - 1)))
-    ax.set_title(title or default, fontsize="medium")
-    ax.set_aspect("equal", adjustable="datalim")  # round units and symmetric crosses in any panel shape
-    ax.margins(x=0.05, y=0.1)  # the outermost units stay whole
-    ax.set_axis_off()
-    return {"ax": ax, "kept": kept, "weights": weights, "connections": (live, total), "connected": all(reach[-1]),
+            ax.scatter([x], [y], **_DISC, **_unit_style(kept[i][j]))
+            if not kept[i][j]:
+                for xs, ys in _cross(x, y):
+                    ax.plot(xs, ys, **_STROKE)
+    ax.set_title(title or _net_title(sizes, p, method, kept, weights), fontsize="medium")
+    _frame_net(ax)
+    return {"ax": ax, "kept": kept, "weights": weights, "connections": (live, total), "connected": reached,
             "draws": draws}
+
+
+class _NetPicture:
+    """The explorer's net picture: its artists are made once and restyled for each setting's mask.
+
+    It draws what :func:`draw_dropout_net` draws for the same arguments (the same lines, discs,
+    crosses and title), without making some hundred artists on every change.
+    """
+
+    def __init__(self, ax: Axes, layer_sizes: Sequence[int]) -> None:
+        self.ax, self.sizes = ax, list(layer_sizes)
+        pos = _positions(self.sizes)
+        self.edges = [(edge, ax.plot(*zip(pos[edge[0]][edge[1]], pos[edge[0] + 1][edge[2]]), zorder=1)[0])
+                      for edge in _edges(self.sizes)]
+        self.units, self.crosses = [], []
+        for layer in pos:
+            self.units.append([ax.scatter([x], [y], **_DISC) for x, y in layer])
+            self.crosses.append([[ax.plot(xs, ys, visible=False, **_STROKE)[0] for xs, ys in _cross(x, y)]
+                                 for x, y in layer])
+        # Every cross, hidden or not, is in the data limits: a change of mask never moves the picture.
+        _frame_net(ax)
+
+    def artists(self) -> list[Artist]:
+        """Every artist of the picture (a control change may restyle each)."""
+        return [*(line for _, line in self.edges), *(u for layer in self.units for u in layer),
+                *(c for layer in self.crosses for unit in layer for c in unit)]
+
+    def show(self, p: float, *, seed: int, method: str) -> None:
+        """Restyle the picture for a mask drawn as ``draw_dropout_net(..., connected=True)`` draws it."""
+        kept, weights, _, _ = _sample_masks(self.sizes, p, seed, method, True)
+        for edge, line in self.edges:
+            line.set(**_edge_style(*_edge_state(kept, weights, *edge)))
+        for i, layer in enumerate(self.units):
+            for j, unit in enumerate(layer):
+                unit.set(**_unit_style(kept[i][j]))
+                for stroke in self.crosses[i][j]:
+                    stroke.set_visible(not kept[i][j])
+        self.ax.set_title(_net_title(self.sizes, p, method, kept, weights), fontsize="medium")
+        self.ax.autoscale_view()  # the view a fresh plot sets (the equal aspect then widens x, not y)
 
 
 class _StoredSweep(Constraint):
@@ -202,6 +296,7 @@ def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str, int], Histo
     right.set_ylim(0, 1.02)
     left.set(xlabel=tr("epoch"), ylabel=tr("accuracy"), ylim=(0, 1.02), title=tr("accuracy per epoch"))
     left.grid(alpha=0.3)
+    picture = _NetPicture(net, (4, 7, 7, 2))
 
     def paint() -> None:
         p, m = slider.value, method.value
@@ -216,11 +311,10 @@ def dropout_explorer(sweep: DropoutSweep, run: Callable[[float, str, int], Histo
         right.plot([p], [_accuracies(sweep.history(p, m))[1]], "o", ms=14, mfc="none", mec="black",
                    label=tr("chosen setting"))
         right.legend(fontsize="small")
-        draw_dropout_net((4, 7, 7, 2), p, seed=round(100 * p), connected=True,
-                         method="dropconnect" if m == "dropconnect" else "dropout", ax=net)
+        picture.show(p, seed=round(100 * p), method="dropconnect" if m == "dropconnect" else "dropout")
 
     def draw(*_: Any) -> None:
-        view.repaint(paint, autoscale=[left])
+        view.repaint(paint, autoscale=[left], keep=picture.artists())
 
     def train_live(_: Any) -> None:
         p, m, s = slider.value, method.value, int(seed.value)

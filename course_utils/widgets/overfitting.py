@@ -51,6 +51,38 @@ def _style(degree: int, colours: Mapping[int, str] | None, lowest: int) -> dict[
     return {"color": colour, "linestyle": "-" if degree == lowest else "--", "lw": 2}
 
 
+#: Where the target and the fits are evaluated: the whole input range [-1, 1].
+_GRID = np.linspace(-1, 1, 400)
+
+
+def _samples_label(count: int) -> str:
+    """The legend entry of ``count`` noisy samples, in the current language."""
+    return tr("{count} noisy samples").format(count=count)
+
+
+def _fit_label(example: Any, degree: int) -> str:
+    """The legend entry of the fit of ``degree``: its in-sample and out-of-sample errors."""
+    return f"g{degree}: E_in {example.e_in[degree]:.3g}, E_out {example.e_out[degree]:.3g}"
+
+
+def _fit_ylim(y: np.ndarray, target: np.ndarray) -> tuple[float, float]:
+    """The vertical range of the data and the target, padded (a fit that explodes leaves the panel)."""
+    low, high = min(y.min(), target.min()), max(y.max(), target.max())
+    pad = 0.25 * (high - low) + 0.1
+    return low - pad, high + pad
+
+
+def _data(example: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The target on :data:`_GRID`, and the samples' x and y, as float arrays."""
+    target = legendre.legval(_GRID, np.asarray(example.target, dtype=float))
+    return target, np.asarray(example.x, dtype=float), np.asarray(example.y, dtype=float)
+
+
+def _fit_curve(coefs: Any) -> np.ndarray:
+    """A fit's Legendre coefficients evaluated on :data:`_GRID`."""
+    return legendre.legval(_GRID, np.asarray(coefs, dtype=float))
+
+
 @validate(example=_EXAMPLE, ax=_AX, colours=_COLOURS)
 def draw_fits(example: Any, ax: Axes | None = None, *, colours: Mapping[int, str] | None = None) -> Axes:
     """One data set: its points, the target f (black) and each fit g (colour and line = degree).
@@ -68,21 +100,48 @@ def draw_fits(example: Any, ax: Axes | None = None, *, colours: Mapping[int, str
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.8))
-    grid = np.linspace(-1, 1, 400)
-    target = legendre.legval(grid, np.asarray(example.target, dtype=float))
-    x, y = np.asarray(example.x, dtype=float), np.asarray(example.y, dtype=float)
-    ax.plot(grid, target, color="black", lw=1.5, label=tr("target f"))
-    ax.scatter(x, y, s=18, color="#555555", zorder=3, label=tr("{count} noisy samples").format(count=len(x)))
+    target, x, y = _data(example)
+    ax.plot(_GRID, target, color="black", lw=1.5, label=tr("target f"))
+    ax.scatter(x, y, s=18, color="#555555", zorder=3, label=_samples_label(len(x)))
     lowest = min(example.fits)
     for degree, coefs in example.fits.items():
-        ax.plot(grid, legendre.legval(grid, np.asarray(coefs, dtype=float)), **_style(degree, colours, lowest),
-                label=f"g{degree}: E_in {example.e_in[degree]:.3g}, E_out {example.e_out[degree]:.3g}")
-    low, high = min(y.min(), target.min()), max(y.max(), target.max())
-    pad = 0.25 * (high - low) + 0.1
-    ax.set(xlim=(-1, 1), ylim=(low - pad, high + pad), xlabel="x", ylabel="y")
+        ax.plot(_GRID, _fit_curve(coefs), **_style(degree, colours, lowest), label=_fit_label(example, degree))
+    ax.set(xlim=(-1, 1), ylim=_fit_ylim(y, target), xlabel="x", ylabel="y")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", loc="best")
     return ax
+
+
+class _FitsPanel:
+    """The noise explorer's data-set panel: what :func:`draw_fits` draws, its artists made once.
+
+    Each new data set of the same degrees moves the target, the points and the fits (their data and
+    labels) and the vertical range; the axes, ticks and labels stay, so a change does not build
+    the panel again (clearing an axes throws its ticks away, and making them anew is most of the cost).
+    """
+
+    def __init__(self, ax: Axes, colours: Mapping[int, str] | None) -> None:
+        self.ax, self.colours = ax, colours
+        self.degrees: list[int] = []
+
+    def show(self, example: Any) -> None:
+        """Draw ``example`` as ``draw_fits(example, ax, colours=colours)`` would."""
+        if list(example.fits) != self.degrees:  # the first data set (or fits of other degrees): drawn afresh
+            self.ax.cla()
+            draw_fits(example, self.ax, colours=self.colours)
+            self.degrees = list(example.fits)
+            return
+        target, x, y = _data(example)
+        curve, *fits = self.ax.lines
+        curve.set_ydata(target)
+        samples, = self.ax.collections
+        samples.set_offsets(np.column_stack([x, y]))
+        samples.set_label(_samples_label(len(x)))
+        for line, (degree, coefs) in zip(fits, example.fits.items()):
+            line.set_ydata(_fit_curve(coefs))
+            line.set_label(_fit_label(example, degree))
+        self.ax.set_ylim(_fit_ylim(y, target))
+        self.ax.legend(fontsize="small", loc="best")
 
 
 _AXIS_NAMES = {"sigma2": "noise variance σ²", "q_f": "target order Q_f"}
@@ -282,15 +341,15 @@ def noise_explorer(maps: Mapping[str, Any], example: Callable[[int, float, int, 
     progress_out, image = W.Output(), W.Image(format="png")
     measured: dict[tuple[int, float, int], np.ndarray] = {}
     # One figure per map and panel count for the explorer's life: the map is drawn once; a change
-    # draws the fits (and the histogram) again and moves the circle.
-    figures: dict[tuple[str, int], tuple[LiveFigure, Any, str]] = {}
+    # moves the fits to the new data set, draws the histogram again and moves the circle.
+    figures: dict[tuple[str, int], tuple[LiveFigure, Any, str, _FitsPanel]] = {}
 
-    def figure_for(name: str, panels: int) -> tuple[LiveFigure, Any, str]:
+    def figure_for(name: str, panels: int) -> tuple[LiveFigure, Any, str, _FitsPanel]:
         if (name, panels) not in figures:
             fig, axes = plt.subplots(1, panels, figsize=(5.6 * panels, 4.0))
             draw_overfit_map(maps[name], axes[1])
             view = LiveFigure(fig, image=image, live_axes=[axes[0], *axes[2:]])
-            figures[(name, panels)] = (view, axes, axes[1].get_title())
+            figures[(name, panels)] = (view, axes, axes[1].get_title(), _FitsPanel(axes[0], colours))
         return figures[(name, panels)]
 
     def draw(*_: Any) -> None:
@@ -301,7 +360,7 @@ def noise_explorer(maps: Mapping[str, Any], example: Callable[[int, float, int, 
         held = {"sigma2": setting[1], "q_f": q_f.value}
         matches = all(abs(held[k] - v) < 1e-9 for k, v in chosen.fixed.items())
         panels = 3 if setting in measured else 2
-        view, axes, map_title = figure_for(chooser.value, panels)
+        view, axes, map_title, fits = figure_for(chooser.value, panels)
         notes = []
         if not matches:
             notes.append(tr("the map holds {values}").format(
@@ -310,8 +369,7 @@ def noise_explorer(maps: Mapping[str, Any], example: Callable[[int, float, int, 
             notes.append(tr("N = {n} is off the map (N from {low})").format(n=n.value, low=min(chosen.n_values)))
 
         def paint() -> None:
-            axes[0].cla()
-            draw_fits(data, axes[0], colours=colours)
+            fits.show(data)
             axes[0].set_title(tr("one data set: N = {n}, σ² = {sigma2:g}, Q_f = {q_f}\noverfit measure {measure:.3g}")
                               .format(n=n.value, sigma2=setting[1], q_f=q_f.value,
                                       measure=data.e_out[max(data.fits)] - data.e_out[min(data.fits)]),

@@ -149,9 +149,10 @@ def ridge_explorer(example: Any, solve: Callable[[float], Mapping[str, Any]], *,
     target = legendre.legval(grid, np.asarray(example.target, dtype=float))
     x, y = np.asarray(example.x, dtype=float), np.asarray(example.y, dtype=float)
     free_coefs = np.asarray(free["coefs"], dtype=float)
-    # One figure for the explorer's life: the data, the target and λ = 0 are drawn once.
+    # One figure for the explorer's life: the data, the target and λ = 0 are drawn once. The weights'
+    # log axis follows the chosen λ's smallest |c_q|, so that panel is drawn entire on every change.
     fig, axes = plt.subplots(1, 2, figsize=(11.5, 3.9))
-    view = LiveFigure(fig)
+    view = LiveFigure(fig, live_axes=[axes[1]])
     axes[0].plot(grid, target, color="black", lw=1.5, label=tr("target f"))
     axes[0].scatter(x, y, s=18, color="#555555", zorder=3, label=tr("{count} noisy samples").format(count=len(x)))
     axes[0].plot(grid, legendre.legval(grid, free_coefs), color=_NONE_COLOUR, ls="--", lw=1.5,
@@ -164,6 +165,8 @@ def ridge_explorer(example: Any, solve: Callable[[float], Mapping[str, Any]], *,
     axes[1].bar(q - 0.2, np.abs(free_coefs), width=0.4, color=_NONE_COLOUR, label="λ = 0")
     axes[1].set_yscale("log")
     axes[1].set(xlabel=tr("Legendre order q"), ylabel=tr("|c_q| (log scale)"), title=tr("the weights"), xticks=q)
+    # The chosen λ's bars are made once and take each λ's heights (a live panel keeps what it holds).
+    chosen = axes[1].bar(q + 0.2, np.abs(free_coefs), width=0.4, color=colour)
 
     def draw(*_: Any) -> None:
         fit = solve(float(lam.value))
@@ -176,7 +179,9 @@ def ridge_explorer(example: Any, solve: Callable[[float], Mapping[str, Any]], *,
             axes[0].plot(grid, legendre.legval(grid, coefs), color=colour, lw=2,
                          label=tr("degree 10, λ = {lam:.1e}").format(lam=lam.value))
             axes[0].legend(fontsize="small")
-            axes[1].bar(q + 0.2, np.abs(coefs), width=0.4, color=colour, label=f"λ = {lam.value:.1e}")
+            for bar, height in zip(chosen, np.abs(coefs)):
+                bar.set_height(height)
+            chosen.set_label(f"λ = {lam.value:.1e}")
             axes[1].legend(fontsize="small")
 
         view.repaint(paint, autoscale=[axes[1]])
