@@ -18,12 +18,12 @@ its path; without npm it says so and exits 1.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
+
+import npm_fetch
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIX = ROOT / "build" / "npm-feedback"
@@ -51,26 +51,7 @@ def install() -> Path:
     Raises:
         RuntimeError: without npm, or when npm fails (no network); the message says which.
     """
-    if installed():
-        return SCRIPT
-    PREFIX.parent.mkdir(parents=True, exist_ok=True)
-    # The test suite runs in two processes: one npm at a time into the prefix.
-    with open(PREFIX.parent / "npm-feedback.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        return SCRIPT if installed() else _install()
-
-
-def _install() -> Path:
-    npm = shutil.which("npm")
-    if npm is None:
-        raise RuntimeError(NPM_MISSING)
-    PREFIX.mkdir(parents=True, exist_ok=True)
-    cmd = [npm, "install", "--prefix", str(PREFIX), "--no-save", "--no-package-lock", "--no-audit", "--no-fund",
-           "--ignore-scripts", f"{PACKAGE}@{VERSION}"]
-    print(f"fetching {PACKAGE}@{VERSION} from the npm registry into {PREFIX}", flush=True)
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0 or not installed():
-        raise RuntimeError(f"`{' '.join(cmd)}` failed (no network?):\n{done.stderr[-2000:]}")
+    npm_fetch.fetch(PREFIX, PACKAGE, VERSION, installed, NPM_MISSING)
     return SCRIPT
 
 

@@ -11,15 +11,17 @@ Usage: ``python tests/classroom/hub_proxy.py``
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT / "tools") not in sys.path:  # run as a script by `make hub-proxy`
+    sys.path.insert(0, str(ROOT / "tools"))
+
+import npm_fetch  # noqa: E402  (tools/npm_fetch.py)
 PREFIX = ROOT / "build" / "npm-hub"
 PACKAGE, VERSION = "configurable-http-proxy", "5.3.0"
 COMMAND = PREFIX / "node_modules" / ".bin" / PACKAGE
@@ -47,27 +49,12 @@ def install() -> Path:
     Raises:
         RuntimeError: without node or npm, or when npm fails (no network); the message says which.
     """
-    if installed():
-        return COMMAND
-    PREFIX.parent.mkdir(parents=True, exist_ok=True)
-    # Two classroom tests (tests/test_classroom.py, tests/test_hub_users.py) may start side by side
-    # in the suite's two processes: one npm at a time into the prefix.
-    with open(PREFIX.parent / "npm-hub.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        return COMMAND if installed() else _install()
-
-
-def _install() -> Path:
     why = problem()
     if why:
         raise RuntimeError(why)
-    PREFIX.mkdir(parents=True, exist_ok=True)
-    cmd = [shutil.which("npm"), "install", "--prefix", str(PREFIX), "--no-save", "--no-package-lock",
-           "--no-audit", "--no-fund", "--ignore-scripts", f"{PACKAGE}@{VERSION}"]
-    print(f"fetching {PACKAGE}@{VERSION} from the npm registry into {PREFIX}", flush=True)
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0 or not installed():
-        raise RuntimeError(f"`{' '.join(cmd)}` failed (no network?):\n{done.stderr[-2000:]}")
+    # Two classroom tests (tests/test_classroom.py, tests/test_hub_users.py) may start side by side
+    # in the suite's two processes: npm_fetch lets one npm at a time into the prefix.
+    npm_fetch.fetch(PREFIX, PACKAGE, VERSION, installed, NPM_MISSING)
     return COMMAND
 
 

@@ -13,18 +13,7 @@ env = os.environ
 load_subconfig(os.path.join(os.path.dirname(os.path.abspath(__file__)), "jupyterhub_course.py"))  # noqa: F821
 load_subconfig(env["CLASSROOM_ROLES"])  # noqa: F821 - jupyterhub_roles.py with the test's student folder
 
-state = env["CLASSROOM_STATE"]  # a temporary folder of root's for the hub's database, secrets and logs
-c.JupyterHub.ip = "127.0.0.1"
-c.JupyterHub.port = int(env["CLASSROOM_PORT"])
-c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = int(env["CLASSROOM_HUB_PORT"])
-c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{env['CLASSROOM_PROXY_API_PORT']}"
-c.ConfigurableHTTPProxy.command = [env["CLASSROOM_PROXY"]]
-c.ConfigurableHTTPProxy.pid_file = os.path.join(state, "proxy.pid")
-c.JupyterHub.db_url = "sqlite:///" + os.path.join(state, "jupyterhub.sqlite")
-c.JupyterHub.cookie_secret_file = os.path.join(state, "cookie_secret")
-c.JupyterHub.cleanup_servers = True  # stopping the hub stops every user's server
-c.JupyterHub.cleanup_proxy = True
+load_subconfig(os.path.join(os.path.dirname(os.path.abspath(__file__)), "jupyterhub_local.py"))  # noqa: F821
 
 # PAM, as JupyterHub's default: the password is the unix user's. No PAM session: the "login"
 # service's session modules (pam_loginuid, pam_systemd) expect a real login and fail in containers.
