@@ -798,6 +798,109 @@ def test_preflight_names_each_problem():
         assert fixes and course_notebooks.check_submission(released, nb) == [], (kind, fixes)
 
 
+# --------------------------------------------------------------------------- course administration
+# docs/instructors.md, "Course administration": the roster, a due date and the late policy, as the
+# guide writes them. A two-point assignment of its own keeps the notebook runs to a kernel's start.
+ROSTER = """id,first_name,last_name,email
+alice,Alice,Kim,alice@example.org
+dave,Dave,Lee,dave@example.org
+"""
+LATE = "late_policy"
+DUE = "2026-12-01 17:00:00 UTC"
+SUBMITTED_AT = {"alice": "2026-12-01 16:59:30.000000 UTC",  # on time
+                "dave": "2026-12-01 19:30:00.000000 UTC"}  # 2 h 30 min late: 3 started hours
+POLICY = "c.LatePenaltyPerHour.percent_per_hour = 10"
+
+
+def late_policy_notebook():
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"display_name": "Python 3 (ipykernel)",
+                                                           "language": "python", "name": "python3"}})
+    meta = {"schema_version": 3, "task": False, "locked": False}
+    nb.cells = [
+        nbformat.v4.new_code_cell("def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
+                                  metadata={"nbgrader": {**meta, "grade": False, "solution": True,
+                                                         "grade_id": "double"}}),
+        nbformat.v4.new_code_cell("assert double(3) == 6",
+                                  metadata={"nbgrader": {**meta, "grade": True, "solution": False, "locked": True,
+                                                         "grade_id": "test_double", "points": 2}}),
+    ]
+    return nb
+
+
+def test_roster_due_date_and_late_penalty(tmp_path):
+    """The roster is imported from a CSV, the due date is set with `nbgrader db`, and autograde takes the
+    course's per-hour late penalty from a late submission only, in the gradebook and in the export."""
+    import csv
+
+    from nbgrader.api import Gradebook
+
+    guide = (ROOT / "docs" / "instructors.md").read_text()
+    for text in (ROSTER, POLICY, "nbgrader db student import roster.csv", "nbgrader db assignment add "):
+        assert text in guide, f"docs/instructors.md no longer shows {text!r}"
+    start = time.monotonic()
+    course = make_course(tmp_path / "course")
+    folder = course / "notebooks" / LATE
+    folder.mkdir()
+    nbformat.write(late_policy_notebook(), folder / f"{LATE}.ipynb")
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write(f"\n{POLICY}\n")
+    (course / "roster.csv").write_text(ROSTER)
+
+    def nbgrader(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, f"nbgrader {' '.join(args)}:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+        return done.stderr
+
+    nbgrader("db", "student", "import", "roster.csv")
+    nbgrader("db", "assignment", "add", LATE, f"--duedate={DUE}")
+    nbgrader("generate_assignment", LATE)
+    released = course / "release" / LATE / f"{LATE}.ipynb"
+    for student, stamp in SUBMITTED_AT.items():  # what `nbgrader collect` leaves: the notebook and its timestamp
+        nb = nbformat.read(released, as_version=4)
+        nb.cells[0].source = "def double(x):\n    return x + x"
+        target = course / "submitted" / student / LATE
+        target.mkdir(parents=True)
+        nbformat.write(nb, target / f"{LATE}.ipynb")
+        (target / "timestamp.txt").write_text(stamp)
+    log = nbgrader("autograde", LATE)
+    nbgrader("export", "--to", "grades.csv")
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        students = {s.id: (s.first_name, s.last_name, s.email) for s in gb.students}
+        assert students == {"alice": ("Alice", "Kim", "alice@example.org"), "dave": ("Dave", "Lee", "dave@example.org")}
+        assert str(gb.find_assignment(LATE).duedate) == "2026-12-01 17:00:00", "generate_assignment lost the due date"
+        subs = {name: gb.find_submission(LATE, name) for name in SUBMITTED_AT}
+        got = {name: (sub.total_seconds_late, sub.score, sub.late_submission_penalty) for name, sub in subs.items()}
+    assert got["alice"] == (0, 2.0, 0), got
+    assert got["dave"][0] == 2.5 * 3600, got
+    assert got["dave"][1:] == (2.0, pytest.approx(0.6)), f"3 started hours at 10 % of 2 points: {got}; {log[-2000:]}"
+    with open(course / "grades.csv", newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle) if row["assignment"] == LATE}
+    assert (rows["dave"]["last_name"], float(rows["dave"]["raw_score"]), float(rows["dave"]["late_submission_penalty"]),
+            float(rows["dave"]["score"])) == ("Lee", 2.0, pytest.approx(0.6), pytest.approx(1.4)), rows["dave"]
+    assert (float(rows["alice"]["late_submission_penalty"]), float(rows["alice"]["score"])) == (0.0, 2.0), rows["alice"]
+    REPORT["roster, due date and late penalty (nbgrader db, autograde, export)"] = f"{time.monotonic() - start:.0f} s"
+
+
+def test_late_policy_plugin_follows_its_settings():
+    """The course's plugin as nbgrader_config.py configures it: no penalty until a policy is chosen,
+    nbgrader's 'zero' still works, and the per-hour penalty counts started hours and stops at zero."""
+    from traitlets.config import Config
+
+    plugin_class = course_notebooks.load_config().AssignLatePenalties.plugin_class
+    assert plugin_class.__name__ == "LatePenaltyPerHour", plugin_class
+    assert plugin_class().late_submission_penalty("x", 2.0, 3600) is None  # the repository's default: none
+    zero = Config()
+    zero.LateSubmissionPlugin.penalty_method = "zero"
+    assert plugin_class(config=zero).late_submission_penalty("x", 2.0, 60) == 2.0
+    per_hour = Config()
+    per_hour.LatePenaltyPerHour.percent_per_hour = 10.0
+    plugin = plugin_class(config=per_hour)
+    assert [plugin.late_submission_penalty("x", 2.0, s) for s in (1, 3600, 3601)] == pytest.approx([0.2, 0.2, 0.4])
+    assert plugin.late_submission_penalty("x", 2.0, 30 * 3600) == 2.0
+
+
 # --------------------------------------------------------------------------- the deployment guide
 def test_the_guide_shows_the_tested_configuration_files():
     """Every configuration file of docs/instructors.md's JupyterHub section is a file of
