@@ -901,6 +901,105 @@ def test_late_policy_plugin_follows_its_settings():
     assert plugin.late_submission_penalty("x", 2.0, 30 * 3600) == 2.0
 
 
+# --------------------------------------------------------------------------- the hub's image
+HUB_IMAGE = ROOT / "deploy" / "hub-image" / "Dockerfile"
+
+
+def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of a Dockerfile: comments dropped, continued lines joined."""
+    out, current = [], ""
+    for line in text.splitlines():
+        if line.lstrip().startswith("#") or (not current and not line.strip()):
+            continue
+        if line.rstrip().endswith("\\"):
+            current += line.rstrip()[:-1] + " "
+            continue
+        word, _, rest = (current + line).strip().partition(" ")
+        out.append((word.upper(), rest.strip()))
+        current = ""
+    return out
+
+
+def check_hub_image(text: str) -> list[str]:
+    """What is wrong with a recipe for the hub's single-user image (empty: nothing)."""
+    import shlex
+    import tomllib
+
+    problems, copies, installs = [], {}, []
+    for word, rest in dockerfile_instructions(text):
+        if "learner_config" in rest or "postBuild" in rest:
+            problems.append(f"{word} {rest}: Binder's learner setup turns the Assignments tab off")
+        if word in ("COPY", "ADD"):
+            *sources, dest = [a for a in shlex.split(rest) if not a.startswith("--")]
+            for source in sources:
+                if not (ROOT / source).exists():
+                    problems.append(f"COPY of {source}, which the repository does not have")
+                target = dest.rstrip("/") + "/" + Path(source).name if dest.endswith("/") else dest
+                copies[source] = target
+        if word == "RUN":
+            for command in re.split(r"&&|;|\|\|", rest):
+                args = shlex.split(command)
+                if "install" not in args and not args[:3] in (["mamba", "env", "update"], ["conda", "env", "update"]):
+                    continue
+                installs.append(args)
+    environments = [a for a in installs if a[:3] in (["mamba", "env", "update"], ["conda", "env", "update"])]
+    pips = [a for a in installs if a[:2] == ["pip", "install"] or a[:4] == ["python", "-m", "pip", "install"]]
+    for args in installs:
+        if args not in environments and args not in pips:
+            problems.append(f"installs outside the course's lists: {' '.join(args)}")
+    env_files = {a[a.index("--file") + 1] for a in environments if "--file" in a}
+    if not environments or env_files != {copies.get("binder/environment.yml")}:
+        problems.append(f"the packages must come from binder/environment.yml alone (files: {env_files or 'none'})")
+    course = copies.get("pyproject.toml", "").rsplit("/", 1)[0]
+    for args in pips:
+        targets = [a for a in args[args.index("install") + 1:] if not a.startswith("-")]
+        if "--no-deps" not in args or targets != [course]:
+            problems.append(f"pip may install only the course package, without dependencies: {' '.join(args)}")
+    if not pips:
+        problems.append("the course package is not installed")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    needed = {"pyproject.toml", project["project"]["readme"], *project["project"]["license-files"],
+              *{name.split(".")[0] for name in project["tool"]["setuptools"]["packages"]},
+              *project["tool"]["setuptools"]["package-dir"].values()} - {"course_utils.assets"}
+    for name in sorted(needed):
+        if copies.get(name) != f"{course}/{name}":
+            problems.append(f"the package's {name} is not copied into {course or 'the build folder'}")
+    roles = (CLASSROOM / "jupyterhub_roles.py").read_text()
+    student = re.search(r'^STUDENT_CONFIG = "(.+)"$', roles, re.M).group(1)
+    import yaml
+    mount = yaml.safe_load((CLASSROOM / "z2jh_config.yaml").read_text())["singleuser"]["extraFiles"]["nbgrader-config"]
+    for source, dest in (("tests/classroom/student_jupyter", student),
+                         ("tests/classroom/nbgrader_config.py", mount["mountPath"])):
+        if copies.get(source) != dest:
+            problems.append(f"{source} must be copied to {dest} (found: {copies.get(source)})")
+    return problems
+
+
+def test_hub_image_recipe():
+    """deploy/hub-image/Dockerfile, read without docker: the course's package list and package, no learner
+    config, and the very files of tests/classroom that the hub tests use, where the hub's hook looks."""
+    text = HUB_IMAGE.read_text()
+    assert check_hub_image(text) == []
+    # The files it copies are those the hub tests deploy.
+    users_test = (ROOT / "tests" / "test_hub_users.py").read_text()
+    assert 'CLASSROOM / "student_jupyter"' in users_test and '"jupyterhub_roles.py"' in users_test
+    # Each check can fail: a recipe broken in each way is refused.
+    broken = {
+        "learner config": text + "RUN python tools/learner_config.py /etc/jupyter\n",
+        "a second package list": text + "RUN python -m pip install torch torchvision\n",
+        "conda install": text.replace("mamba clean", "mamba install --yes nbgitpuller && mamba clean"),
+        "the root environment.yml": text.replace("binder/environment.yml", "environment.yml"),
+        "dependencies of the package": text.replace("--no-deps ", ""),
+        "another student folder": text.replace("tests/classroom/student_jupyter", "binder"),
+        "student settings elsewhere": text.replace("/etc/jupyter/student", "/etc/jupyter/students"),
+        "no nbgrader config": text.replace("COPY tests/classroom/nbgrader_config.py /etc/jupyter/nbgrader_config.py\n", ""),
+        "no assets": re.sub(r"COPY [^\n]* assets [^\n]*\n", "", text),
+    }
+    for what, recipe in broken.items():
+        assert recipe != text, f"control {what!r} changed nothing"
+        assert check_hub_image(recipe), f"a recipe with {what} passed"
+
+
 # --------------------------------------------------------------------------- the deployment guide
 def test_the_guide_shows_the_tested_configuration_files():
     """Every configuration file of docs/instructors.md's JupyterHub section is a file of
@@ -912,7 +1011,8 @@ def test_the_guide_shows_the_tested_configuration_files():
     expected = {f"tests/classroom/{name}" for name in (
         "nbgrader_config.py", "instructor_nbgrader_config.py", "jupyterhub_course.py", "jupyterhub_roles.py",
         "student_jupyter/jupyter_server_config.d/dissecting-cnns-3-student.json",
-        "student_jupyter/labconfig/page_config.json", "z2jh_exchange_pvc.yaml", "z2jh_config.yaml")}
+        "student_jupyter/labconfig/page_config.json", "z2jh_exchange_pvc.yaml", "z2jh_config.yaml")} | {
+        "deploy/hub-image/Dockerfile"}
     assert {name for name, _ in blocks} == expected, "the guide's configuration files changed"
     for name, text in blocks:
         assert text == (ROOT / name).read_text(), f"docs/instructors.md shows another {name}"
@@ -921,6 +1021,7 @@ def test_the_guide_shows_the_tested_configuration_files():
     assert single["extraFiles"]["nbgrader-config"]["stringData"] == (CLASSROOM / "nbgrader_config.py").read_text()
     assert single["extraFiles"]["nbgrader-config"]["mountPath"] == "/etc/jupyter/nbgrader_config.py"
     assert values["hub"]["extraConfig"][COURSE_ID] == (CLASSROOM / "jupyterhub_course.py").read_text()
+    assert values["hub"]["extraConfig"][f"{COURSE_ID}-roles"] == (CLASSROOM / "jupyterhub_roles.py").read_text()
     mounts = {m["name"]: m["mountPath"] for m in single["storage"]["extraVolumeMounts"]}
     volumes = {v["name"]: v for v in single["storage"]["extraVolumes"]}
     assert mounts == {"nbgrader-exchange": EXCHANGE_ROOT}
