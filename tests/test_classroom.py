@@ -19,6 +19,13 @@ the tests on the ``fast`` fixture (no hub)
     submissions are alice's, broken the ways nbgrader's users report (a copied answer cell, a
     deleted test cell, a changed cell type, cleared notebook metadata). The pre-flight check
     (``tools/course_notebooks.py check``) runs before one batch autograde of the whole class.
+``test_roster_due_date_and_late_penalty``
+    Course administration (docs/instructors.md, section 9): ``nbgrader db`` imports a roster and sets
+    a due date, one of two submissions is late, and autograde takes the course's per-hour penalty
+    (``LatePenaltyPerHour``, nbgrader_config.py); a two-point assignment, about 30 s.
+the deployment checks (nothing runs)
+    The hub image's recipe (deploy/hub-image/Dockerfile), the guide's embedded files and the sizing
+    settings, each with controls that show the check can fail.
 
 Every server, the proxy and the hub are stopped and their ports freed whatever happens; the
 closing summary gives the run times and what each broken submission produced. Each notebook run
@@ -998,6 +1005,82 @@ def test_hub_image_recipe():
     for what, recipe in broken.items():
         assert recipe != text, f"control {what!r} changed nothing"
         assert check_hub_image(recipe), f"a recipe with {what} passed"
+
+
+# --------------------------------------------------------------------------- sizing
+SERVER_MB = 256  # a user's Jupyter server beside its kernels (JupyterLab: about 120 MB measured, docs/instructors.md)
+
+
+def _bytes(size) -> float:
+    """Kubernetes' and TLJH's sizes: "1.5G", "3G", "512M" (powers of 1024, as both read them)."""
+    match = re.fullmatch(r"([0-9.]+)([KMGT]?)i?", str(size))
+    assert match, f"not a size: {size!r}"
+    return float(match.group(1)) * 1024 ** " KMGT".index(match.group(2) or " ")
+
+
+def sizing_problems(values: dict, guide: str, peaks_mb: list[float] | None) -> list[str]:
+    """What contradicts the guide's sizing: the notebooks' memory ceiling and measured peaks against
+    z2jh's guarantee and limit, TLJH's limits against z2jh's, and one training thread everywhere."""
+    from jupyterhub.spawner import LocalProcessSpawner
+    from traitlets.config.loader import PyFileConfigLoader
+
+    problems = []
+    single = values["singleuser"]
+    guarantee, limit = _bytes(single["memory"]["guarantee"]), _bytes(single["memory"]["limit"])
+    ceiling_mb = float(re.search(r"^MEMORY_LIMIT_MB = ([0-9.]+)", (ROOT / "notebooks" / "conftest.py").read_text(),
+                                 re.M).group(1))
+    if limit < (ceiling_mb + SERVER_MB) * 2**20:
+        problems.append(f"memory limit {single['memory']['limit']} is below a kernel the notebook tests allow "
+                        f"({ceiling_mb:.0f} MB) and its server")
+    stated = re.search(r"highest kernel peak:\s+\*\*(\d+) MB\*\*", guide)
+    if not stated:
+        problems.append("the guide states no highest kernel peak")
+    elif guarantee < (float(stated.group(1)) + SERVER_MB) * 2**20:
+        problems.append(f"memory guarantee {single['memory']['guarantee']} is below the stated peak and a server")
+    if stated and peaks_mb and max(peaks_mb) > 1.1 * float(stated.group(1)):
+        problems.append(f"a notebook now peaks at {max(peaks_mb):.0f} MB, above the guide's {stated.group(1)} MB")
+    tljh = dict(re.findall(r"^tljh-config set limits\.(memory|cpu) (\S+)$", guide, re.M))
+    if tljh != {"memory": str(single["memory"]["limit"]), "cpu": str(single["cpu"]["limit"])}:
+        problems.append(f"TLJH's limits {tljh} are not z2jh's")
+    if float(single["cpu"]["guarantee"]) > float(single["cpu"]["limit"]):
+        problems.append("cpu guarantee above the limit")
+    threads = single.get("extraEnv", {}).get("OMP_NUM_THREADS")
+    line = re.search(r"^echo '(c\.Spawner\.environment.*)' > /opt/tljh/config/jupyterhub_config\.d/(\S+)$", guide, re.M)
+    if not line:
+        problems.append("the guide sets no training threads on TLJH")
+    else:
+        import tempfile
+        with tempfile.TemporaryDirectory() as folder:
+            (Path(folder) / line.group(2)).write_text(line.group(1) + "\n")
+            config = PyFileConfigLoader(line.group(2), path=folder).load_config()
+        if LocalProcessSpawner(config=config).environment.get("OMP_NUM_THREADS") != threads or threads is None:
+            problems.append(f"TLJH's and z2jh's OMP_NUM_THREADS differ ({threads!r} on z2jh)")
+    return problems
+
+
+def test_hub_sizing_matches_the_notebooks():
+    """The per-student memory and CPU of z2jh_config.yaml and the guide's TLJH commands hold a kernel that the
+    notebook tests allow, the guarantee holds the peak the guide states (and, where `make test-notebooks` has
+    written build/notebook_budgets.json, the peak measured now); each check can fail."""
+    import yaml
+
+    values = yaml.safe_load((CLASSROOM / "z2jh_config.yaml").read_text())
+    guide = (ROOT / "docs" / "instructors.md").read_text()
+    budgets = ROOT / "build" / "notebook_budgets.json"
+    peaks = [row["peak_mb"] for row in json.loads(budgets.read_text()).values()] if budgets.exists() else None
+    REPORT["sizing: notebook peaks compared"] = f"{len(peaks)} measured" if peaks else "none (no build/notebook_budgets.json)"
+    assert sizing_problems(values, guide, peaks) == []
+    for what, change in {
+        "a limit below the notebooks' ceiling": lambda v, g: v["singleuser"]["memory"].update(limit="2G") or g,
+        "a guarantee below the peak": lambda v, g: v["singleuser"]["memory"].update(guarantee="1G") or g,
+        "TLJH's limit not z2jh's": lambda v, g: g.replace("limits.memory 3G", "limits.memory 4G"),
+        "threads only on TLJH": lambda v, g: v["singleuser"].pop("extraEnv") and g,
+        "other threads on TLJH": lambda v, g: g.replace('"OMP_NUM_THREADS": "1"', '"OMP_NUM_THREADS": "4"'),
+    }.items():
+        broken = copy.deepcopy(values)
+        text = change(broken, guide)
+        assert sizing_problems(broken, text, peaks), f"{what} passed"
+    assert sizing_problems(values, guide, [9999.0]), "a peak above the guide's passed"
 
 
 # --------------------------------------------------------------------------- the deployment guide
