@@ -237,3 +237,37 @@ else:
                 writer.writerows(rows)
 
     c.ExportApp.plugin_class = FlaggedCsvExport
+
+
+# Late submissions. autograde compares each submission's timestamp (written by `nbgrader submit`)
+# with the assignment's due date (`nbgrader db assignment add NAME --duedate=...`, or the
+# formgrader's "Manage Assignments") and asks a plugin for the penalty. nbgrader's own plugin knows
+# two policies, `c.LateSubmissionPlugin.penalty_method = "none"` (its default) or `"zero"`. The
+# course's plugin adds a third: `c.LatePenaltyPerHour.percent_per_hour = 10` takes 10 % of the
+# score for every hour or part of an hour late, down to zero. At 0 (the default here) it does what
+# penalty_method says, so nothing changes until the instructor chooses a policy
+# (docs/instructors.md, "Course administration"; tests/test_classroom.py checks it in the gradebook).
+try:
+    from nbgrader.plugins import LateSubmissionPlugin as _LateSubmissionPlugin
+    from traitlets import Float as _Float
+except ImportError:
+    _LateSubmissionPlugin = None
+else:
+    class LatePenaltyPerHour(_LateSubmissionPlugin):
+        """nbgrader's late-submission plugin with a penalty that grows with each started hour late."""
+
+        percent_per_hour = _Float(
+            0.0, min=0.0, max=100.0,
+            help="Percent of the score taken for each started hour late (0: penalty_method decides)",
+        ).tag(config=True)
+
+        def late_submission_penalty(self, student_id, score, total_seconds_late):
+            if self.penalty_method == "zero" or not self.percent_per_hour:
+                return super().late_submission_penalty(student_id, score, total_seconds_late)
+            import math
+
+            hours = math.ceil(total_seconds_late / 3600)
+            self.log.info("%s is %d started hours late: %g %% per hour", student_id, hours, self.percent_per_hour)
+            return min(score, score * self.percent_per_hour * hours / 100)
+
+    c.AssignLatePenalties.plugin_class = LatePenaltyPerHour

@@ -19,6 +19,13 @@ the tests on the ``fast`` fixture (no hub)
     submissions are alice's, broken the ways nbgrader's users report (a copied answer cell, a
     deleted test cell, a changed cell type, cleared notebook metadata). The pre-flight check
     (``tools/course_notebooks.py check``) runs before one batch autograde of the whole class.
+``test_roster_due_date_and_late_penalty``
+    Course administration (docs/instructors.md, section 9): ``nbgrader db`` imports a roster and sets
+    a due date, one of two submissions is late, and autograde takes the course's per-hour penalty
+    (``LatePenaltyPerHour``, nbgrader_config.py); a two-point assignment, about 30 s.
+the deployment checks (nothing runs)
+    The hub image's recipe (deploy/hub-image/Dockerfile), the guide's embedded files and the sizing
+    settings, each with controls that show the check can fail.
 
 Every server, the proxy and the hub are stopped and their ports freed whatever happens; the
 closing summary gives the run times and what each broken submission produced. Each notebook run
@@ -798,6 +805,284 @@ def test_preflight_names_each_problem():
         assert fixes and course_notebooks.check_submission(released, nb) == [], (kind, fixes)
 
 
+# --------------------------------------------------------------------------- course administration
+# docs/instructors.md, "Course administration": the roster, a due date and the late policy, as the
+# guide writes them. A two-point assignment of its own keeps the notebook runs to a kernel's start.
+ROSTER = """id,first_name,last_name,email
+alice,Alice,Kim,alice@example.org
+dave,Dave,Lee,dave@example.org
+"""
+LATE = "late_policy"
+DUE = "2026-12-01 17:00:00 UTC"
+SUBMITTED_AT = {"alice": "2026-12-01 16:59:30.000000 UTC",  # on time
+                "dave": "2026-12-01 19:30:00.000000 UTC"}  # 2 h 30 min late: 3 started hours
+POLICY = "c.LatePenaltyPerHour.percent_per_hour = 10"
+
+
+def late_policy_notebook():
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"display_name": "Python 3 (ipykernel)",
+                                                           "language": "python", "name": "python3"}})
+    meta = {"schema_version": 3, "task": False, "locked": False}
+    nb.cells = [
+        nbformat.v4.new_code_cell("def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
+                                  metadata={"nbgrader": {**meta, "grade": False, "solution": True,
+                                                         "grade_id": "double"}}),
+        nbformat.v4.new_code_cell("assert double(3) == 6",
+                                  metadata={"nbgrader": {**meta, "grade": True, "solution": False, "locked": True,
+                                                         "grade_id": "test_double", "points": 2}}),
+    ]
+    return nb
+
+
+def test_roster_due_date_and_late_penalty(tmp_path):
+    """The roster is imported from a CSV, the due date is set with `nbgrader db`, and autograde takes the
+    course's per-hour late penalty from a late submission only, in the gradebook and in the export."""
+    import csv
+
+    from nbgrader.api import Gradebook
+
+    guide = (ROOT / "docs" / "instructors.md").read_text()
+    for text in (ROSTER, POLICY, "nbgrader db student import roster.csv", "nbgrader db assignment add "):
+        assert text in guide, f"docs/instructors.md no longer shows {text!r}"
+    start = time.monotonic()
+    course = make_course(tmp_path / "course")
+    folder = course / "notebooks" / LATE
+    folder.mkdir()
+    nbformat.write(late_policy_notebook(), folder / f"{LATE}.ipynb")
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write(f"\n{POLICY}\n")
+    (course / "roster.csv").write_text(ROSTER)
+
+    def nbgrader(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, f"nbgrader {' '.join(args)}:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+        return done.stderr
+
+    nbgrader("db", "student", "import", "roster.csv")
+    nbgrader("db", "assignment", "add", LATE, f"--duedate={DUE}")
+    nbgrader("generate_assignment", LATE)
+    released = course / "release" / LATE / f"{LATE}.ipynb"
+    for student, stamp in SUBMITTED_AT.items():  # what `nbgrader collect` leaves: the notebook and its timestamp
+        nb = nbformat.read(released, as_version=4)
+        nb.cells[0].source = "def double(x):\n    return x + x"
+        target = course / "submitted" / student / LATE
+        target.mkdir(parents=True)
+        nbformat.write(nb, target / f"{LATE}.ipynb")
+        (target / "timestamp.txt").write_text(stamp)
+    log = nbgrader("autograde", LATE)
+    nbgrader("export", "--to", "grades.csv")
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        students = {s.id: (s.first_name, s.last_name, s.email) for s in gb.students}
+        assert students == {"alice": ("Alice", "Kim", "alice@example.org"), "dave": ("Dave", "Lee", "dave@example.org")}
+        assert str(gb.find_assignment(LATE).duedate) == "2026-12-01 17:00:00", "generate_assignment lost the due date"
+        subs = {name: gb.find_submission(LATE, name) for name in SUBMITTED_AT}
+        got = {name: (sub.total_seconds_late, sub.score, sub.late_submission_penalty) for name, sub in subs.items()}
+    assert got["alice"] == (0, 2.0, 0), got
+    assert got["dave"][0] == 2.5 * 3600, got
+    assert got["dave"][1:] == (2.0, pytest.approx(0.6)), f"3 started hours at 10 % of 2 points: {got}; {log[-2000:]}"
+    with open(course / "grades.csv", newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle) if row["assignment"] == LATE}
+    assert (rows["dave"]["last_name"], float(rows["dave"]["raw_score"]), float(rows["dave"]["late_submission_penalty"]),
+            float(rows["dave"]["score"])) == ("Lee", 2.0, pytest.approx(0.6), pytest.approx(1.4)), rows["dave"]
+    assert (float(rows["alice"]["late_submission_penalty"]), float(rows["alice"]["score"])) == (0.0, 2.0), rows["alice"]
+    REPORT["roster, due date and late penalty (nbgrader db, autograde, export)"] = f"{time.monotonic() - start:.0f} s"
+
+
+def test_late_policy_plugin_follows_its_settings():
+    """The course's plugin as nbgrader_config.py configures it: no penalty until a policy is chosen,
+    nbgrader's 'zero' still works, and the per-hour penalty counts started hours and stops at zero."""
+    from traitlets.config import Config
+
+    plugin_class = course_notebooks.load_config().AssignLatePenalties.plugin_class
+    assert plugin_class.__name__ == "LatePenaltyPerHour", plugin_class
+    assert plugin_class().late_submission_penalty("x", 2.0, 3600) is None  # the repository's default: none
+    zero = Config()
+    zero.LateSubmissionPlugin.penalty_method = "zero"
+    assert plugin_class(config=zero).late_submission_penalty("x", 2.0, 60) == 2.0
+    per_hour = Config()
+    per_hour.LatePenaltyPerHour.percent_per_hour = 10.0
+    plugin = plugin_class(config=per_hour)
+    assert [plugin.late_submission_penalty("x", 2.0, s) for s in (1, 3600, 3601)] == pytest.approx([0.2, 0.2, 0.4])
+    assert plugin.late_submission_penalty("x", 2.0, 30 * 3600) == 2.0
+
+
+# --------------------------------------------------------------------------- the hub's image
+HUB_IMAGE = ROOT / "deploy" / "hub-image" / "Dockerfile"
+
+
+def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of a Dockerfile: comments dropped, continued lines joined."""
+    out, current = [], ""
+    for line in text.splitlines():
+        if line.lstrip().startswith("#") or (not current and not line.strip()):
+            continue
+        if line.rstrip().endswith("\\"):
+            current += line.rstrip()[:-1] + " "
+            continue
+        word, _, rest = (current + line).strip().partition(" ")
+        out.append((word.upper(), rest.strip()))
+        current = ""
+    return out
+
+
+def check_hub_image(text: str) -> list[str]:
+    """What is wrong with a recipe for the hub's single-user image (empty: nothing)."""
+    import shlex
+    import tomllib
+
+    problems, copies, installs = [], {}, []
+    for word, rest in dockerfile_instructions(text):
+        if "learner_config" in rest or "postBuild" in rest:
+            problems.append(f"{word} {rest}: Binder's learner setup turns the Assignments tab off")
+        if word in ("COPY", "ADD"):
+            *sources, dest = [a for a in shlex.split(rest) if not a.startswith("--")]
+            for source in sources:
+                if not (ROOT / source).exists():
+                    problems.append(f"COPY of {source}, which the repository does not have")
+                target = dest.rstrip("/") + "/" + Path(source).name if dest.endswith("/") else dest
+                copies[source] = target
+        if word == "RUN":
+            for command in re.split(r"&&|;|\|\|", rest):
+                args = shlex.split(command)
+                if "install" not in args and not args[:3] in (["mamba", "env", "update"], ["conda", "env", "update"]):
+                    continue
+                installs.append(args)
+    environments = [a for a in installs if a[:3] in (["mamba", "env", "update"], ["conda", "env", "update"])]
+    pips = [a for a in installs if a[:2] == ["pip", "install"] or a[:4] == ["python", "-m", "pip", "install"]]
+    for args in installs:
+        if args not in environments and args not in pips:
+            problems.append(f"installs outside the course's lists: {' '.join(args)}")
+    env_files = {a[a.index("--file") + 1] for a in environments if "--file" in a}
+    if not environments or env_files != {copies.get("binder/environment.yml")}:
+        problems.append(f"the packages must come from binder/environment.yml alone (files: {env_files or 'none'})")
+    course = copies.get("pyproject.toml", "").rsplit("/", 1)[0]
+    for args in pips:
+        targets = [a for a in args[args.index("install") + 1:] if not a.startswith("-")]
+        if "--no-deps" not in args or targets != [course]:
+            problems.append(f"pip may install only the course package, without dependencies: {' '.join(args)}")
+    if not pips:
+        problems.append("the course package is not installed")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    needed = {"pyproject.toml", project["project"]["readme"], *project["project"]["license-files"],
+              *{name.split(".")[0] for name in project["tool"]["setuptools"]["packages"]},
+              *project["tool"]["setuptools"]["package-dir"].values()} - {"course_utils.assets"}
+    for name in sorted(needed):
+        if copies.get(name) != f"{course}/{name}":
+            problems.append(f"the package's {name} is not copied into {course or 'the build folder'}")
+    roles = (CLASSROOM / "jupyterhub_roles.py").read_text()
+    student = re.search(r'^STUDENT_CONFIG = "(.+)"$', roles, re.M).group(1)
+    import yaml
+    mount = yaml.safe_load((CLASSROOM / "z2jh_config.yaml").read_text())["singleuser"]["extraFiles"]["nbgrader-config"]
+    for source, dest in (("tests/classroom/student_jupyter", student),
+                         ("tests/classroom/nbgrader_config.py", mount["mountPath"])):
+        if copies.get(source) != dest:
+            problems.append(f"{source} must be copied to {dest} (found: {copies.get(source)})")
+    return problems
+
+
+def test_hub_image_recipe():
+    """deploy/hub-image/Dockerfile, read without docker: the course's package list and package, no learner
+    config, and the very files of tests/classroom that the hub tests use, where the hub's hook looks."""
+    text = HUB_IMAGE.read_text()
+    assert check_hub_image(text) == []
+    # The files it copies are those the hub tests deploy.
+    users_test = (ROOT / "tests" / "test_hub_users.py").read_text()
+    assert 'CLASSROOM / "student_jupyter"' in users_test and '"jupyterhub_roles.py"' in users_test
+    # Each check can fail: a recipe broken in each way is refused.
+    broken = {
+        "learner config": text + "RUN python tools/learner_config.py /etc/jupyter\n",
+        "a second package list": text + "RUN python -m pip install torch torchvision\n",
+        "conda install": text.replace("mamba clean", "mamba install --yes nbgitpuller && mamba clean"),
+        "the root environment.yml": text.replace("binder/environment.yml", "environment.yml"),
+        "dependencies of the package": text.replace("--no-deps ", ""),
+        "another student folder": text.replace("tests/classroom/student_jupyter", "binder"),
+        "student settings elsewhere": text.replace("/etc/jupyter/student", "/etc/jupyter/students"),
+        "no nbgrader config": text.replace("COPY tests/classroom/nbgrader_config.py /etc/jupyter/nbgrader_config.py\n", ""),
+        "no assets": re.sub(r"COPY [^\n]* assets [^\n]*\n", "", text),
+    }
+    for what, recipe in broken.items():
+        assert recipe != text, f"control {what!r} changed nothing"
+        assert check_hub_image(recipe), f"a recipe with {what} passed"
+
+
+# --------------------------------------------------------------------------- sizing
+SERVER_MB = 256  # a user's Jupyter server beside its kernels (JupyterLab: about 120 MB measured, docs/instructors.md)
+
+
+def _bytes(size) -> float:
+    """Kubernetes' and TLJH's sizes: "1.5G", "3G", "512M" (powers of 1024, as both read them)."""
+    match = re.fullmatch(r"([0-9.]+)([KMGT]?)i?", str(size))
+    assert match, f"not a size: {size!r}"
+    return float(match.group(1)) * 1024 ** " KMGT".index(match.group(2) or " ")
+
+
+def sizing_problems(values: dict, guide: str, peaks_mb: list[float] | None) -> list[str]:
+    """What contradicts the guide's sizing: the notebooks' memory ceiling and measured peaks against
+    z2jh's guarantee and limit, TLJH's limits against z2jh's, and one training thread everywhere."""
+    from jupyterhub.spawner import LocalProcessSpawner
+    from traitlets.config.loader import PyFileConfigLoader
+
+    problems = []
+    single = values["singleuser"]
+    guarantee, limit = _bytes(single["memory"]["guarantee"]), _bytes(single["memory"]["limit"])
+    ceiling_mb = float(re.search(r"^MEMORY_LIMIT_MB = ([0-9.]+)", (ROOT / "notebooks" / "conftest.py").read_text(),
+                                 re.M).group(1))
+    if limit < (ceiling_mb + SERVER_MB) * 2**20:
+        problems.append(f"memory limit {single['memory']['limit']} is below a kernel the notebook tests allow "
+                        f"({ceiling_mb:.0f} MB) and its server")
+    stated = re.search(r"highest kernel peak:\s+\*\*(\d+) MB\*\*", guide)
+    if not stated:
+        problems.append("the guide states no highest kernel peak")
+    elif guarantee < (float(stated.group(1)) + SERVER_MB) * 2**20:
+        problems.append(f"memory guarantee {single['memory']['guarantee']} is below the stated peak and a server")
+    if stated and peaks_mb and max(peaks_mb) > 1.1 * float(stated.group(1)):
+        problems.append(f"a notebook now peaks at {max(peaks_mb):.0f} MB, above the guide's {stated.group(1)} MB")
+    tljh = dict(re.findall(r"^tljh-config set limits\.(memory|cpu) (\S+)$", guide, re.M))
+    if tljh != {"memory": str(single["memory"]["limit"]), "cpu": str(single["cpu"]["limit"])}:
+        problems.append(f"TLJH's limits {tljh} are not z2jh's")
+    if float(single["cpu"]["guarantee"]) > float(single["cpu"]["limit"]):
+        problems.append("cpu guarantee above the limit")
+    threads = single.get("extraEnv", {}).get("OMP_NUM_THREADS")
+    line = re.search(r"^echo '(c\.Spawner\.environment.*)' > /opt/tljh/config/jupyterhub_config\.d/(\S+)$", guide, re.M)
+    if not line:
+        problems.append("the guide sets no training threads on TLJH")
+    else:
+        import tempfile
+        with tempfile.TemporaryDirectory() as folder:
+            (Path(folder) / line.group(2)).write_text(line.group(1) + "\n")
+            config = PyFileConfigLoader(line.group(2), path=folder).load_config()
+        if LocalProcessSpawner(config=config).environment.get("OMP_NUM_THREADS") != threads or threads is None:
+            problems.append(f"TLJH's and z2jh's OMP_NUM_THREADS differ ({threads!r} on z2jh)")
+    return problems
+
+
+def test_hub_sizing_matches_the_notebooks():
+    """The per-student memory and CPU of z2jh_config.yaml and the guide's TLJH commands hold a kernel that the
+    notebook tests allow, the guarantee holds the peak the guide states (and, where `make test-notebooks` has
+    written build/notebook_budgets.json, the peak measured now); each check can fail."""
+    import yaml
+
+    values = yaml.safe_load((CLASSROOM / "z2jh_config.yaml").read_text())
+    guide = (ROOT / "docs" / "instructors.md").read_text()
+    budgets = ROOT / "build" / "notebook_budgets.json"
+    peaks = [row["peak_mb"] for row in json.loads(budgets.read_text()).values()] if budgets.exists() else None
+    REPORT["sizing: notebook peaks compared"] = f"{len(peaks)} measured" if peaks else "none (no build/notebook_budgets.json)"
+    assert sizing_problems(values, guide, peaks) == []
+    for what, change in {
+        "a limit below the notebooks' ceiling": lambda v, g: v["singleuser"]["memory"].update(limit="2G") or g,
+        "a guarantee below the peak": lambda v, g: v["singleuser"]["memory"].update(guarantee="1G") or g,
+        "TLJH's limit not z2jh's": lambda v, g: g.replace("limits.memory 3G", "limits.memory 4G"),
+        "threads only on TLJH": lambda v, g: v["singleuser"].pop("extraEnv") and g,
+        "other threads on TLJH": lambda v, g: g.replace('"OMP_NUM_THREADS": "1"', '"OMP_NUM_THREADS": "4"'),
+    }.items():
+        broken = copy.deepcopy(values)
+        text = change(broken, guide)
+        assert sizing_problems(broken, text, peaks), f"{what} passed"
+    assert sizing_problems(values, guide, [9999.0]), "a peak above the guide's passed"
+
+
 # --------------------------------------------------------------------------- the deployment guide
 def test_the_guide_shows_the_tested_configuration_files():
     """Every configuration file of docs/instructors.md's JupyterHub section is a file of
@@ -809,7 +1094,8 @@ def test_the_guide_shows_the_tested_configuration_files():
     expected = {f"tests/classroom/{name}" for name in (
         "nbgrader_config.py", "instructor_nbgrader_config.py", "jupyterhub_course.py", "jupyterhub_roles.py",
         "student_jupyter/jupyter_server_config.d/dissecting-cnns-3-student.json",
-        "student_jupyter/labconfig/page_config.json", "z2jh_exchange_pvc.yaml", "z2jh_config.yaml")}
+        "student_jupyter/labconfig/page_config.json", "z2jh_exchange_pvc.yaml", "z2jh_config.yaml")} | {
+        "deploy/hub-image/Dockerfile"}
     assert {name for name, _ in blocks} == expected, "the guide's configuration files changed"
     for name, text in blocks:
         assert text == (ROOT / name).read_text(), f"docs/instructors.md shows another {name}"
@@ -818,6 +1104,7 @@ def test_the_guide_shows_the_tested_configuration_files():
     assert single["extraFiles"]["nbgrader-config"]["stringData"] == (CLASSROOM / "nbgrader_config.py").read_text()
     assert single["extraFiles"]["nbgrader-config"]["mountPath"] == "/etc/jupyter/nbgrader_config.py"
     assert values["hub"]["extraConfig"][COURSE_ID] == (CLASSROOM / "jupyterhub_course.py").read_text()
+    assert values["hub"]["extraConfig"][f"{COURSE_ID}-roles"] == (CLASSROOM / "jupyterhub_roles.py").read_text()
     mounts = {m["name"]: m["mountPath"] for m in single["storage"]["extraVolumeMounts"]}
     volumes = {v["name"]: v for v in single["storage"]["extraVolumes"]}
     assert mounts == {"nbgrader-exchange": EXCHANGE_ROOT}

@@ -4,6 +4,8 @@
 # "Create Assignment" and the course list. This tidies a student's JupyterLab; what keeps students
 # out of the solutions, the gradebook and each other's work is unix permissions (docs/instructors.md).
 # The Littlest JupyterHub: /opt/tljh/config/jupyterhub_config.d/dissecting-cnns-3-roles.py.
+# Zero to JupyterHub: hub.extraConfig in config.yaml; KubeSpawner passes spawner.environment to the
+# pod the same way, and the image of deploy/hub-image/Dockerfile holds /etc/jupyter/student.
 import os
 
 c = get_config()  # noqa: F821 - provided by traitlets
