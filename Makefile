@@ -122,7 +122,8 @@ test-notebooks: $(STAMP)
 test-notebooks-ko: korean
 	$(RUN) $(OFFLINE) $(BIN)/python -m pytest --nbval-lax --nbval-current-env $(KO)
 
-# Unit and claim tests, then the delivery tests (grading, slides, browser, environments). The slide
+# Unit and claim tests, then the delivery tests (grading, slides, the course site, browser,
+# environments): Jupyter Book for the site is installed first (SITE_STAMP). The slide
 # tests fetch reveal.js, require.js, jQuery and MathJax with npm themselves, once, into build/npm;
 # the classroom test fetches JupyterHub's proxy the same way, into build/npm-hub.
 test-python: $(SITE_STAMP)
