@@ -270,7 +270,7 @@ def release_students(lang: str, notebooks: list) -> None:
                     or not (out / f"{nb.assignment}.sha256").exists()
                     or (out / f"{nb.assignment}.sha256").read_text() != digest(nb.assignment)})
     if stale:
-        course_notebooks.release(into=out, lang=lang, names=stale)
+        course_notebooks.release(into=out, lang=lang, names=stale, gradebook=WORK / f"gradebook-{lang}.db")
         for assignment in stale:
             (out / f"{assignment}.sha256").write_text(digest(assignment))
 

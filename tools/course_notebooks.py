@@ -90,7 +90,7 @@ def load_config(root: Path | None = None):
 
 
 def release(root: Path | None = None, names: list[str] | None = None, into: Path | None = None,
-            missing_only: bool = False, lang: str = "en") -> list[Path]:
+            missing_only: bool = False, lang: str = "en", gradebook: Path | None = None) -> list[Path]:
     """Generate the student version of every assignment with nbgrader; return the notebooks.
 
     Args:
@@ -104,6 +104,9 @@ def release(root: Path | None = None, names: list[str] | None = None, into: Path
         missing_only: keep assignments that already have a student version (a learner may be
             working in it); otherwise they are regenerated and assignments that no longer exist
             in ``notebooks/`` are removed.
+        gradebook: the gradebook nbgrader records the release in (default: the course's, or the
+            edition's); the course site gives one of its own in build/, so that building it never
+            touches an instructor's gradebook.
 
     Raises:
         RuntimeError: when nbgrader fails for an assignment; the message holds nbgrader's log.
@@ -127,6 +130,8 @@ def release(root: Path | None = None, names: list[str] | None = None, into: Path
         config.CourseDirectory.db_url = f"sqlite:///{base / f'gradebook-{lang}.db'}"
     if into is not None:
         config.CourseDirectory.release_directory = str(Path(into).resolve())
+    if gradebook is not None:
+        config.CourseDirectory.db_url = f"sqlite:///{Path(gradebook).resolve()}"
     coursedir = CourseDirectory(config=config)
     api = NbGraderAPI(coursedir=coursedir, config=config)
     source = Path(coursedir.root) / coursedir.source_directory
