@@ -275,6 +275,25 @@ def test_notebook_pages_have_launch_links(site, lang):
             f"{page.name}: no nbgitpuller link to {path}"
 
 
+def test_the_links_take_the_configured_repository():
+    """REPO and BRANCH (`make site REPO=... BRANCH=...`) reach the Binder link of the start page and
+    the links to repository files that are not pages; the Binder badge's image is gone (it is an
+    external request)."""
+    repo = "https://github.com/someone/course"
+    assert build_site.binder_url(repo, "trunk", "release/01_x/01_x.ipynb") == \
+        "https://mybinder.org/v2/gh/someone/course/trunk?urlpath=lab/tree/release/01_x/01_x.ipynb"
+    start = build_site.readme_page("en", {}, repo, "trunk")
+    assert f"]({build_site.binder_url(repo, 'trunk', 'release/00_welcome/00_welcome.ipynb')})" in start
+    assert "badge_logo.svg" not in start
+    pages = {"docs/fullscale.md": "docs/fullscale.md"}
+    text = "[a](LICENSE) [b](docs/fullscale.md#the-runs) [c](https://example.org) [d](#here)"
+    assert build_site.rewrite_links(text, "README.md", "index.md", pages, repo, "trunk") == (
+        f"[a]({repo}/blob/trunk/LICENSE) [b](docs/fullscale.md#the-runs) [c](https://example.org) [d](#here)")
+    assert build_site.rewrite_links("[n](../04_w/04_w.ipynb)", "notebooks/05_d/05_d.ipynb", "05_d/05_d.ipynb",
+                                    {"notebooks/04_w/04_w.ipynb": "04_w/04_w.ipynb"}, repo, "main") == \
+        "[n](../04_w/04_w.ipynb)"
+
+
 def test_search_and_glossary_pages(site):
     index = (site / "searchindex.js").read_text()
     assert "bottleneck" in index and (site / "search.html").exists()
