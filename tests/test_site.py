@@ -224,6 +224,12 @@ def test_no_solution_hidden_test_or_external_script(site, lang):
         text = page.read_text()
         secrets = leaked_lines(nb.path, build_site.student_dir(lang) / nb.assignment / nb.path.name)
         assert not shown_secrets(text, secrets), f"{page} shows solution or hidden-test lines: {shown_secrets(text, secrets)[:5]}"
+        # The notebook a reader downloads from the page (the theme's download button): _sources/.
+        download = page.parent.parent / "_sources" / nb.assignment / nb.path.name
+        assert download.exists(), f"no {download}: the download button would fail"
+        code = "\n".join(line.strip() for cell in nbformat.read(download, as_version=4).cells
+                         for line in cell.source.splitlines())
+        assert not [s for s in secrets if s in code], f"{download} holds solution or hidden-test lines"
         checked += len(secrets)
     # Every page (the guides may name nbgrader's markers, as in a grep for leaks: not notebook pages).
     for page in (site if lang == "en" else site / lang).rglob("*.html"):
@@ -242,7 +248,11 @@ def test_the_solution_check_flags_a_page_built_from_a_source_notebook():
     if not student.exists():
         build_site.release_students("en", [nb])
     body, _ = HTMLExporter().from_notebook_node(nbformat.read(nb.path, as_version=4))
-    assert shown_secrets(body, leaked_lines(nb.path, student)), "a page with the solutions passed the check"
+    secrets = leaked_lines(nb.path, student)
+    assert shown_secrets(body, secrets), "a page with the solutions passed the check"
+    code = "\n".join(line.strip() for cell in nbformat.read(nb.path, as_version=4).cells
+                     for line in cell.source.splitlines())
+    assert [s for s in secrets if s in code], "a downloadable source notebook passed the check"
     assert external_scripts('<html><script src="https://cdn.example.org/x.js"></script></html>')
     assert not external_scripts('<html><script src="_static/x.js"></script></html>')
 

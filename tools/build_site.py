@@ -174,11 +174,14 @@ def rewrite_links(text: str, src: str, page: str, pages: dict[str, str], repo: s
 
 
 def binder_url(repo: str, branch: str, path: str) -> str:
+    """mybinder.org's link that opens ``path`` of the GitHub repository ``repo`` in JupyterLab."""
     owner_name = repo.rstrip("/").split("github.com/")[-1]
     return f"https://mybinder.org/v2/gh/{owner_name}/{branch}?urlpath=lab/tree/{path}"
 
 
 def readme_page(lang: str, pages: dict[str, str], repo: str, branch: str) -> str:
+    """The edition's README as the start page: the badge becomes a plain Binder link, and a link
+    to the other edition follows the title."""
     edition = EDITIONS[lang]
     text = (ROOT / edition["readme"]).read_text()
     # The badge is an image from mybinder.org (an external request): a plain link instead.
@@ -191,6 +194,7 @@ def readme_page(lang: str, pages: dict[str, str], repo: str, branch: str) -> str
 
 
 def glossary_page(lang: str, pages_of_notebooks: dict[str, str]) -> str:
+    """assets/glossary.json as one table, each notebook number a link to its page."""
     data = json.loads((ROOT / "assets" / "glossary.json").read_text())
     intro, header = GLOSSARY_TEXT[lang]
 
@@ -270,6 +274,7 @@ def release_students(lang: str, notebooks: list) -> None:
                     or not (out / f"{nb.assignment}.sha256").exists()
                     or (out / f"{nb.assignment}.sha256").read_text() != digest(nb.assignment)})
     if stale:
+        out.mkdir(parents=True, exist_ok=True)  # the gradebook's folder must exist for sqlite
         course_notebooks.release(into=out, lang=lang, names=stale, gradebook=WORK / f"gradebook-{lang}.db")
         for assignment in stale:
             (out / f"{assignment}.sha256").write_text(digest(assignment))
