@@ -251,8 +251,15 @@ def sources(lang: str) -> list:
         return course_notebooks.discover()
     import translate
 
-    translate.build(lang)
-    return course_notebooks.discover(translate.BUILD / lang / "notebooks")
+    translate.build(lang, into=translated(lang))
+    return course_notebooks.discover(translated(lang))
+
+
+def translated(lang: str) -> Path:
+    """The site's own copy of a translated edition's source notebooks: `make korean` and the Korean
+    tests write build/<lang>/notebooks, and two processes of the test suite must not write one file
+    while the other reads it."""
+    return WORK / "translated" / lang
 
 
 def student_dir(lang: str) -> Path:
@@ -275,7 +282,8 @@ def release_students(lang: str, notebooks: list) -> None:
                     or (out / f"{nb.assignment}.sha256").read_text() != digest(nb.assignment)})
     if stale:
         out.mkdir(parents=True, exist_ok=True)  # the gradebook's folder must exist for sqlite
-        course_notebooks.release(into=out, lang=lang, names=stale, gradebook=WORK / f"gradebook-{lang}.db")
+        course_notebooks.release(into=out, lang=lang, names=stale, gradebook=WORK / f"gradebook-{lang}.db",
+                                 translated=translated(lang))
         for assignment in stale:
             (out / f"{assignment}.sha256").write_text(digest(assignment))
 
