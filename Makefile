@@ -13,7 +13,7 @@ RUN    := PATH="$(CURDIR)/$(BIN):$$PATH"
 # Cuts the network for the command after it (see tools/offline.sh); in CI it must succeed.
 OFFLINE := tools/offline.sh
 
-.PHONY: install lab lab-ko korean release slides present check test test-notebooks test-notebooks-both test-notebooks-ko test-python bench clean help hub-proxy classroom feedback-mathjax
+.PHONY: install lab lab-ko korean release slides present check test test-notebooks test-notebooks-both test-notebooks-ko test-python bench clean help hub-proxy classroom feedback-mathjax install-site site
 
 help:
 	@echo "make lab      - open the course in JupyterLab: your student notebooks in release/,"
@@ -30,6 +30,9 @@ help:
 	@echo "                (EXECUTE=1 runs the notebooks first so the decks show their outputs)"
 	@echo "make present  - live slides for a talk: JupyterLab where a notebook's 'Render with Voila' button"
 	@echo "                shows it as a deck whose widgets work and whose cells run (see README, Slides)"
+	@echo "make site     - the read-only course site in build/site/ (Korean: build/site/ko/): every notebook"
+	@echo "                executed, exercises without solutions, the guides, glossary and search; offline"
+	@echo "                (REPO=https://github.com/you/course HUB=https://hub.example.edu for the launch links)"
 	@echo "make classroom - (instructors) the JupyterHub + nbgrader exchange tests only (FAST=1: without the hub)"
 	@echo "make feedback-mathjax - (instructors) fetch, once with npm, the MathJax that feedback files carry"
 	@echo "make bench    - run the speed benchmarks (not part of make test)"
@@ -43,6 +46,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install -e ".[test]"
 	touch $(STAMP)
+
+# The course site's builder (Jupyter Book 1), beside the course's packages: not a learner's install.
+SITE_STAMP := $(VENV)/.installed-site
+install-site: $(SITE_STAMP)
+$(SITE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -e ".[test,site]"
+	touch $(SITE_STAMP)
 
 # Learners work in the student versions (release/, git-ignored). Only missing ones are generated,
 # so answers already written there are never overwritten; delete release/NN_name for a fresh copy.
@@ -80,6 +90,13 @@ present: $(STAMP)
 	$(RUN) $(BIN)/python tools/live_slides.py --port $(PORT) $(if $(filter 0,$(shell id -u)),--allow-root) \
 	    --ServerApp.root_dir="$(CURDIR)" notebooks/00_welcome/00_welcome.ipynb
 
+# The read-only course site (tools/build_site.py): executed notebooks are cached in build/site-cache,
+# so a second build without changes takes seconds. REPO, BRANCH and HUB fill in the launch links
+# (placeholders until the repository has a public address; README.md, "The course site").
+site: $(SITE_STAMP)
+	$(RUN) $(THREADS) $(BIN)/python tools/build_site.py $(if $(REPO),--repo $(REPO)) $(if $(BRANCH),--branch $(BRANCH)) $(if $(HUB),--hub $(HUB))
+	@echo "open build/site/index.html, or serve it: python -m http.server -d build/site"
+
 # Notebooks first: they are also the offline proof and the memory report (build/notebook_budgets.json).
 # `make -k test` (as in .ci/run) runs the second step even when the first fails.
 # Python and make are enough: tests that need a program this machine lacks (npm for the offline
@@ -115,10 +132,11 @@ test-notebooks: $(STAMP)
 test-notebooks-ko: korean
 	$(RUN) $(OFFLINE) $(BIN)/python -m pytest --nbval-lax --nbval-current-env $(KO)
 
-# Unit and claim tests, then the delivery tests (grading, slides, browser, environments). The slide
+# Unit and claim tests, then the delivery tests (grading, slides, the course site, browser,
+# environments): Jupyter Book for the site is installed first (SITE_STAMP). The slide
 # tests fetch reveal.js, require.js, jQuery and MathJax with npm themselves, once, into build/npm;
 # the classroom test fetches JupyterHub's proxy the same way, into build/npm-hub.
-test-python: $(STAMP)
+test-python: $(SITE_STAMP)
 	$(RUN) $(THREADS) $(BIN)/python -m pytest tests -n $(JOBS) --dist loadgroup --durations=25
 
 # JupyterHub's proxy (configurable-http-proxy) for the classroom test, fetched once with npm into

@@ -49,8 +49,7 @@ TIERS: dict[str, set[str]] = {
     "delivery": {
         "test_browser.py", "test_classroom.py", "test_environments.py", "test_fullscale.py", "test_grading.py",
         "test_hub_users.py", "test_korean_delivery.py", "test_live_slides.py", "test_notebook_harness.py",
-        "test_offline.py", "test_packaging.py",
-        "test_slides.py",
+        "test_offline.py", "test_packaging.py", "test_site.py", "test_slides.py",
     },
 }
 

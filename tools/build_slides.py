@@ -153,12 +153,19 @@ def deck_notebook(student: Path, source: Path, execute: bool, lang: str = "en"):
     ``execute``, the outputs of the source's run, except those of answer and test cells."""
     import nbformat
 
-    nb = nbformat.read(student, as_version=4)
+    return with_outputs(nbformat.read(student, as_version=4), _executed_outputs(source) if execute else None,
+                        lang, student.name)
+
+
+def with_outputs(nb, outputs: list | None, lang: str = "en", name: str = "the student notebook"):
+    """The student notebook ``nb`` (changed in place and returned) without widget state, with
+    ``outputs`` (one list per cell of the source's run) except those of answer and test cells, and
+    every widget output replaced by a note. Shared by the slides and the course site
+    (tools/build_site.py)."""
     nb.metadata.pop("widgets", None)  # widget state would pull the renderer from a CDN
-    if execute:
-        outputs = _executed_outputs(source)
+    if outputs is not None:
         if len(outputs) != len(nb.cells):
-            raise RuntimeError(f"build_slides: {student.name} and its source have different cells")
+            raise RuntimeError(f"build_slides: {name} and its source have different cells")
         for cell, cell_outputs in zip(nb.cells, outputs):
             grading = cell.metadata.get("nbgrader", {})
             if cell.cell_type != "code" or grading.get("solution") or grading.get("grade"):

@@ -90,7 +90,8 @@ def load_config(root: Path | None = None):
 
 
 def release(root: Path | None = None, names: list[str] | None = None, into: Path | None = None,
-            missing_only: bool = False, lang: str = "en") -> list[Path]:
+            missing_only: bool = False, lang: str = "en", gradebook: Path | None = None,
+            translated: Path | None = None) -> list[Path]:
     """Generate the student version of every assignment with nbgrader; return the notebooks.
 
     Args:
@@ -104,6 +105,12 @@ def release(root: Path | None = None, names: list[str] | None = None, into: Path
         missing_only: keep assignments that already have a student version (a learner may be
             working in it); otherwise they are regenerated and assignments that no longer exist
             in ``notebooks/`` are removed.
+        gradebook: the gradebook nbgrader records the release in (default: the course's, or the
+            edition's); the course site gives one of its own in build/, so that building it never
+            touches an instructor's gradebook.
+        translated: where a translated edition's source notebooks are built (default:
+            ``build/<lang>/notebooks/``); the course site builds its own, so that it never writes
+            a file that another process of the test suite is reading.
 
     Raises:
         RuntimeError: when nbgrader fails for an assignment; the message holds nbgrader's log.
@@ -120,13 +127,15 @@ def release(root: Path | None = None, names: list[str] | None = None, into: Path
         import translate
 
         base = Path(config.CourseDirectory.root)
-        translate.build(lang)
-        source_dir = translate.BUILD / lang / "notebooks"
+        source_dir = translated or translate.BUILD / lang / "notebooks"
+        translate.build(lang, into=source_dir)
         config.CourseDirectory.source_directory = str(source_dir)
         config.CourseDirectory.release_directory = str(base / f"release-{lang}")
         config.CourseDirectory.db_url = f"sqlite:///{base / f'gradebook-{lang}.db'}"
     if into is not None:
         config.CourseDirectory.release_directory = str(Path(into).resolve())
+    if gradebook is not None:
+        config.CourseDirectory.db_url = f"sqlite:///{Path(gradebook).resolve()}"
     coursedir = CourseDirectory(config=config)
     api = NbGraderAPI(coursedir=coursedir, config=config)
     source = Path(coursedir.root) / coursedir.source_directory
