@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from testkit import CHROMIUM_ARGS, REPORTS, ROOT, require_browser, require_tool
+from testkit import REPORTS, ROOT, require_tool
 
 import build_site
 
@@ -360,23 +360,19 @@ def render_math(browser, url: str, block_mathjax: bool = False) -> tuple[int, li
     return count, failed
 
 
-def test_formulas_render_in_chromium(site):
-    exe = require_browser()
-    from playwright.sync_api import sync_playwright
-
+def test_formulas_render_in_chromium(site, browser):
+    """In the session's Chromium (tests/conftest.py's ``browser``: a second playwright in one process
+    would find the first one's event loop running and refuse to start)."""
     # The notebook page with the most formulas.
     pages = [page for lang in EDITIONS for _, page in notebook_pages(lang)]
     page = max(pages, key=lambda p: p.read_text().count('class="math'))
     server = _serve(site)
     url = f"http://127.0.0.1:{server.server_address[1]}/{page.relative_to(site).as_posix()}"
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-            count, failed = render_math(browser, url)
-            assert count > 0 and not failed, f"{page.name}: {count} formulas rendered, failed requests {failed}"
-            # Negative control: without MathJax nothing renders and the blocked requests are seen.
-            blocked_count, blocked_failed = render_math(browser, url, block_mathjax=True)
-            assert blocked_count == 0 and blocked_failed, (blocked_count, blocked_failed)
-            browser.close()
+        count, failed = render_math(browser, url)
+        assert count > 0 and not failed, f"{page.name}: {count} formulas rendered, failed requests {failed}"
+        # Negative control: without MathJax nothing renders and the blocked requests are seen.
+        blocked_count, blocked_failed = render_math(browser, url, block_mathjax=True)
+        assert blocked_count == 0 and blocked_failed, (blocked_count, blocked_failed)
     finally:
         server.shutdown()

@@ -11,6 +11,7 @@ there yet) the deck tests skip loudly; in CI (CI=true) that is a failure (testki
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from urllib.parse import urlparse
@@ -248,7 +249,19 @@ def test_without_npm_the_slide_tests_skip_loudly_and_fail_in_ci(bare_machine, mo
 
 def test_make_test_does_not_need_npm_before_the_tests():
     """`make test-python` must reach pytest on a machine without npm (the slide tests then skip
-    loudly): its prerequisites are the installation only, not a slide-library fetch."""
+    loudly): its prerequisites are the installation only (the course's, and the site's Python
+    extra), not a slide-library fetch."""
     makefile = (ROOT / "Makefile").read_text()
-    rule = next(line for line in makefile.splitlines() if line.startswith("test-python:"))
-    assert rule.split(":", 1)[1].split() == ["$(STAMP)"], rule
+    lines = makefile.splitlines()
+
+    def prerequisites(target: str) -> list[str]:
+        return next(line for line in lines if line.startswith(f"{target}:")).split(":", 1)[1].split()
+
+    def recipe(target: str) -> list[str]:
+        start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
+        return list(itertools.takewhile(lambda line: line.startswith("\t"), lines[start + 1:]))
+
+    assert prerequisites("test-python") == ["$(SITE_STAMP)"], prerequisites("test-python")
+    assert prerequisites("$(SITE_STAMP)") == ["$(STAMP)"], prerequisites("$(SITE_STAMP)")
+    for target in ("$(SITE_STAMP)", "$(STAMP)"):
+        assert not any("npm" in line for line in recipe(target)), (target, recipe(target))
