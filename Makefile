@@ -22,7 +22,7 @@ help:
 	@echo "                notebooks/ and the translations in i18n/ko/ (installs first if needed)"
 	@echo "make check    - the unit tier: the package's functions, widgets and data, in about 2 minutes"
 	@echo "                (installs first if needed); run it while you work"
-	@echo "make test     - everything, as CI does (about 40 minutes): every notebook of both editions"
+	@echo "make test     - everything, as CI does (20 to 40 minutes on two cores): every notebook of both editions"
 	@echo "                with the network cut, then the unit, claims and delivery tiers"
 	@echo "make release  - (instructors) regenerate the student versions in release/ with nbgrader;"
 	@echo "                OVERWRITES release/, including a learner's answers there"
